@@ -1,0 +1,36 @@
+"""mmcls: an image classification toolbox implementing the MMClassification 1.x system.
+
+The public API is loaded lazily (PEP 562) so that ``import mmcls`` does not
+import torch; ``from mmcls import get_model`` imports what it needs then.
+"""
+import importlib
+from typing import Any
+
+__version__ = '1.0.0'
+version_info = (1, 0, 0)
+
+# public name -> module that defines it
+_LAZY = {
+    'get_model': 'mmcls.apis',
+    'list_models': 'mmcls.apis',
+    'init_model': 'mmcls.apis',
+    'inference_model': 'mmcls.apis',
+    'ImageClassificationInferencer': 'mmcls.apis',
+    'Config': 'mmcls.config',
+    'ConfigDict': 'mmcls.config',
+}
+
+__all__ = ['__version__', 'version_info', *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

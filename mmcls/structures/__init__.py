@@ -1,0 +1,5 @@
+"""Data structures passed between transforms, models, metrics and visualisers."""
+from .base_data_element import BaseDataElement
+from .cls_data_sample import ClsDataSample, LabelData, format_label
+
+__all__ = ['BaseDataElement', 'ClsDataSample', 'LabelData', 'format_label']
