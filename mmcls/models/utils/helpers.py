@@ -1,0 +1,41 @@
+"""Tiny helpers for turning scalars into tuples (kernel sizes, strides, image sizes)."""
+import collections.abc
+from itertools import repeat
+from typing import Any, Callable, Tuple
+
+
+def to_ntuple(n: int) -> Callable[[Any], Tuple]:
+    """Return a function that repeats a scalar ``n`` times and passes iterables through."""
+
+    def parse(x):
+        if isinstance(x, collections.abc.Iterable) and not isinstance(x, str):
+            return tuple(x)
+        return tuple(repeat(x, n))
+
+    return parse
+
+
+to_1tuple = to_ntuple(1)
+to_2tuple = to_ntuple(2)
+to_3tuple = to_ntuple(3)
+to_4tuple = to_ntuple(4)
+
+__all__ = ['to_ntuple', 'to_1tuple', 'to_2tuple', 'to_3tuple', 'to_4tuple', 'resolve_layer_type']
+
+
+def resolve_layer_type(kind: str, builtin: dict, layer_type):
+    """Class for a layer ``type``: a class as is, a built-in name, or a name registered in MODELS.
+
+    Unknown names raise ``KeyError`` naming the kind of layer and the built-in choices.
+    """
+    import inspect
+
+    from mmcls.registry import MODELS
+    if inspect.isclass(layer_type):
+        return layer_type
+    if layer_type in builtin:
+        return builtin[layer_type]
+    if layer_type in MODELS:
+        return MODELS.get(layer_type)
+    raise KeyError(f'unknown {kind} layer type {layer_type!r}; built-in types are '
+                   f'{sorted(builtin)} (others must be registered in the MODELS registry)')
