@@ -1,0 +1,71 @@
+"""Multi-head self-attention of ViT-style models, on ``scaled_dot_product_attention``."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .base_module import BaseModule
+from .drop import build_dropout
+from .layer_scale import LayerScale
+
+
+class MultiheadAttention(BaseModule):
+    """Self-attention over (B, N, C) tokens with a fused ``qkv`` projection (MMClassification names).
+
+    Args:
+        embed_dims: output width (and q/k/v width).
+        num_heads: number of heads; ``embed_dims`` must divide by it.
+        input_dims: input width (default ``embed_dims``).
+        qk_scale: override of the ``head_dims ** -0.5`` scale.
+        v_shortcut: add ``v`` to the output (T2T-ViT's token transformer).
+        use_layer_scale / layer_scale_init_value: LayerScale ``gamma1`` on the output.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 input_dims: Optional[int] = None,
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.,
+                 dropout_layer: dict = dict(type='Dropout', drop_prob=0.),
+                 qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None,
+                 proj_bias: bool = True,
+                 v_shortcut: bool = False,
+                 use_layer_scale: bool = False,
+                 layer_scale_init_value: float = 0.,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if embed_dims % num_heads:
+            raise ValueError(f'embed_dims {embed_dims} is not divisible by num_heads {num_heads}')
+        self.input_dims = input_dims or embed_dims
+        self.embed_dims = embed_dims
+        self.num_heads = num_heads
+        self.v_shortcut = v_shortcut
+        self.head_dims = embed_dims // num_heads
+        self.scale = qk_scale or self.head_dims**-0.5
+        self.attn_drop = attn_drop
+        self.qkv = nn.Linear(self.input_dims, embed_dims * 3, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims, bias=proj_bias)
+        self.proj_drop = nn.Dropout(proj_drop)
+        self.out_drop = build_dropout(dropout_layer)
+        if use_layer_scale or layer_scale_init_value > 0:
+            self.gamma1 = LayerScale(embed_dims, scale=layer_scale_init_value or 1e-5)
+        else:
+            self.gamma1 = nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, tokens, _ = x.shape
+        qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, self.head_dims)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        drop = self.attn_drop if self.training else 0.
+        out = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, scale=self.scale)
+        out = out.transpose(1, 2).reshape(batch, tokens, self.embed_dims)
+        out = self.out_drop(self.gamma1(self.proj_drop(self.proj(out))))
+        if self.v_shortcut:
+            out = v.squeeze(1) + out
+        return out
+
+
+__all__ = ['MultiheadAttention']

@@ -1,0 +1,181 @@
+"""Patch embedding, patch merging and position-embedding resizing for vision transformers."""
+import math
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .base_module import BaseModule
+from .conv import build_conv_layer
+from .helpers import to_2tuple
+from .norm import build_norm_layer
+
+Size = Union[int, Tuple[int, int]]
+
+
+class AdaptivePadding(nn.Module):
+    """Pad the input so a kernel/stride covers it exactly ('same' or 'corner' placement)."""
+
+    def __init__(self, kernel_size: Size = 1, stride: Size = 1, dilation: Size = 1,
+                 padding: str = 'corner') -> None:
+        super().__init__()
+        if padding not in ('same', 'corner'):
+            raise ValueError(f"padding must be 'same' or 'corner', got {padding!r}")
+        self.padding = padding
+        self.kernel_size = to_2tuple(kernel_size)
+        self.stride = to_2tuple(stride)
+        self.dilation = to_2tuple(dilation)
+
+    def get_pad_shape(self, input_shape: Tuple[int, int]) -> Tuple[int, int]:
+        pads = []
+        for size, k, s, d in zip(input_shape, self.kernel_size, self.stride, self.dilation):
+            out = math.ceil(size / s)
+            pads.append(max((out - 1) * s + (k - 1) * d + 1 - size, 0))
+        return pads[0], pads[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pad_h, pad_w = self.get_pad_shape(x.shape[-2:])
+        if pad_h or pad_w:
+            if self.padding == 'corner':
+                x = F.pad(x, [0, pad_w, 0, pad_h])
+            else:
+                x = F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2])
+        return x
+
+
+def _conv_out_size(size: Tuple[int, int], kernel, stride, padding, dilation) -> Tuple[int, int]:
+    return tuple((s + 2 * p - d * (k - 1) - 1) // st + 1
+                 for s, k, st, p, d in zip(size, kernel, stride, padding, dilation))
+
+
+class PatchEmbed(BaseModule):
+    """Split an image into patches with a conv ``projection`` and return (B, N, C) tokens.
+
+    ``forward`` returns ``(tokens, (out_h, out_w))``. ``padding='corner'`` pads the bottom/right
+    so any input size is covered; ``init_out_size`` is the token grid for ``input_size``.
+    """
+
+    def __init__(self,
+                 in_channels: int = 3,
+                 embed_dims: int = 768,
+                 conv_type: str = 'Conv2d',
+                 kernel_size: Size = 16,
+                 stride: Optional[Size] = 16,
+                 padding: Union[int, tuple, str] = 'corner',
+                 dilation: Size = 1,
+                 bias: bool = True,
+                 norm_cfg: Optional[dict] = None,
+                 input_size: Optional[Size] = None,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.embed_dims = embed_dims
+        kernel_size = to_2tuple(kernel_size)
+        stride = to_2tuple(stride if stride is not None else kernel_size)
+        dilation = to_2tuple(dilation)
+        if isinstance(padding, str):
+            self.adaptive_padding = AdaptivePadding(kernel_size, stride, dilation, padding)
+            padding = 0
+        else:
+            self.adaptive_padding = None
+        padding = to_2tuple(padding)
+        self.projection = build_conv_layer(dict(type=conv_type), in_channels, embed_dims,
+                                           kernel_size=kernel_size, stride=stride,
+                                           padding=padding, dilation=dilation, bias=bias)
+        self.norm = build_norm_layer(norm_cfg, embed_dims)[1] if norm_cfg is not None else None
+        if input_size is not None:
+            input_size = to_2tuple(input_size)
+            self.init_input_size = input_size
+            if self.adaptive_padding is not None:
+                pad_h, pad_w = self.adaptive_padding.get_pad_shape(input_size)
+                input_size = (input_size[0] + pad_h, input_size[1] + pad_w)
+            self.init_out_size = _conv_out_size(input_size, kernel_size, stride, padding, dilation)
+        else:
+            self.init_input_size = self.init_out_size = None
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        if self.adaptive_padding is not None:
+            x = self.adaptive_padding(x)
+        x = self.projection(x)
+        out_size = (x.shape[2], x.shape[3])
+        x = x.flatten(2).transpose(1, 2)
+        if self.norm is not None:
+            x = self.norm(x)
+        return x, out_size
+
+
+class PatchMerging(BaseModule):
+    """Merge k x k neighbouring tokens (unfold ``sampler`` -> ``norm`` -> linear ``reduction``).
+
+    ``forward(x, input_size)`` takes (B, H*W, C) tokens and returns ``(tokens, (out_h, out_w))``.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 kernel_size: Size = 2,
+                 stride: Optional[Size] = None,
+                 padding: Union[int, tuple, str] = 'corner',
+                 dilation: Size = 1,
+                 bias: bool = False,
+                 norm_cfg: Optional[dict] = dict(type='LN'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        kernel_size = to_2tuple(kernel_size)
+        stride = to_2tuple(stride if stride is not None else kernel_size)
+        dilation = to_2tuple(dilation)
+        if isinstance(padding, str):
+            self.adaptive_padding = AdaptivePadding(kernel_size, stride, dilation, padding)
+            padding = 0
+        else:
+            self.adaptive_padding = None
+        padding = to_2tuple(padding)
+        self.kernel_size, self.stride, self.padding, self.dilation = (kernel_size, stride,
+                                                                      padding, dilation)
+        self.sampler = nn.Unfold(kernel_size=kernel_size, dilation=dilation, padding=padding,
+                                 stride=stride)
+        sample_dims = kernel_size[0] * kernel_size[1] * in_channels
+        self.norm = build_norm_layer(norm_cfg, sample_dims)[1] if norm_cfg is not None else None
+        self.reduction = nn.Linear(sample_dims, out_channels, bias=bias)
+
+    def forward(self, x: torch.Tensor,
+                input_size: Tuple[int, int]) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        batch, length, channels = x.shape
+        height, width = input_size
+        if length != height * width:
+            raise ValueError(f'PatchMerging got {length} tokens for input size {input_size}')
+        x = x.view(batch, height, width, channels).permute(0, 3, 1, 2)
+        if self.adaptive_padding is not None:
+            x = self.adaptive_padding(x)
+        out_size = _conv_out_size(x.shape[-2:], self.kernel_size, self.stride, self.padding,
+                                  self.dilation)
+        x = self.sampler(x).transpose(1, 2)
+        if self.norm is not None:
+            x = self.norm(x)
+        return self.reduction(x), out_size
+
+
+def resize_pos_embed(pos_embed: torch.Tensor,
+                     src_shape: Tuple[int, int],
+                     dst_shape: Tuple[int, int],
+                     mode: str = 'bicubic',
+                     num_extra_tokens: int = 1) -> torch.Tensor:
+    """Interpolate a (1, extra + H*W, C) position embedding from grid ``src_shape`` to ``dst_shape``."""
+    if tuple(src_shape) == tuple(dst_shape):
+        return pos_embed
+    if pos_embed.ndim != 3:
+        raise ValueError(f'pos_embed must be (1, L, C), got shape {tuple(pos_embed.shape)}')
+    _, length, channels = pos_embed.shape
+    src_h, src_w = src_shape
+    if length != src_h * src_w + num_extra_tokens:
+        raise ValueError(f'pos_embed has {length} tokens, expected {src_h}*{src_w}+'
+                         f'{num_extra_tokens} for source shape {tuple(src_shape)}')
+    extra = pos_embed[:, :num_extra_tokens]
+    grid = pos_embed[:, num_extra_tokens:].reshape(1, src_h, src_w, channels).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid.float(), size=tuple(dst_shape), align_corners=False, mode=mode)
+    grid = grid.flatten(2).transpose(1, 2).to(pos_embed.dtype)
+    return torch.cat((extra, grid), dim=1)
+
+
+__all__ = ['AdaptivePadding', 'PatchEmbed', 'PatchMerging', 'resize_pos_embed']
