@@ -1,0 +1,2 @@
+_base_ = '../_base_/default_runtime.py'
+log_level = dict(name='INFO')

@@ -1,0 +1,1 @@
+_base_ = ['../_base_/default_runtime.py', './does_not_exist.py']

@@ -1,0 +1,1 @@
+level = {{_base_.log_level}}

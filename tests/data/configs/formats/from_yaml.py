@@ -1,0 +1,2 @@
+_base_ = ['./runtime.yaml', './schedule.json']
+resume = True
