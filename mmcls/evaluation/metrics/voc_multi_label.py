@@ -1,0 +1,56 @@
+"""VOC multi-label metrics: the multi-label ones, aware of "difficult" labels.
+
+VOC annotations mark some objects difficult; the dataset records their
+classes in ``gt_label_difficult``.  A class counts as difficult for an image
+only if every object of that class is difficult.  The seed (L8360) says
+difficult labels are "reckoned as negative in defaults", so that is the
+default here; ``difficult_as_positive=None`` ignores them instead (the usual
+VOC mAP protocol), ``True`` counts them as positive.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from mmcls.registry import METRICS
+from ._utils import gt_label_of
+from .multi_label import AveragePrecision, MultiLabelMetric, multi_label_record
+
+__all__ = ['VOCMultiLabelMetric', 'VOCAveragePrecision']
+
+
+def _difficult_of(sample) -> list:
+    value = sample.get('gt_label_difficult') if hasattr(sample, 'get') else None
+    if value is None:
+        return []
+    return [int(v) for v in (value.tolist() if hasattr(value, 'tolist') else value)]
+
+
+class _VOCDifficultMixin:
+    """Map difficult-only classes of each sample to 1, 0 or -1 (ignored)."""
+
+    def __init__(self, *args, difficult_as_positive: Optional[bool] = False, **kwargs) -> None:
+        if difficult_as_positive not in (None, True, False):
+            raise ValueError('difficult_as_positive must be None, True or False, '
+                             f'got {difficult_as_positive!r}')
+        self.difficult_as_positive = difficult_as_positive
+        super().__init__(*args, **kwargs)
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        fill = {None: -1, True: 1, False: 0}[self.difficult_as_positive]
+        for sample in data_samples:
+            record = multi_label_record(sample, type(self).__name__)
+            # A class also present among the non-difficult objects stays positive.
+            difficult = set(_difficult_of(sample)) - set(gt_label_of(sample).tolist())
+            if difficult:
+                record['gt_score'][sorted(difficult)] = fill
+            self.results.append(record)
+
+
+@METRICS.register_module()
+class VOCMultiLabelMetric(_VOCDifficultMixin, MultiLabelMetric):
+    """:class:`MultiLabelMetric` with ``difficult_as_positive`` (default False: negative)."""
+
+
+@METRICS.register_module()
+class VOCAveragePrecision(_VOCDifficultMixin, AveragePrecision):
+    """:class:`AveragePrecision` with ``difficult_as_positive`` (default False: negative)."""

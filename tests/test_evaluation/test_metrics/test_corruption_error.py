@@ -1,0 +1,30 @@
+"""CorruptionError: mCE over ImageNet-C corruption folders."""
+import pytest
+import torch
+
+from mmcls.evaluation import ALEXNET_CORRUPTION_ERROR, CorruptionError, Evaluator
+from mmcls.structures import ClsDataSample
+
+
+def sample(path, gt, pred):
+    return ClsDataSample(metainfo={'img_path': path}).set_gt_label(gt).set_pred_score(
+        torch.eye(3)[pred])
+
+
+def test_mce_hand_computed():
+    data = [sample('data/imagenet-c/fog/1/n01/a.JPEG', 0, 0),      # fog: 1 of 2 wrong
+            sample('data/imagenet-c/fog/5/n01/b.JPEG', 1, 2),
+            sample('data/imagenet-c/snow/3/n02/c.JPEG', 2, 2),     # snow: all right
+            sample('data/imagenet/val/n03/d.JPEG', 0, 1)]          # not ImageNet-C: ignored
+    res = Evaluator(dict(type='CorruptionError')).offline_evaluate(data)
+    fog = 0.5 / ALEXNET_CORRUPTION_ERROR['fog']
+    assert res == {'accuracy/mCE': pytest.approx((fog + 0.0) / 2)}
+
+
+def test_mce_needs_corruption_folders():
+    metric = CorruptionError()
+    metric.process(None, [sample('val/a.JPEG', 0, 0).to_dict()])
+    with pytest.raises(ValueError, match='no ImageNet-C corruption'):
+        metric.evaluate(1)
+    with pytest.raises(KeyError, match='img_path'):
+        metric.process(None, [ClsDataSample().set_gt_label(0).set_pred_label(0).to_dict()])

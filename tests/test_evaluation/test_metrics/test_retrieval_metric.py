@@ -1,0 +1,29 @@
+"""RetrievalRecall: Recall@k of ranked gallery items."""
+import pytest
+import torch
+
+from mmcls.evaluation import Evaluator, RetrievalRecall
+from mmcls.structures import ClsDataSample
+
+
+def test_calculate_with_indices_and_scores():
+    res = RetrievalRecall.calculate([[0], [1], [2], [3]], [[0, 1], [2], [1], [0, 3]], topk=1,
+                                    pred_indices=True, target_indices=True)
+    assert [r.item() for r in res] == [50.0]
+    scores = torch.tensor([[0.9, 0.1, 0.5], [0.2, 0.3, 0.8]])
+    onehot = torch.tensor([[0, 0, 1], [0, 0, 1]])
+    # query 0 ranks gallery 2 second, query 1 first
+    assert [r.item() for r in RetrievalRecall.calculate(scores, onehot, topk=(1, 2))] == \
+        [50.0, 100.0]
+
+
+def test_metric_with_label_indices():
+    data = [ClsDataSample().set_gt_label([2]).set_pred_score(torch.tensor([0.9, 0.1, 0.5])),
+            ClsDataSample().set_gt_label([0, 2]).set_pred_score(torch.tensor([0.2, 0.3, 0.8]))]
+    res = Evaluator(dict(type='RetrievalRecall', topk=(1, 2))).offline_evaluate(data)
+    assert res == {'retrieval/Recall@1': 50.0, 'retrieval/Recall@2': 100.0}
+
+
+def test_bad_topk():
+    with pytest.raises(ValueError, match='topk must be positive'):
+        RetrievalRecall(topk=0)
