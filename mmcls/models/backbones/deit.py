@@ -1,0 +1,39 @@
+"""DeiT's distilled Vision Transformer: a second (distillation) token next to the class token."""
+import torch
+import torch.nn as nn
+
+from mmcls.registry import MODELS
+
+from ..utils.weight_init import trunc_normal_
+from .vision_transformer import VisionTransformer, _has_pretrained
+
+
+@MODELS.register_module()
+class DistilledVisionTransformer(VisionTransformer):
+    """ViT with a ``dist_token`` (Touvron et al. 2021); layers output ``[patch, cls, dist]``.
+
+    ``DeiTClsHead`` averages the class-token and distillation-token predictions at test time.
+    Arguments are those of :class:`VisionTransformer`; the default arch is ``'deit-base'``.
+    """
+    num_extra_tokens = 2
+
+    def __init__(self, arch: str = 'deit-base', *args, **kwargs) -> None:
+        super().__init__(arch, *args, **kwargs)
+
+    def _add_extra_tokens(self) -> None:
+        self.dist_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+
+    def _extra_tokens(self, batch: int):
+        return [self.cls_token.expand(batch, -1, -1), self.dist_token.expand(batch, -1, -1)]
+
+    def _freeze_stages(self) -> None:
+        super()._freeze_stages()
+        self.dist_token.requires_grad = False
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if not _has_pretrained(self.init_cfg):
+            trunc_normal_(self.dist_token, std=0.02)
+
+
+__all__ = ['DistilledVisionTransformer']

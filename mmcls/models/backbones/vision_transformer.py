@@ -1,0 +1,266 @@
+"""Vision Transformer (ViT, Dosovitskiy et al. 2021), also used by DeiT and the CLIP zoo models.
+
+Each selected layer outputs ``[patch_token (B, C, H, W), cls_token (B, C)]`` (MMClassification
+1.0.0rc6 layout); ``VisionTransformerClsHead`` classifies the class token of the last one.
+"""
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+
+from mmcls.registry import MODELS
+
+from ..utils.attention import MultiheadAttention
+from ..utils.base_module import BaseModule, ModuleList
+from ..utils.embed import PatchEmbed, resize_pos_embed
+from ..utils.ffn import FFN
+from ..utils.helpers import to_2tuple
+from ..utils.norm import build_norm_layer
+from ..utils.weight_init import trunc_normal_
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
+
+# embed_dims, num_layers, num_heads, feedforward_channels
+arch_settings = {
+    **dict.fromkeys(['s', 'small'], dict(embed_dims=768, num_layers=8, num_heads=8,
+                                         feedforward_channels=768 * 3)),
+    **dict.fromkeys(['b', 'base'], dict(embed_dims=768, num_layers=12, num_heads=12,
+                                        feedforward_channels=3072)),
+    **dict.fromkeys(['l', 'large'], dict(embed_dims=1024, num_layers=24, num_heads=16,
+                                         feedforward_channels=4096)),
+    **dict.fromkeys(['h', 'huge'], dict(embed_dims=1280, num_layers=32, num_heads=16,
+                                        feedforward_channels=5120)),
+    **dict.fromkeys(['eva-g', 'eva-giant'], dict(embed_dims=1408, num_layers=40, num_heads=16,
+                                                 feedforward_channels=6144)),
+    **dict.fromkeys(['deit-t', 'deit-tiny'], dict(embed_dims=192, num_layers=12, num_heads=3,
+                                                  feedforward_channels=192 * 4)),
+    **dict.fromkeys(['deit-s', 'deit-small'], dict(embed_dims=384, num_layers=12, num_heads=6,
+                                                   feedforward_channels=384 * 4)),
+    **dict.fromkeys(['deit-b', 'deit-base'], dict(embed_dims=768, num_layers=12, num_heads=12,
+                                                  feedforward_channels=768 * 4)),
+}
+
+
+def resolve_arch(arch: Union[str, dict], settings: dict, owner: str) -> dict:
+    """Look up ``arch`` in ``settings`` (case-insensitive) or check a custom arch dict."""
+    if isinstance(arch, str):
+        key = arch.lower()
+        if key not in settings:
+            raise KeyError(f'{owner}: arch {arch!r} is not one of {sorted(settings)}')
+        return dict(settings[key])
+    required = set(next(iter(settings.values())))
+    if not isinstance(arch, dict) or not required <= set(arch):
+        raise ValueError(f'{owner}: a custom arch must be a dict with keys {sorted(required)}, '
+                         f'got {arch!r}')
+    return dict(arch)
+
+
+class TransformerEncoderLayer(BaseModule):
+    """Pre-norm transformer layer: ``x + attn(ln1(x))`` then ``x + ffn(ln2(x))``."""
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 feedforward_channels: int,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 num_fcs: int = 2,
+                 qkv_bias: bool = True,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.embed_dims = embed_dims
+        self.ln1 = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.attn = MultiheadAttention(
+            embed_dims=embed_dims, num_heads=num_heads, attn_drop=attn_drop_rate,
+            proj_drop=drop_rate, dropout_layer=dict(type='DropPath', drop_prob=drop_path_rate),
+            qkv_bias=qkv_bias)
+        self.ln2 = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.ffn = FFN(embed_dims=embed_dims, feedforward_channels=feedforward_channels,
+                       num_fcs=num_fcs, ffn_drop=drop_rate,
+                       dropout_layer=dict(type='DropPath', drop_prob=drop_path_rate),
+                       act_cfg=act_cfg)
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        for m in self.ffn.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.normal_(m.bias, std=1e-6)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.ln1(x))
+        return self.ffn(self.ln2(x), identity=x)
+
+
+@MODELS.register_module()
+class VisionTransformer(BaseBackbone):
+    """Vision Transformer backbone.
+
+    Args:
+        arch: a name of ``arch_settings`` or a dict with embed_dims, num_layers, num_heads,
+            feedforward_channels.
+        img_size / patch_size: the training resolution and patch size; other input sizes work by
+            interpolating the position embedding at run time.
+        out_indices: layers whose output is returned (negative counts from the end).
+        final_norm: apply ``ln1`` after the last layer.
+        with_cls_token / output_cls_token: keep the class token; output ``[patch, cls]`` pairs.
+        avg_token: output the normalised (``ln2``) mean of the patch tokens instead of a map.
+        pre_norm: LayerNorm before the layers and no patch-projection bias (CLIP).
+        frozen_stages: freeze the embeddings and the first N layers.
+    """
+    num_extra_tokens = 1  # the class token
+    arch_zoo = arch_settings
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 final_norm: bool = True,
+                 with_cls_token: bool = True,
+                 avg_token: bool = False,
+                 frozen_stages: int = -1,
+                 output_cls_token: bool = True,
+                 interpolate_mode: str = 'bicubic',
+                 pre_norm: bool = False,
+                 patch_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.arch_settings = resolve_arch(arch, self.arch_zoo, type(self).__name__)
+        self.embed_dims = self.arch_settings['embed_dims']
+        self.num_layers = self.arch_settings['num_layers']
+        self.img_size = to_2tuple(img_size)
+        if output_cls_token and not with_cls_token:
+            raise ValueError('output_cls_token=True needs with_cls_token=True')
+
+        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
+                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size,
+                     bias=not pre_norm)
+        patch.update(patch_cfg)
+        self.patch_embed = PatchEmbed(**patch)
+        self.patch_resolution = self.patch_embed.init_out_size
+        num_patches = self.patch_resolution[0] * self.patch_resolution[1]
+
+        self.with_cls_token = with_cls_token
+        self.output_cls_token = output_cls_token
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+        self.interpolate_mode = interpolate_mode
+        self.pos_embed = nn.Parameter(
+            torch.zeros(1, num_patches + self.num_extra_tokens, self.embed_dims))
+        self._add_extra_tokens()
+        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        self.drop_after_pos = nn.Dropout(p=drop_rate)
+
+        self.out_indices = normalize_out_indices(out_indices, self.num_layers, type(self).__name__)
+        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
+        if isinstance(layer_cfgs, dict):
+            layer_cfgs = [layer_cfgs] * self.num_layers
+        self.layers = ModuleList()
+        for i in range(self.num_layers):
+            cfg = dict(embed_dims=self.embed_dims, num_heads=self.arch_settings['num_heads'],
+                       feedforward_channels=self.arch_settings['feedforward_channels'],
+                       drop_rate=drop_rate, drop_path_rate=dpr[i], qkv_bias=qkv_bias,
+                       norm_cfg=norm_cfg)
+            cfg.update(layer_cfgs[i])
+            self.layers.append(TransformerEncoderLayer(**cfg))
+
+        self.pre_norm = build_norm_layer(norm_cfg, self.embed_dims)[1] if pre_norm else nn.Identity()
+        self.final_norm = final_norm
+        if final_norm:
+            self.ln1 = build_norm_layer(norm_cfg, self.embed_dims)[1]
+        self.avg_token = avg_token
+        if avg_token:
+            self.ln2 = build_norm_layer(norm_cfg, self.embed_dims)[1]
+        self.frozen_stages = frozen_stages
+        if frozen_stages > 0:
+            self._freeze_stages()
+
+    def _add_extra_tokens(self) -> None:
+        """Hook for subclasses that add tokens next to the class token (DeiT's distillation token)."""
+
+    def _extra_tokens(self, batch: int) -> List[torch.Tensor]:
+        return [self.cls_token.expand(batch, -1, -1)]
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if not _has_pretrained(self.init_cfg):
+            trunc_normal_(self.pos_embed, std=0.02)
+
+    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Resize a checkpoint's position embedding to this model's patch grid when they differ."""
+        key = prefix + 'pos_embed'
+        if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
+            return
+        ckpt = state_dict[key]
+        src_tokens = ckpt.shape[1] - self.num_extra_tokens
+        side = int(src_tokens**0.5)
+        if side * side != src_tokens:
+            raise ValueError(f'cannot resize {key} of shape {tuple(ckpt.shape)}: its patch grid '
+                             'is not square')
+        state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
+                                           self.interpolate_mode, self.num_extra_tokens)
+
+    def _freeze_stages(self) -> None:
+        self.pos_embed.requires_grad = False
+        self.cls_token.requires_grad = False
+        self.drop_after_pos.eval()
+        freeze_module(self.patch_embed)
+        freeze_module(self.pre_norm)
+        for layer in self.layers[:self.frozen_stages]:
+            freeze_module(layer)
+        if self.frozen_stages >= self.num_layers and self.final_norm:
+            freeze_module(self.ln1)
+
+    def train(self, mode: bool = True) -> 'VisionTransformer':
+        super().train(mode)
+        if mode and self.frozen_stages > 0:
+            self._freeze_stages()
+        return self
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        batch = x.shape[0]
+        x, patch_resolution = self.patch_embed(x)
+        x = torch.cat(self._extra_tokens(batch) + [x], dim=1)
+        x = x + resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
+                                 mode=self.interpolate_mode,
+                                 num_extra_tokens=self.num_extra_tokens)
+        x = self.drop_after_pos(x)
+        if not self.with_cls_token:
+            x = x[:, self.num_extra_tokens:]
+        x = self.pre_norm(x)
+
+        outs = []
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i == len(self.layers) - 1 and self.final_norm:
+                x = self.ln1(x)
+            if i in self.out_indices:
+                outs.append(self._format_output(x, patch_resolution))
+        return tuple(outs)
+
+    def _format_output(self, x: torch.Tensor, patch_resolution) -> Union[torch.Tensor, list]:
+        batch, _, channels = x.shape
+        extra = self.num_extra_tokens if self.with_cls_token else 0
+        patch_token = x[:, extra:].reshape(batch, *patch_resolution, channels)
+        patch_token = patch_token.permute(0, 3, 1, 2)
+        if self.avg_token:
+            patch_token = self.ln2(patch_token.flatten(2).mean(dim=2))
+        if not self.output_cls_token:
+            return patch_token
+        return [patch_token] + [x[:, i] for i in range(self.num_extra_tokens)]
+
+
+def _has_pretrained(init_cfg) -> bool:
+    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
+    return any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs)
+
+
+__all__ = ['VisionTransformer', 'TransformerEncoderLayer', 'resolve_arch']

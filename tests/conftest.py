@@ -1,0 +1,40 @@
+"""Shared test fixtures: the reference-zoo checker and paths to shared data."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / 'shared'
+REFCHECK_PATH = SHARED / 'tools' / 'refcheck.py'
+
+
+def _load_refcheck():
+    spec = importlib.util.spec_from_file_location('refcheck', REFCHECK_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='session')
+def refcheck():
+    """The reference checker of ../shared/tools/refcheck.py (skips when the fixtures are absent)."""
+    if not REFCHECK_PATH.exists():
+        pytest.skip(f'reference fixtures not found at {REFCHECK_PATH}')
+    return _load_refcheck()
+
+
+@pytest.fixture(scope='session')
+def check_zoo_model(refcheck):
+    """``check_zoo_model(name)`` builds ``name`` with get_model and asserts it matches its fixture."""
+    import torch
+
+    import mmcls
+
+    def check(name: str) -> None:
+        torch.manual_seed(0)
+        fixture = refcheck.load_fixture(name)
+        problems = refcheck.compare(fixture, mmcls.get_model(name))
+        assert not problems, f'{name}: ' + '; '.join(problems)
+
+    return check
