@@ -12,7 +12,7 @@ version_info = (1, 0, 0)
 # public name -> module that defines it
 _LAZY = {
     'get_model': 'mmcls.apis',
-    'list_models': 'mmcls.apis',
+    'list_models': 'mmcls.apis.model_index',
     'init_model': 'mmcls.apis',
     'inference_model': 'mmcls.apis',
     'ImageClassificationInferencer': 'mmcls.apis',

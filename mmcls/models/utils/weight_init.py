@@ -203,17 +203,9 @@ class PretrainedInit:
         self.checkpoint, self.prefix, self.map_location = checkpoint, prefix, map_location
 
     def __call__(self, module: nn.Module, wholemodule: bool = False) -> None:
-        from mmcls.runner.checkpoint import load_checkpoint, load_state_dict, \
-            _load_checkpoint_to_state_dict
-        if self.prefix is None:
-            load_checkpoint(module, self.checkpoint, map_location=self.map_location, strict=False)
-            return
-        state_dict = _load_checkpoint_to_state_dict(self.checkpoint, map_location=self.map_location)
-        prefix = self.prefix if self.prefix.endswith('.') else self.prefix + '.'
-        selected = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
-        if not selected:
-            raise KeyError(f'no key of checkpoint {self.checkpoint!r} starts with prefix {prefix!r}')
-        load_state_dict(module, selected, strict=False)
+        from mmcls.runner.checkpoint import load_checkpoint
+        load_checkpoint(module, self.checkpoint, map_location=self.map_location, strict=False,
+                        prefix=self.prefix)
 
 
 def initialize(module: nn.Module, init_cfg: Union[dict, List[dict]]) -> None:

@@ -1,0 +1,12 @@
+# RepLKNet-XL (training-time kernels) -> global average pooling -> linear classifier.
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='RepLKNet', arch='XL', out_indices=(3, )),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=1000,
+        in_channels=2048,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5),
+    ))
