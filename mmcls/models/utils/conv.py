@@ -16,8 +16,10 @@ class Conv2dAdaptivePadding(nn.Conv2d):
     """Conv2d with TensorFlow-style 'SAME' padding computed from the input size at run time."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True):
-        super().__init__(in_channels, out_channels, kernel_size, stride, 0, dilation, groups, bias)
+                 groups=1, bias=True, padding_mode='zeros'):
+        # the padding is computed in forward, so the conv itself pads nothing
+        super().__init__(in_channels, out_channels, kernel_size, stride, 0, dilation, groups, bias,
+                         padding_mode)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         in_h, in_w = x.shape[-2:]

@@ -1,0 +1,259 @@
+"""EfficientNet (Tan & Le, 2019) and EfficientNet-EdgeTPU: compound-scaled MBConv networks."""
+import copy
+import math
+from functools import partial
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+
+from mmcls.registry import MODELS
+from ..utils import ConvModule, DropPath, InvertedResidual, SELayer, Sequential, make_divisible
+from ..utils.base_module import BaseModule
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+
+# arch -> (width factor, depth factor, native resolution)
+arch_settings = {
+    'b0': (1.0, 1.0, 224),
+    'b1': (1.0, 1.1, 240),
+    'b2': (1.1, 1.2, 260),
+    'b3': (1.2, 1.4, 300),
+    'b4': (1.4, 1.8, 380),
+    'b5': (1.6, 2.2, 456),
+    'b6': (1.8, 2.6, 528),
+    'b7': (2.0, 3.1, 600),
+    'b8': (2.2, 3.6, 672),
+    'l2': (4.3, 5.3, 800),
+    'es': (1.0, 1.0, 224),
+    'em': (1.0, 1.1, 240),
+    'el': (1.2, 1.4, 300),
+}
+
+# Base layer settings of the 'b' (EfficientNet) and 'e' (EdgeTPU) families. One list per stage,
+# one row per block: kernel size, out channels, SE ratio (0 = no SE), stride, expand ratio,
+# block type (-1 ConvModule, 0 InvertedResidual, 1 EdgeResidual).
+layer_settings = {
+    'b': [[[3, 32, 0, 2, 0, -1]],
+          [[3, 16, 4, 1, 1, 0]],
+          [[3, 24, 4, 2, 6, 0], [3, 24, 4, 1, 6, 0]],
+          [[5, 40, 4, 2, 6, 0], [5, 40, 4, 1, 6, 0]],
+          [[3, 80, 4, 2, 6, 0], [3, 80, 4, 1, 6, 0], [3, 80, 4, 1, 6, 0],
+           [5, 112, 4, 1, 6, 0], [5, 112, 4, 1, 6, 0], [5, 112, 4, 1, 6, 0]],
+          [[5, 192, 4, 2, 6, 0], [5, 192, 4, 1, 6, 0], [5, 192, 4, 1, 6, 0],
+           [5, 192, 4, 1, 6, 0], [3, 320, 4, 1, 6, 0]],
+          [[1, 1280, 0, 1, 0, -1]]],
+    'e': [[[3, 32, 0, 2, 0, -1]],
+          [[3, 24, 0, 1, 3, 1]],
+          [[3, 32, 0, 2, 8, 1], [3, 32, 0, 1, 8, 1]],
+          [[3, 48, 0, 2, 8, 1], [3, 48, 0, 1, 8, 1], [3, 48, 0, 1, 8, 1], [3, 48, 0, 1, 8, 1]],
+          [[5, 96, 0, 2, 8, 0], [5, 96, 0, 1, 8, 0], [5, 96, 0, 1, 8, 0], [5, 96, 0, 1, 8, 0],
+           [5, 96, 0, 1, 8, 0], [5, 144, 0, 1, 8, 0], [5, 144, 0, 1, 8, 0], [5, 144, 0, 1, 8, 0],
+           [5, 144, 0, 1, 8, 0]],
+          [[5, 192, 0, 2, 8, 0], [5, 192, 0, 1, 8, 0]],
+          [[1, 1280, 0, 1, 0, -1]]],
+}
+
+
+class EdgeResidual(BaseModule):
+    """Fused MBConv (EfficientNet-EdgeTPU, EfficientNetV2): kxk expand -> (SE) -> 1x1 project.
+
+    Args:
+        with_residual: allow the identity shortcut (used when also ``stride == 1`` and the channel
+            counts match).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 mid_channels: int,
+                 kernel_size: int = 3,
+                 stride: int = 1,
+                 se_cfg: Optional[dict] = None,
+                 with_residual: bool = True,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 drop_path_rate: float = 0.,
+                 with_cp: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if stride not in (1, 2):
+            raise ValueError(f'EdgeResidual: stride must be 1 or 2, got {stride}')
+        self.with_cp = with_cp
+        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
+        self.with_se = se_cfg is not None
+        self.with_residual = stride == 1 and in_channels == out_channels and with_residual
+        self.conv1 = ConvModule(in_channels, mid_channels, kernel_size, stride=stride,
+                                padding=kernel_size // 2, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
+                                act_cfg=act_cfg)
+        if self.with_se:
+            self.se = SELayer(**se_cfg)
+        self.conv2 = ConvModule(mid_channels, out_channels, 1, conv_cfg=conv_cfg,
+                                norm_cfg=norm_cfg, act_cfg=None)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.conv1(x)
+        if self.with_se:
+            out = self.se(out)
+        out = self.conv2(out)
+        return x + self.drop_path(out) if self.with_residual else out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+
+def _split_by_channels(stage: list) -> List[list]:
+    """Split a stage into runs of consecutive blocks with the same output channels."""
+    bounds = [0] + [i + 1 for i in range(len(stage) - 1) if stage[i + 1][1] != stage[i][1]]
+    bounds.append(len(stage))
+    return [stage[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def model_scaling(layer_setting: list, arch_setting: tuple) -> list:
+    """Scale the widths (rounded to multiples of 8) and depths (ceil) of a base layer setting.
+
+    Stages are split where the channel count changes, each run is repeated ``ceil(depth * n)``
+    times, and runs that do not downsample are merged back into the previous stage.
+    """
+    width, depth = arch_setting[0], arch_setting[1]
+    scaled = copy.deepcopy(layer_setting)
+    for stage in scaled:
+        for block in stage:
+            block[1] = make_divisible(block[1] * width, 8)
+
+    runs = [run for stage in scaled[1:-1] for run in _split_by_channels(stage)]
+    merged = [scaled[0]]
+    for i, run in enumerate(runs):
+        num_blocks = int(math.ceil(depth * len(run)))
+        if num_blocks <= len(run):
+            new_run = run[:num_blocks]
+        else:
+            new_run = copy.deepcopy(run) + [run[-1]] * (num_blocks - len(run))
+        if new_run[0][3] == 1 and i != 0:
+            merged[-1] += new_run.copy()
+        else:
+            merged.append(new_run.copy())
+    merged.append(scaled[-1])
+    return merged
+
+
+@MODELS.register_module()
+class EfficientNet(BaseBackbone):
+    """EfficientNet backbone.
+
+    Args:
+        arch: 'b0'-'b8', 'l2' (EfficientNet) or 'es', 'em', 'el' (EdgeTPU).
+        drop_path_rate: stochastic-depth rate, increased linearly over the blocks.
+        out_indices: stages to output (0 is the stem, the last one the 1x1 head conv).
+        frozen_stages: freeze the first ``frozen_stages`` stages (0 freezes nothing).
+        conv_cfg: default ``Conv2dAdaptivePadding`` reproduces TensorFlow 'SAME' padding.
+    """
+
+    def __init__(self,
+                 arch: str = 'b0',
+                 drop_path_rate: float = 0.,
+                 out_indices: Union[int, Sequence[int]] = (6, ),
+                 frozen_stages: int = 0,
+                 conv_cfg: Optional[dict] = dict(type='Conv2dAdaptivePadding'),
+                 norm_cfg: dict = dict(type='BN', eps=1e-3),
+                 act_cfg: dict = dict(type='Swish'),
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = [
+                     dict(type='Kaiming', layer='Conv2d'),
+                     dict(type='Constant', layer=['_BatchNorm', 'GroupNorm'], val=1)
+                 ]) -> None:
+        super().__init__(init_cfg)
+        if arch not in arch_settings:
+            raise KeyError(f'EfficientNet: unknown arch {arch!r}, choose from '
+                           f'{sorted(arch_settings)}')
+        self.arch = arch_settings[arch]
+        # 'b*' and 'l2' are EfficientNets, 'e*' are EdgeTPU models.
+        base_setting = layer_settings['e' if arch.startswith('e') else 'b']
+        num_stages = len(base_setting)
+        self.out_indices = normalize_out_indices(out_indices, num_stages, 'EfficientNet')
+        if frozen_stages not in range(num_stages + 1):
+            raise ValueError(f'EfficientNet: frozen_stages must be in range(0, {num_stages + 1}), '
+                             f'got {frozen_stages}')
+        self.drop_path_rate = drop_path_rate
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.with_cp = with_cp
+        self.conv_cfg, self.norm_cfg, self.act_cfg = conv_cfg, norm_cfg, act_cfg
+        self.layer_setting = model_scaling(base_setting, self.arch)
+
+        stem, head = self.layer_setting[0][0], self.layer_setting[-1][0]
+        self.in_channels = make_divisible(stem[1], 8)
+        self.out_channels = head[1]
+        self.layers = nn.ModuleList()
+        self.layers.append(ConvModule(3, self.in_channels, stem[0], stride=stem[3],
+                                      conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg))
+        self._make_layers()
+        # Stages after the last output index are not built (saves memory as a detector backbone).
+        if len(self.layers) < max(self.out_indices) + 1:
+            self.layers.append(ConvModule(self.in_channels, self.out_channels, head[0],
+                                          stride=head[3], conv_cfg=conv_cfg, norm_cfg=norm_cfg,
+                                          act_cfg=act_cfg))
+
+    def _se_cfg(self, mid_channels: int, se_ratio: float, expand_ratio: float) -> Optional[dict]:
+        # The SE squeeze width is relative to the block input: mid / (expand * se_ratio).
+        if se_ratio <= 0:
+            return None
+        return dict(channels=mid_channels, ratio=expand_ratio * se_ratio, divisor=1,
+                    act_cfg=(self.act_cfg, dict(type='Sigmoid')))
+
+    def _make_layers(self) -> None:
+        stages = self.layer_setting[1:-1]
+        total_blocks = sum(len(stage) for stage in stages)
+        dpr = [x.item() for x in torch.linspace(0, self.drop_path_rate, total_blocks)]
+        block_idx = 0
+        for stage_idx, stage in enumerate(stages):
+            if stage_idx > max(self.out_indices) - 1:
+                break
+            blocks = []
+            for i, (kernel_size, out_channels, se_ratio, stride, expand_ratio,
+                    block_type) in enumerate(stage):
+                out_channels = make_divisible(out_channels, 8)
+                if block_type == 1:
+                    # EdgeTPU: a later block with expand ratio 3 becomes a non-residual x4 block.
+                    with_residual = not (i > 0 and expand_ratio == 3)
+                    if not with_residual:
+                        expand_ratio = 4
+                    block = partial(EdgeResidual, with_residual=with_residual)
+                else:
+                    block = InvertedResidual
+                mid_channels = int(self.in_channels * expand_ratio)
+                blocks.append(block(
+                    in_channels=self.in_channels, out_channels=out_channels,
+                    mid_channels=mid_channels, kernel_size=kernel_size, stride=stride,
+                    se_cfg=self._se_cfg(mid_channels, se_ratio, expand_ratio),
+                    conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg,
+                    drop_path_rate=dpr[block_idx], with_cp=self.with_cp))
+                self.in_channels = out_channels
+                block_idx += 1
+            self.layers.append(Sequential(*blocks))
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        outs = []
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        for i in range(min(self.frozen_stages, len(self.layers))):
+            freeze_module(self.layers[i])
+
+    def train(self, mode: bool = True) -> 'EfficientNet':
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            set_batchnorm_eval(self)
+        return self
+
+
+__all__ = ['EfficientNet', 'EdgeResidual', 'model_scaling']

@@ -1,0 +1,140 @@
+"""MobileNetV2 (Sandler et al., 2018): inverted residuals with linear bottlenecks."""
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+
+from mmcls.registry import MODELS
+from ..utils import ConvModule, make_divisible
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+
+# One row per stage: expand ratio, output channels, number of blocks, stride of the first block.
+arch_settings = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1],
+                 [6, 160, 3, 2], [6, 320, 1, 1]]
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2 block: (1x1 expand) -> 3x3 depthwise -> 1x1 linear projection.
+
+    The layers live in ``self.conv`` (an ``nn.Sequential``) as in MMClassification checkpoints.
+    The identity shortcut is used when ``stride == 1`` and the channel counts match.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int,
+                 expand_ratio: float,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU6'),
+                 with_cp: bool = False) -> None:
+        super().__init__()
+        if stride not in (1, 2):
+            raise ValueError(f'InvertedResidual: stride must be 1 or 2, got {stride}')
+        self.with_cp = with_cp
+        self.use_res_connect = stride == 1 and in_channels == out_channels
+        hidden_dim = int(round(in_channels * expand_ratio))
+        layers = []
+        if expand_ratio != 1:
+            layers.append(ConvModule(in_channels, hidden_dim, 1, conv_cfg=conv_cfg,
+                                     norm_cfg=norm_cfg, act_cfg=act_cfg))
+        layers += [
+            ConvModule(hidden_dim, hidden_dim, 3, stride=stride, padding=1, groups=hidden_dim,
+                       conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg),
+            ConvModule(hidden_dim, out_channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
+                       act_cfg=None),
+        ]
+        self.conv = nn.Sequential(*layers)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+
+@MODELS.register_module()
+class MobileNetV2(BaseBackbone):
+    """MobileNetV2 backbone.
+
+    Args:
+        widen_factor: width multiplier of every layer.
+        out_indices: stages to output, 0-6 for the seven inverted-residual stages and 7 for the
+            final 1x1 conv (``conv2``).
+        frozen_stages: freeze ``conv1`` and stages ``1..frozen_stages`` (-1 freezes nothing).
+        norm_eval: keep batch-norm layers in eval mode while training.
+        with_cp: use gradient checkpointing in the blocks to save memory.
+    """
+
+    def __init__(self,
+                 widen_factor: float = 1.,
+                 out_indices: Union[int, Sequence[int]] = (7, ),
+                 frozen_stages: int = -1,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU6'),
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = [
+                     dict(type='Kaiming', layer=['Conv2d']),
+                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+                 ]) -> None:
+        super().__init__(init_cfg)
+        num_stages = len(arch_settings) + 1
+        self.out_indices = normalize_out_indices(out_indices, num_stages, 'MobileNetV2')
+        if frozen_stages not in range(-1, num_stages):
+            raise ValueError(f'MobileNetV2: frozen_stages must be in range(-1, {num_stages}), '
+                             f'got {frozen_stages}')
+        self.widen_factor = widen_factor
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.with_cp = with_cp
+        conv_kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
+
+        self.in_channels = make_divisible(32 * widen_factor, 8)
+        self.conv1 = ConvModule(3, self.in_channels, 3, stride=2, padding=1, **conv_kwargs)
+
+        self.layers = []
+        for i, (expand_ratio, channel, num_blocks, stride) in enumerate(arch_settings):
+            out_channels = make_divisible(channel * widen_factor, 8)
+            blocks = []
+            for j in range(num_blocks):
+                blocks.append(InvertedResidual(self.in_channels, out_channels,
+                                               stride if j == 0 else 1, expand_ratio,
+                                               with_cp=with_cp, **conv_kwargs))
+                self.in_channels = out_channels
+            self.add_module(f'layer{i + 1}', nn.Sequential(*blocks))
+            self.layers.append(f'layer{i + 1}')
+
+        self.out_channel = int(1280 * widen_factor) if widen_factor > 1.0 else 1280
+        self.conv2 = ConvModule(self.in_channels, self.out_channel, 1, **conv_kwargs)
+        self.layers.append('conv2')
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        x = self.conv1(x)
+        outs = []
+        for i, layer_name in enumerate(self.layers):
+            x = getattr(self, layer_name)(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages >= 0:
+            freeze_module(self.conv1)
+        for i in range(1, self.frozen_stages + 1):
+            freeze_module(getattr(self, f'layer{i}'))
+
+    def train(self, mode: bool = True) -> 'MobileNetV2':
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            set_batchnorm_eval(self)
+        return self
+
+
+__all__ = ['MobileNetV2']

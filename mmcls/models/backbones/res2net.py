@@ -1,0 +1,162 @@
+"""Res2Net (Gao et al., 2021): bottlenecks whose 3x3 conv is split into hierarchical scales."""
+import math
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+
+from mmcls.registry import MODELS
+from ..utils import DropPath, build_activation_layer, build_conv_layer, build_norm_layer
+from .resnet import DEFAULT_ACT, DEFAULT_NORM, ResLayer, ResNet, _ResidualBlock
+
+
+class Bottle2neck(_ResidualBlock):
+    """1x1 conv to ``scales`` groups of ``width`` channels, a chain of 3x3 convs, 1x1 conv.
+
+    Group ``i`` is convolved after adding the output of group ``i - 1``; the last group is
+    passed through (average-pooled in the first block of a stage, ``stage_type='stage'``,
+    where the groups are not chained).
+    """
+    expansion = 4
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 scales: int = 4,
+                 base_width: int = 26,
+                 base_channels: int = 64,
+                 stage_type: str = 'normal',
+                 expansion: int = 4,
+                 stride: int = 1,
+                 dilation: int = 1,
+                 downsample: Optional[nn.Module] = None,
+                 style: str = 'pytorch',
+                 with_cp: bool = False,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = DEFAULT_NORM,
+                 act_cfg: dict = DEFAULT_ACT,
+                 drop_path_rate: float = 0.,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if scales <= 1:
+            raise ValueError(f'Bottle2neck: scales must be > 1, got {scales}')
+        if stage_type not in ('normal', 'stage'):
+            raise ValueError(f'Bottle2neck: stage_type must be "normal" or "stage", '
+                             f'got {stage_type!r}')
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.expansion = expansion
+        self.scales, self.stage_type, self.with_cp = scales, stage_type, with_cp
+        conv1_stride, conv2_stride = (1, stride) if style == 'pytorch' else (stride, 1)
+        width = int(math.floor(out_channels // expansion * (base_width / base_channels)))
+        self.width = width
+
+        self.conv1 = build_conv_layer(conv_cfg, in_channels, width * scales, 1,
+                                      stride=conv1_stride, bias=False)
+        self.norm1_name = self._add_norm(norm_cfg, width * scales, 1)
+        if stage_type == 'stage':
+            self.pool = nn.AvgPool2d(kernel_size=3, stride=conv2_stride, padding=1)
+        self.convs = nn.ModuleList([
+            build_conv_layer(conv_cfg, width, width, 3, stride=conv2_stride, padding=dilation,
+                             dilation=dilation, bias=False) for _ in range(scales - 1)
+        ])
+        self.bns = nn.ModuleList(
+            [build_norm_layer(norm_cfg, width, postfix=i + 1)[1] for i in range(scales - 1)])
+        self.conv3 = build_conv_layer(conv_cfg, width * scales, out_channels, 1, bias=False)
+        self.norm3_name = self._add_norm(norm_cfg, out_channels, 3)
+        self.relu = build_activation_layer(act_cfg)
+        self.downsample = downsample
+        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 1e-6 else nn.Identity()
+
+    @property
+    def norm3(self) -> nn.Module:
+        return getattr(self, self.norm3_name)
+
+    def _residual(self, x: torch.Tensor) -> torch.Tensor:
+        splits = torch.split(self.relu(self.norm1(self.conv1(x))), self.width, 1)
+        sp = self.relu(self.bns[0](self.convs[0](splits[0].contiguous())))
+        outs = [sp]
+        for i in range(1, self.scales - 1):
+            sp = splits[i] if self.stage_type == 'stage' else sp + splits[i]
+            sp = self.relu(self.bns[i](self.convs[i](sp.contiguous())))
+            outs.append(sp)
+        last = splits[self.scales - 1]
+        outs.append(self.pool(last) if self.stage_type == 'stage' else last)
+        return self.norm3(self.conv3(torch.cat(outs, 1)))
+
+
+class Res2Layer(nn.Sequential):
+    """A Res2Net stage: a 'stage' first block (strides, projects), then 'normal' blocks."""
+
+    def __init__(self,
+                 block: type,
+                 num_blocks: int,
+                 in_channels: int,
+                 out_channels: int,
+                 expansion: int = 4,
+                 stride: int = 1,
+                 avg_down: bool = True,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = DEFAULT_NORM,
+                 drop_path_rate: Union[float, Sequence[float]] = 0.,
+                 **kwargs) -> None:
+        if isinstance(drop_path_rate, (int, float)):
+            drop_path_rate = [float(drop_path_rate)] * num_blocks
+        downsample = None
+        if stride != 1 or in_channels != out_channels:
+            downsample = ResLayer._shortcut(in_channels, out_channels, stride, avg_down,
+                                            conv_cfg, norm_cfg)
+        layers = [
+            block(in_channels if i == 0 else out_channels, out_channels, expansion=expansion,
+                  stride=stride if i == 0 else 1, downsample=downsample if i == 0 else None,
+                  stage_type='stage' if i == 0 else 'normal', conv_cfg=conv_cfg,
+                  norm_cfg=norm_cfg, drop_path_rate=drop_path_rate[i], **kwargs)
+            for i in range(num_blocks)
+        ]
+        super().__init__(*layers)
+
+
+@MODELS.register_module()
+class Res2Net(ResNet):
+    """Res2Net backbone.
+
+    Args:
+        depth: 50, 101 or 152.
+        scales: number of width groups in each bottleneck.
+        base_width: group width of the first stage (per 64 base channels).
+        deep_stem / avg_down: ResNet-D tricks (the converted zoo models use neither).
+        Other arguments as :class:`ResNet`.
+    """
+
+    arch_settings = {
+        50: (Bottle2neck, (3, 4, 6, 3)),
+        101: (Bottle2neck, (3, 4, 23, 3)),
+        152: (Bottle2neck, (3, 8, 36, 3)),
+    }
+
+    def __init__(self,
+                 scales: int = 4,
+                 base_width: int = 26,
+                 style: str = 'pytorch',
+                 deep_stem: bool = True,
+                 avg_down: bool = True,
+                 init_cfg=None,
+                 **kwargs) -> None:
+        self.scales = scales
+        self.base_width = base_width
+        super().__init__(style=style, deep_stem=deep_stem, avg_down=avg_down, init_cfg=init_cfg,
+                         **kwargs)
+
+    def make_res_layer(self, **kwargs) -> nn.Module:
+        return Res2Layer(scales=self.scales, base_width=self.base_width,
+                         base_channels=self.base_channels, **kwargs)
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        pretrained = isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'
+        if self.zero_init_residual and not pretrained:
+            for m in self.modules():
+                if isinstance(m, Bottle2neck):
+                    nn.init.zeros_(m.norm3.weight)
+
+
+__all__ = ['Res2Net', 'Bottle2neck']

@@ -1,0 +1,174 @@
+"""ShuffleNetV1 (Zhang et al., 2018): grouped 1x1 convs with channel shuffle."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmcls.registry import MODELS
+from ..utils import ConvModule, build_activation_layer, channel_shuffle, make_divisible
+from ..utils.weight_init import constant_init, normal_init
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+
+# groups -> output channels of the three stages (for widen_factor 1.0)
+arch_settings = {
+    1: (144, 288, 576),
+    2: (200, 400, 800),
+    3: (240, 480, 960),
+    4: (272, 544, 1088),
+    8: (384, 768, 1536),
+}
+stage_blocks = (4, 8, 4)
+
+
+class ShuffleUnit(nn.Module):
+    """ShuffleNetV1 unit: grouped 1x1 -> 3x3 depthwise -> channel shuffle -> grouped 1x1.
+
+    ``combine='add'`` keeps the size (identity shortcut); ``'concat'`` halves the resolution and
+    concatenates a 3x3 average-pooled shortcut, so the branch only produces
+    ``out_channels - in_channels`` channels.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 groups: int = 3,
+                 first_block: bool = True,
+                 combine: str = 'add',
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 with_cp: bool = False) -> None:
+        super().__init__()
+        self.combine = combine
+        self.groups = groups
+        self.with_cp = with_cp
+        bottleneck_channels = out_channels // 4
+        if combine == 'add':
+            if in_channels != out_channels:
+                raise ValueError('ShuffleUnit: combine="add" needs in_channels == out_channels, '
+                                 f'got {in_channels} and {out_channels}')
+            depthwise_stride = 1
+        elif combine == 'concat':
+            depthwise_stride = 2
+            out_channels -= in_channels
+            self.avgpool = nn.AvgPool2d(kernel_size=3, stride=2, padding=1)
+        else:
+            raise ValueError(f'ShuffleUnit: combine must be "add" or "concat", got {combine!r}')
+        conv_kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+        # The first unit of the network sees few input channels: no grouping there.
+        self.g_conv_1x1_compress = ConvModule(in_channels, bottleneck_channels, 1,
+                                              groups=1 if first_block else groups,
+                                              act_cfg=act_cfg, **conv_kwargs)
+        self.depthwise_conv3x3_bn = ConvModule(bottleneck_channels, bottleneck_channels, 3,
+                                               stride=depthwise_stride, padding=1,
+                                               groups=bottleneck_channels, act_cfg=None,
+                                               **conv_kwargs)
+        self.g_conv_1x1_expand = ConvModule(bottleneck_channels, out_channels, 1, groups=groups,
+                                            act_cfg=None, **conv_kwargs)
+        self.act = build_activation_layer(act_cfg)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.depthwise_conv3x3_bn(self.g_conv_1x1_compress(x))
+        if self.groups > 1:
+            out = channel_shuffle(out, self.groups)
+        out = self.g_conv_1x1_expand(out)
+        if self.combine == 'concat':
+            return torch.cat((self.avgpool(x), self.act(out)), 1)
+        return self.act(x + out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+
+@MODELS.register_module()
+class ShuffleNetV1(BaseBackbone):
+    """ShuffleNetV1 backbone.
+
+    Args:
+        groups: groups of the 1x1 convs (1, 2, 3, 4 or 8).
+        widen_factor: width multiplier.
+        out_indices: stages to output (0-2).
+        frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
+    """
+
+    def __init__(self,
+                 groups: int = 3,
+                 widen_factor: float = 1.0,
+                 out_indices: Union[int, Sequence[int]] = (2, ),
+                 frozen_stages: int = -1,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if groups not in arch_settings:
+            raise ValueError(f'ShuffleNetV1: groups must be one of {sorted(arch_settings)}, '
+                             f'got {groups}')
+        self.out_indices = normalize_out_indices(out_indices, len(stage_blocks), 'ShuffleNetV1')
+        if frozen_stages not in range(-1, len(stage_blocks)):
+            raise ValueError(f'ShuffleNetV1: frozen_stages must be in range(-1, '
+                             f'{len(stage_blocks)}), got {frozen_stages}')
+        self.groups = groups
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        channels = [make_divisible(ch * widen_factor, 8) for ch in arch_settings[groups]]
+        self.in_channels = int(24 * widen_factor)
+        unit_kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg,
+                           with_cp=with_cp)
+        self.conv1 = ConvModule(3, self.in_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
+                                norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layers = nn.ModuleList()
+        for i, num_blocks in enumerate(stage_blocks):
+            units = []
+            for j in range(num_blocks):
+                units.append(ShuffleUnit(self.in_channels, channels[i], groups=groups,
+                                         first_block=(i == 0 and j == 0),
+                                         combine='concat' if j == 0 else 'add', **unit_kwargs))
+                self.in_channels = channels[i]
+            self.layers.append(nn.Sequential(*units))
+
+    def init_weights(self) -> None:
+        """Unless pretrained: normal init with std 1/fan-in (0.01 in the stem), BN to (1, 1e-4)."""
+        super().init_weights()
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            return
+        for name, m in self.named_modules():
+            if isinstance(m, nn.Conv2d):
+                normal_init(m, mean=0, std=0.01 if 'conv1' in name else 1.0 / m.weight.shape[1])
+            elif isinstance(m, (_BatchNorm, nn.GroupNorm)):
+                constant_init(m, val=1, bias=0.0001)
+                if isinstance(m, _BatchNorm) and m.running_mean is not None:
+                    nn.init.constant_(m.running_mean, 0)
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        x = self.maxpool(self.conv1(x))
+        outs = []
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages >= 0:
+            for param in self.conv1.parameters():
+                param.requires_grad = False
+        for i in range(self.frozen_stages):
+            freeze_module(self.layers[i])
+
+    def train(self, mode: bool = True) -> 'ShuffleNetV1':
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            set_batchnorm_eval(self)
+        return self
+
+
+__all__ = ['ShuffleNetV1', 'ShuffleUnit']

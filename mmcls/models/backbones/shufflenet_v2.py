@@ -1,0 +1,157 @@
+"""ShuffleNetV2 (Ma et al., 2018): channel split, two branches, concat and shuffle."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmcls.registry import MODELS
+from ..utils import ConvModule, channel_shuffle
+from ..utils.weight_init import constant_init, normal_init
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+
+# widen factor -> channels of the three stages and of the final 1x1 conv
+arch_settings = {
+    0.5: (48, 96, 192, 1024),
+    1.0: (116, 232, 464, 1024),
+    1.5: (176, 352, 704, 1024),
+    2.0: (244, 488, 976, 2048),
+}
+stage_blocks = (4, 8, 4)
+
+
+class InvertedResidual(nn.Module):
+    """ShuffleNetV2 unit.
+
+    Stride 1: split the channels in half, transform one half (``branch2``), concat, shuffle.
+    Stride 2: both branches see the whole input and downsample (``branch1`` is depthwise + 1x1).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int = 1,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 with_cp: bool = False) -> None:
+        super().__init__()
+        self.stride = stride
+        self.with_cp = with_cp
+        branch_features = out_channels // 2
+        if stride == 1 and in_channels != branch_features * 2:
+            raise ValueError(f'ShuffleNetV2 unit: stride 1 needs in_channels == out_channels, '
+                             f'got {in_channels} and {out_channels}')
+        conv_kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+        if stride > 1:
+            self.branch1 = nn.Sequential(
+                ConvModule(in_channels, in_channels, 3, stride=stride, padding=1,
+                           groups=in_channels, act_cfg=None, **conv_kwargs),
+                ConvModule(in_channels, branch_features, 1, act_cfg=act_cfg, **conv_kwargs))
+        self.branch2 = nn.Sequential(
+            ConvModule(in_channels if stride > 1 else branch_features, branch_features, 1,
+                       act_cfg=act_cfg, **conv_kwargs),
+            ConvModule(branch_features, branch_features, 3, stride=stride, padding=1,
+                       groups=branch_features, act_cfg=None, **conv_kwargs),
+            ConvModule(branch_features, branch_features, 1, act_cfg=act_cfg, **conv_kwargs))
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.stride > 1:
+            out = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+        else:
+            x1, x2 = x.chunk(2, dim=1)
+            out = torch.cat((x1, self.branch2(x2)), dim=1)
+        return channel_shuffle(out, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+
+@MODELS.register_module()
+class ShuffleNetV2(BaseBackbone):
+    """ShuffleNetV2 backbone.
+
+    Args:
+        widen_factor: 0.5, 1.0, 1.5 or 2.0.
+        out_indices: stages to output (0-2 the shuffle stages, 3 the final 1x1 conv).
+        frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
+    """
+
+    def __init__(self,
+                 widen_factor: float = 1.0,
+                 out_indices: Union[int, Sequence[int]] = (3, ),
+                 frozen_stages: int = -1,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if widen_factor not in arch_settings:
+            raise ValueError(f'ShuffleNetV2: widen_factor must be one of '
+                             f'{sorted(arch_settings)}, got {widen_factor}')
+        num_stages = len(stage_blocks) + 1
+        self.out_indices = normalize_out_indices(out_indices, num_stages, 'ShuffleNetV2')
+        if frozen_stages not in range(-1, num_stages):
+            raise ValueError(f'ShuffleNetV2: frozen_stages must be in range(-1, {num_stages}), '
+                             f'got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        channels = arch_settings[widen_factor]
+        conv_kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.in_channels = 24
+        self.conv1 = ConvModule(3, self.in_channels, 3, stride=2, padding=1, **conv_kwargs)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layers = nn.ModuleList()
+        for i, num_blocks in enumerate(stage_blocks):
+            units = []
+            for j in range(num_blocks):
+                units.append(InvertedResidual(self.in_channels, channels[i],
+                                              stride=2 if j == 0 else 1, with_cp=with_cp,
+                                              **conv_kwargs))
+                self.in_channels = channels[i]
+            self.layers.append(nn.Sequential(*units))
+        self.layers.append(ConvModule(self.in_channels, channels[-1], 1, **conv_kwargs))
+
+    def init_weights(self) -> None:
+        """Unless pretrained: normal init with std 1/fan-in (0.01 in the stem), BN to (1, 1e-4)."""
+        super().init_weights()
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            return
+        for name, m in self.named_modules():
+            if isinstance(m, nn.Conv2d):
+                normal_init(m, mean=0, std=0.01 if 'conv1' in name else 1.0 / m.weight.shape[1])
+            elif isinstance(m, _BatchNorm):
+                constant_init(m, val=1, bias=0.0001)
+                if m.running_mean is not None:
+                    nn.init.constant_(m.running_mean, 0)
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        x = self.maxpool(self.conv1(x))
+        outs = []
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages >= 0:
+            for param in self.conv1.parameters():
+                param.requires_grad = False
+        for i in range(self.frozen_stages):
+            freeze_module(self.layers[i])
+
+    def train(self, mode: bool = True) -> 'ShuffleNetV2':
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            set_batchnorm_eval(self)
+        return self
+
+
+__all__ = ['ShuffleNetV2']
