@@ -1,0 +1,5 @@
+# MobileOne-S2 in its re-parameterised inference form (one conv per block); load weights
+# converted by tools/model_converters/reparameterize_model.py.
+_base_ = '../mobileone-s2_8xb32_in1k.py'
+
+model = dict(backbone=dict(deploy=True))

@@ -1,0 +1,5 @@
+# RepLKNet-31B (224px) with merged large kernels; load weights converted by
+# tools/model_converters/reparameterize_model.py.
+_base_ = '../replknet-31B_32xb64_in1k.py'
+
+model = dict(backbone=dict(small_kernel_merged=True))

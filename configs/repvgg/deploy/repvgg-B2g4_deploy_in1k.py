@@ -1,0 +1,5 @@
+# RepVGG-B2g4 in its re-parameterised inference form (one 3x3 conv per block); load weights
+# converted by tools/model_converters/reparameterize_model.py.
+_base_ = '../repvgg-B2g4_8xb32_in1k.py'
+
+model = dict(backbone=dict(deploy=True))

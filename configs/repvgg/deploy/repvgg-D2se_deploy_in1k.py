@@ -1,0 +1,5 @@
+# RepVGG-D2se in its re-parameterised inference form (one 3x3 conv per block); load weights
+# converted by tools/model_converters/reparameterize_model.py.
+_base_ = '../repvgg-D2se_8xb32_in1k.py'
+
+model = dict(backbone=dict(deploy=True))

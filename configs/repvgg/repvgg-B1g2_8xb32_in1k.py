@@ -1,0 +1,4 @@
+# RepVGG-B1g2 on ImageNet-1k: the RepVGG-A0 recipe with the B1g2 architecture.
+_base_ = './repvgg-A0_8xb32_in1k.py'
+
+model = dict(backbone=dict(arch='B1g2'), head=dict(in_channels=2048))

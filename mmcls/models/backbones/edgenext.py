@@ -1,0 +1,257 @@
+"""EdgeNeXt (Maaz et al., 2022): ConvNeXt-style convolution blocks with a split depth-wise
+transpose attention (SDTA) encoder, channel-wise self-attention, ending each stage 2-4."""
+import math
+from typing import Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmcls.registry import MODELS
+from ..utils import DropPath, ModuleList, Sequential, build_norm_layer
+from .base_backbone import BaseBackbone, normalize_out_indices
+from .convnext import ConvNeXtBlock
+from .vision_transformer import resolve_arch
+
+# channels / depths per stage; num_heads of the channel attention.
+arch_settings = {
+    'xxsmall': dict(channels=[24, 48, 88, 168], depths=[2, 2, 6, 2], num_heads=4),
+    'xsmall': dict(channels=[32, 64, 100, 192], depths=[3, 3, 9, 3], num_heads=4),
+    'small': dict(channels=[48, 96, 160, 304], depths=[3, 3, 9, 3], num_heads=8),
+    'base': dict(channels=[80, 160, 288, 584], depths=[3, 3, 9, 3], num_heads=8),
+}
+
+
+class PositionEncodingFourier(nn.Module):
+    """Sine/cosine encoding of normalised (y, x) positions, projected by a 1x1 conv."""
+
+    def __init__(self, in_channels: int = 32, embed_dims: int = 768,
+                 temperature: float = 10000) -> None:
+        super().__init__()
+        self.proj = nn.Conv2d(in_channels * 2, embed_dims, kernel_size=1)
+        self.scale = 2 * math.pi
+        self.in_channels, self.embed_dims = in_channels, embed_dims
+        dim_t = torch.arange(in_channels, dtype=torch.float32)
+        self.dim_t = temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / in_channels)
+
+    def forward(self, bhw_shape: Sequence[int]) -> torch.Tensor:
+        """(B, embed_dims, H, W) encodings for a batch of ``bhw_shape``."""
+        batch, height, width = bhw_shape
+        device = self.proj.weight.device
+        ones = torch.ones(batch, height, width, device=device)
+        eps = 1e-6
+        y_embed = ones.cumsum(1)
+        x_embed = ones.cumsum(2)
+        y_embed = y_embed / (y_embed[:, -1:, :] + eps) * self.scale
+        x_embed = x_embed / (x_embed[:, :, -1:] + eps) * self.scale
+        dim_t = self.dim_t.to(device)
+        pos_x = x_embed[..., None] / dim_t
+        pos_y = y_embed[..., None] / dim_t
+        pos_x = torch.stack((pos_x[..., 0::2].sin(), pos_x[..., 1::2].cos()), dim=4).flatten(3)
+        pos_y = torch.stack((pos_y[..., 0::2].sin(), pos_y[..., 1::2].cos()), dim=4).flatten(3)
+        pos = torch.cat((pos_y, pos_x), dim=3).permute(0, 3, 1, 2)
+        return self.proj(pos.to(self.proj.weight.dtype))
+
+
+class ChannelMultiheadAttention(nn.Module):
+    """Cross-covariance attention: heads attend over channels (C/h x C/h maps) with
+    L2-normalised queries/keys and a learnable per-head temperature ``scale``."""
+
+    def __init__(self, embed_dims: int, num_heads: int = 8, qkv_bias: bool = False,
+                 attn_drop: float = 0., proj_drop: float = 0.) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = nn.Parameter(torch.ones(num_heads, 1, 1))
+        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
+        self.attn_drop = nn.Dropout(attn_drop)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, tokens, channels = x.shape
+        qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, channels // self.num_heads)
+        q, k, v = qkv.permute(2, 0, 3, 4, 1)  # each (B, heads, C/heads, N)
+        q = F.normalize(q, dim=-1)
+        k = F.normalize(k, dim=-1)
+        attn = self.attn_drop(((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1))
+        x = (attn @ v).permute(0, 3, 1, 2).reshape(batch, tokens, channels)
+        return self.proj_drop(self.proj(x))
+
+
+class SDTAEncoder(nn.Module):
+    """Split depth-wise transpose attention: hierarchical depthwise convs over channel groups
+    (Res2Net style), optional positional encoding, channel attention, then an MLP.
+
+    Args:
+        scales: number of channel groups; ``scales - 1`` of them get a 3x3 depthwise conv.
+        use_pos_emb: add ``PositionEncodingFourier`` before the attention.
+    """
+
+    def __init__(self, in_channel: int, drop_path_rate: float = 0., mlp_ratio: int = 4,
+                 use_pos_emb: bool = True, num_heads: int = 8, qkv_bias: bool = True,
+                 attn_drop: float = 0., proj_drop: float = 0.,
+                 layer_scale_init_value: float = 1e-6, scales: int = 1) -> None:
+        super().__init__()
+        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0. else nn.Identity()
+        width = max(int(math.ceil(in_channel / scales)), int(math.floor(in_channel // scales)))
+        self.width_list = [width] * (scales - 1) + [in_channel - width * (scales - 1)]
+        self.num_convs = 1 if scales == 1 else scales - 1
+        self.conv_modules = ModuleList([
+            nn.Conv2d(width, width, kernel_size=3, padding=1, groups=width)
+            for _ in range(self.num_convs)
+        ])
+        self.pos_embed = PositionEncodingFourier(embed_dims=in_channel) if use_pos_emb else None
+        self.norm_csa = build_norm_layer(dict(type='LN'), in_channel)[1]
+        self.gamma_csa = (nn.Parameter(layer_scale_init_value * torch.ones(in_channel))
+                          if layer_scale_init_value > 0 else None)
+        self.csa = ChannelMultiheadAttention(in_channel, num_heads, qkv_bias, attn_drop,
+                                             proj_drop)
+        self.norm = build_norm_layer(dict(type='LN'), in_channel)[1]
+        self.pointwise_conv1 = nn.Linear(in_channel, mlp_ratio * in_channel)
+        self.act = nn.GELU()
+        self.pointwise_conv2 = nn.Linear(mlp_ratio * in_channel, in_channel)
+        self.gamma = (nn.Parameter(layer_scale_init_value * torch.ones(in_channel))
+                      if layer_scale_init_value > 0 else None)
+
+    def _split_convs(self, x: torch.Tensor) -> torch.Tensor:
+        groups = x.chunk(len(self.width_list), dim=1)
+        outs, running = [], None
+        for i, conv in enumerate(self.conv_modules):
+            running = groups[i] if i == 0 else running + groups[i]
+            running = conv(running)
+            outs.append(running)
+        return torch.cat(outs + [groups[self.num_convs]], dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x
+        x = self._split_convs(x)
+        batch, channels, height, width = x.shape
+        x = x.reshape(batch, channels, height * width).permute(0, 2, 1)
+        if self.pos_embed is not None:
+            pos = self.pos_embed((batch, height, width))
+            x = x + pos.reshape(batch, -1, x.shape[1]).permute(0, 2, 1)
+        attn = self.csa(self.norm_csa(x))
+        if self.gamma_csa is not None:
+            attn = self.gamma_csa * attn
+        x = (x + self.drop_path(attn)).reshape(batch, height, width, channels)
+        x = self.pointwise_conv2(self.act(self.pointwise_conv1(self.norm(x))))
+        if self.gamma is not None:
+            x = self.gamma * x
+        return shortcut + self.drop_path(x.permute(0, 3, 1, 2))
+
+
+@MODELS.register_module()
+class EdgeNeXt(BaseBackbone):
+    """EdgeNeXt backbone (ConvNeXt-like stem, downsampling and output norms).
+
+    Args:
+        arch: 'xxsmall', 'xsmall', 'small', 'base' or a dict with ``channels``, ``depths``
+            and ``num_heads``.
+        global_blocks: number of SDTA blocks at the end of each stage.
+        global_block_type: 'SDTA' (or 'None') per stage.
+        conv_kernel_sizes: depthwise kernel of the convolution blocks per stage.
+        use_pos_embd_csa: positional encoding in the SDTA blocks of each stage.
+        d2_scales: channel groups of the SDTA split convolutions per stage.
+        out_indices / frozen_stages / gap_before_final_norm: as in ConvNeXt; with
+            ``gap_before_final_norm`` the output norms are LayerNorm(eps=1e-5).
+    """
+    arch_settings = arch_settings
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'xxsmall',
+                 in_channels: int = 3,
+                 global_blocks: Sequence[int] = (0, 1, 1, 1),
+                 global_block_type: Sequence[str] = ('None', 'SDTA', 'SDTA', 'SDTA'),
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 linear_pw_conv: bool = True,
+                 mlp_ratio: int = 4,
+                 conv_kernel_sizes: Sequence[int] = (3, 5, 7, 9),
+                 use_pos_embd_csa: Sequence[bool] = (False, True, False, False),
+                 d2_scales: Sequence[int] = (2, 2, 3, 4),
+                 norm_cfg: dict = dict(type='LN2d', eps=1e-6),
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 frozen_stages: int = 0,
+                 gap_before_final_norm: bool = True,
+                 act_cfg: dict = dict(type='GELU'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.arch = resolve_arch(arch, self.arch_settings, 'EdgeNeXt')
+        channels, depths = self.arch['channels'], self.arch['depths']
+        self.num_stages = len(depths)
+        for name, value in (('global_blocks', global_blocks),
+                            ('global_block_type', global_block_type),
+                            ('conv_kernel_sizes', conv_kernel_sizes),
+                            ('use_pos_embd_csa', use_pos_embd_csa), ('d2_scales', d2_scales)):
+            if len(value) != self.num_stages:
+                raise ValueError(f'EdgeNeXt: {name} needs {self.num_stages} entries, got {value}')
+        for kind in global_block_type:
+            if kind not in ('None', 'SDTA'):
+                raise ValueError(f"EdgeNeXt: global_block_type must be 'None' or 'SDTA', "
+                                 f'got {kind!r}')
+        self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'EdgeNeXt')
+        if not 0 <= frozen_stages <= self.num_stages:
+            raise ValueError(f'EdgeNeXt: frozen_stages must be in [0, {self.num_stages}], '
+                             f'got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.gap_before_final_norm = gap_before_final_norm
+
+        self.downsample_layers = ModuleList([nn.Sequential(
+            nn.Conv2d(in_channels, channels[0], kernel_size=4, stride=4),
+            build_norm_layer(norm_cfg, channels[0])[1])])
+        dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
+        self.stages = ModuleList()
+        block_idx = 0
+        for i, depth in enumerate(depths):
+            if i > 0:
+                self.downsample_layers.append(nn.Sequential(
+                    build_norm_layer(norm_cfg, channels[i - 1])[1],
+                    nn.Conv2d(channels[i - 1], channels[i], kernel_size=2, stride=2)))
+            num_global = global_blocks[i] if global_block_type[i] == 'SDTA' else 0
+            blocks = []
+            for j in range(depth):
+                if j >= depth - num_global:
+                    blocks.append(SDTAEncoder(
+                        channels[i], drop_path_rate=dpr[block_idx + j], mlp_ratio=mlp_ratio,
+                        use_pos_emb=use_pos_embd_csa[i], num_heads=self.arch['num_heads'],
+                        layer_scale_init_value=layer_scale_init_value, scales=d2_scales[i]))
+                else:
+                    kernel = conv_kernel_sizes[i]
+                    blocks.append(ConvNeXtBlock(
+                        channels[i], dw_conv_cfg=dict(kernel_size=kernel, padding=kernel // 2),
+                        norm_cfg=norm_cfg, act_cfg=act_cfg, mlp_ratio=mlp_ratio,
+                        linear_pw_conv=linear_pw_conv, drop_path_rate=dpr[block_idx + j],
+                        layer_scale_init_value=layer_scale_init_value))
+            block_idx += depth
+            self.stages.append(Sequential(*blocks))
+            if i in self.out_indices:
+                out_norm = dict(type='LN2d') if gap_before_final_norm else norm_cfg
+                self.add_module(f'norm{i}', build_norm_layer(out_norm, channels[i])[1])
+        self._freeze_stages()
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage(self.downsample_layers[i](x))
+            if i in self.out_indices:
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    outs.append(norm(x.mean([-2, -1], keepdim=True)).flatten(1))
+                else:
+                    outs.append(norm(x))
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        for i in range(self.frozen_stages):
+            for module in (self.downsample_layers[i], self.stages[i]):
+                module.eval()
+                for param in module.parameters():
+                    param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'EdgeNeXt':
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+
+__all__ = ['PositionEncodingFourier', 'ChannelMultiheadAttention', 'SDTAEncoder', 'EdgeNeXt']

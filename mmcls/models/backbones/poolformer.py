@@ -1,0 +1,200 @@
+"""PoolFormer (Yu et al., 2022, "MetaFormer Is Actually What You Need for Vision"): the
+transformer macro-architecture with average pooling as its only token mixer."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+
+from mmcls.registry import MODELS
+from ..utils import DropPath, build_activation_layer, build_norm_layer
+from .base_backbone import BaseBackbone, freeze_module
+from .vision_transformer import resolve_arch
+
+# layers: blocks per stage; embed_dims: stage widths; mlp_ratios: MLP hidden ratio per stage;
+# layer_scale_init_value: initial value of both residual scales.
+arch_settings = {
+    's12': dict(layers=[2, 2, 6, 2], embed_dims=[64, 128, 320, 512], mlp_ratios=[4, 4, 4, 4],
+                layer_scale_init_value=1e-5),
+    's24': dict(layers=[4, 4, 12, 4], embed_dims=[64, 128, 320, 512], mlp_ratios=[4, 4, 4, 4],
+                layer_scale_init_value=1e-5),
+    's36': dict(layers=[6, 6, 18, 6], embed_dims=[64, 128, 320, 512], mlp_ratios=[4, 4, 4, 4],
+                layer_scale_init_value=1e-6),
+    'm36': dict(layers=[6, 6, 18, 6], embed_dims=[96, 192, 384, 768], mlp_ratios=[4, 4, 4, 4],
+                layer_scale_init_value=1e-6),
+    'm48': dict(layers=[8, 8, 24, 8], embed_dims=[96, 192, 384, 768], mlp_ratios=[4, 4, 4, 4],
+                layer_scale_init_value=1e-6),
+}
+
+
+class PatchEmbed(nn.Module):
+    """A strided convolution (``proj``) that embeds or downsamples a feature map."""
+
+    def __init__(self, patch_size: int = 16, stride: int = 16, padding: int = 0,
+                 in_chans: int = 3, embed_dim: int = 768) -> None:
+        super().__init__()
+        self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=stride,
+                              padding=padding)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+
+class Pooling(nn.Module):
+    """Token mixer ``avgpool(x) - x`` (the block adds ``x`` back through its residual)."""
+
+    def __init__(self, pool_size: int = 3) -> None:
+        super().__init__()
+        self.pool = nn.AvgPool2d(pool_size, stride=1, padding=pool_size // 2,
+                                 count_include_pad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(x) - x
+
+
+class Mlp(nn.Module):
+    """1x1-conv MLP: ``fc1 -> act -> drop -> fc2 -> drop``."""
+
+    def __init__(self, in_features: int, hidden_features: int,
+                 act_cfg: dict = dict(type='GELU'), drop: float = 0.) -> None:
+        super().__init__()
+        self.fc1 = nn.Conv2d(in_features, hidden_features, 1)
+        self.act = build_activation_layer(act_cfg)
+        self.fc2 = nn.Conv2d(hidden_features, in_features, 1)
+        self.drop = nn.Dropout(drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+
+class PoolFormerBlock(nn.Module):
+    """``x + ls1 * pool(norm1(x))`` then ``x + ls2 * mlp(norm2(x))`` (GroupNorm(1) norms)."""
+
+    def __init__(self, dim: int, pool_size: int = 3, mlp_ratio: float = 4.,
+                 norm_cfg: dict = dict(type='GN', num_groups=1),
+                 act_cfg: dict = dict(type='GELU'), drop: float = 0., drop_path: float = 0.,
+                 layer_scale_init_value: float = 1e-5) -> None:
+        super().__init__()
+        self.norm1 = build_norm_layer(norm_cfg, dim)[1]
+        self.token_mixer = Pooling(pool_size)
+        self.norm2 = build_norm_layer(norm_cfg, dim)[1]
+        self.mlp = Mlp(dim, int(dim * mlp_ratio), act_cfg=act_cfg, drop=drop)
+        self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
+        self.layer_scale_1 = nn.Parameter(layer_scale_init_value * torch.ones(dim))
+        self.layer_scale_2 = nn.Parameter(layer_scale_init_value * torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scale1 = self.layer_scale_1.view(-1, 1, 1)
+        scale2 = self.layer_scale_2.view(-1, 1, 1)
+        x = x + self.drop_path(scale1 * self.token_mixer(self.norm1(x)))
+        return x + self.drop_path(scale2 * self.mlp(self.norm2(x)))
+
+
+@MODELS.register_module()
+class PoolFormer(BaseBackbone):
+    """PoolFormer backbone. ``network`` alternates stages (even indices 0, 2, 4, 6) and
+    downsampling embeddings (odd indices); ``out_indices`` index ``network``.
+
+    Args:
+        arch: 's12', 's24', 's36', 'm36', 'm48' or a dict with ``layers``, ``embed_dims``,
+            ``mlp_ratios`` and ``layer_scale_init_value``.
+        pool_size: pooling window of the token mixer.
+        in_patch_size / in_stride / in_pad: the stem embedding convolution.
+        down_patch_size / down_stride / down_pad: the downsampling convolutions.
+        drop_rate: dropout in the MLPs; drop_path_rate: stochastic depth (linear in depth).
+        out_indices: entries of ``network`` whose normalised output is returned (``norm{i}``);
+            negative values count from the end (-1 is the last stage, 6).
+        frozen_stages: -1 freezes nothing; otherwise the stem embedding and the first
+            ``frozen_stages`` entries of ``network`` (0, the reference default, freezes the stem
+            embedding only).
+    """
+    arch_settings = arch_settings
+
+    def __init__(self,
+                 arch: Union[str, dict] = 's12',
+                 pool_size: int = 3,
+                 norm_cfg: dict = dict(type='GN', num_groups=1),
+                 act_cfg: dict = dict(type='GELU'),
+                 in_patch_size: int = 7,
+                 in_stride: int = 4,
+                 in_pad: int = 2,
+                 down_patch_size: int = 3,
+                 down_stride: int = 2,
+                 down_pad: int = 1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 frozen_stages: int = 0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        self.arch = resolve_arch(arch, self.arch_settings, 'PoolFormer')
+        layers, dims = self.arch['layers'], self.arch['embed_dims']
+        self.patch_embed = PatchEmbed(in_patch_size, in_stride, in_pad, 3, dims[0])
+        total = sum(layers)
+        network, block_idx = [], 0
+        for i, depth in enumerate(layers):
+            network.append(nn.Sequential(*[
+                PoolFormerBlock(dims[i], pool_size, self.arch['mlp_ratios'][i], norm_cfg,
+                                act_cfg, drop_rate,
+                                drop_path_rate * (block_idx + j) / max(total - 1, 1),
+                                self.arch['layer_scale_init_value']) for j in range(depth)
+            ]))
+            block_idx += depth
+            if i < len(layers) - 1 and dims[i] != dims[i + 1]:
+                network.append(PatchEmbed(down_patch_size, down_stride, down_pad, dims[i],
+                                          dims[i + 1]))
+        self.network = nn.ModuleList(network)
+        self.out_indices = self._check_out_indices(out_indices)
+        channels = self._channels_per_entry()
+        for i in self.out_indices:
+            self.add_module(f'norm{i}', build_norm_layer(norm_cfg, channels[i])[1])
+        if not -1 <= frozen_stages <= len(self.network):
+            raise ValueError(f'PoolFormer: frozen_stages must be in [-1, {len(self.network)}], '
+                             f'got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self._freeze_stages()
+
+    def _check_out_indices(self, out_indices) -> tuple:
+        if isinstance(out_indices, int):
+            out_indices = [out_indices]
+        num = len(self.network)
+        result = []
+        for index in out_indices:
+            if not -num <= index < num:
+                raise ValueError(f'PoolFormer: out_indices {index} is out of range for '
+                                 f'{num} network entries')
+            result.append(index % num)
+        return tuple(result)
+
+    def _channels_per_entry(self) -> list:
+        """Output channels of every ``network`` entry."""
+        channels = []
+        for entry in self.network:
+            channels.append(entry.proj.out_channels if isinstance(entry, PatchEmbed)
+                            else entry[0].norm1.num_channels)
+        return channels
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        x = self.patch_embed(x)
+        outs = []
+        for i, entry in enumerate(self.network):
+            x = entry(x)
+            if i in self.out_indices:
+                outs.append(getattr(self, f'norm{i}')(x))
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        freeze_module(self.patch_embed)
+        for i in range(self.frozen_stages):
+            freeze_module(self.network[i])
+            if i in self.out_indices:
+                freeze_module(getattr(self, f'norm{i}'))
+
+    def train(self, mode: bool = True) -> 'PoolFormer':
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+
+__all__ = ['PoolFormerBlock', 'PoolFormer']

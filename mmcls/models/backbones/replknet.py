@@ -1,0 +1,291 @@
+"""RepLKNet (Ding et al., 2022): depthwise convolutions with very large kernels (up to 31x31),
+trained with a parallel small-kernel branch that ``switch_to_deploy()`` merges in."""
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+
+from mmcls.registry import MODELS
+from ..utils import DropPath, build_activation_layer, build_conv_layer, build_norm_layer
+from ..utils.base_module import BaseModule
+from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .vision_transformer import resolve_arch
+
+# large_kernel_sizes / layers / channels per stage; small_kernel: the parallel branch (None:
+# none); dw_ratio: width of the large-kernel convolution relative to the stage width.
+arch_settings = {
+    '31b': dict(large_kernel_sizes=[31, 29, 27, 13], layers=[2, 2, 18, 2],
+                channels=[128, 256, 512, 1024], small_kernel=5, dw_ratio=1),
+    '31l': dict(large_kernel_sizes=[31, 29, 27, 13], layers=[2, 2, 18, 2],
+                channels=[192, 384, 768, 1536], small_kernel=5, dw_ratio=1),
+    'xl': dict(large_kernel_sizes=[27, 27, 27, 13], layers=[2, 2, 18, 2],
+               channels=[256, 512, 1024, 2048], small_kernel=None, dw_ratio=1.5),
+}
+
+
+def conv_bn(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+            padding: Optional[int] = None, groups: int = 1, conv_cfg: Optional[dict] = None,
+            norm_cfg: dict = dict(type='BN'), relu: bool = False) -> nn.Sequential:
+    """``conv`` (no bias) -> ``bn`` (-> ``nonlinear`` ReLU), the checkpoint layout."""
+    padding = kernel_size // 2 if padding is None else padding
+    layers = nn.Sequential()
+    layers.add_module('conv', build_conv_layer(conv_cfg, in_channels, out_channels, kernel_size,
+                                               stride=stride, padding=padding, groups=groups,
+                                               bias=False))
+    layers.add_module('bn', build_norm_layer(norm_cfg, out_channels)[1])
+    if relu:
+        layers.add_module('nonlinear', nn.ReLU())
+    return layers
+
+
+class ReparamLargeKernelConv(nn.Module):
+    """Depthwise large-kernel conv+BN plus an optional small-kernel conv+BN, summed;
+    ``merge_kernel()`` folds both into one biased convolution ``lkb_reparam``."""
+
+    def __init__(self,
+                 channels: int,
+                 kernel_size: int,
+                 small_kernel: Optional[int],
+                 stride: int = 1,
+                 small_kernel_merged: bool = False,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN')) -> None:
+        super().__init__()
+        if small_kernel is not None and small_kernel > kernel_size:
+            raise ValueError(f'ReparamLargeKernelConv: small_kernel {small_kernel} exceeds '
+                             f'kernel_size {kernel_size}')
+        self.channels, self.kernel_size, self.small_kernel = channels, kernel_size, small_kernel
+        self.stride, self.conv_cfg = stride, conv_cfg
+        self.small_kernel_merged = small_kernel_merged
+        if small_kernel_merged:
+            self.lkb_reparam = self._merged_conv()
+        else:
+            self.lkb_origin = conv_bn(channels, channels, kernel_size, stride, groups=channels,
+                                      conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+            if small_kernel is not None:
+                self.small_conv = conv_bn(channels, channels, small_kernel, stride,
+                                          groups=channels, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+
+    def _merged_conv(self) -> nn.Module:
+        return build_conv_layer(self.conv_cfg, self.channels, self.channels, self.kernel_size,
+                                stride=self.stride, padding=self.kernel_size // 2,
+                                groups=self.channels, bias=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.small_kernel_merged:
+            return self.lkb_reparam(x)
+        out = self.lkb_origin(x)
+        if self.small_kernel is not None:
+            out = out + self.small_conv(x)
+        return out
+
+    def get_equivalent_kernel_bias(self) -> tuple:
+        kernel, bias = fuse_conv_bn(self.lkb_origin.conv.weight, self.lkb_origin.bn)
+        if self.small_kernel is not None:
+            k, b = fuse_conv_bn(self.small_conv.conv.weight, self.small_conv.bn)
+            kernel, bias = kernel + pad_kernel_to(k, self.kernel_size), bias + b
+        return kernel, bias
+
+    def merge_kernel(self) -> None:
+        """Switch to the single-convolution inference form (in place)."""
+        if self.small_kernel_merged:
+            return
+        weight, bias = self.get_equivalent_kernel_bias()
+        conv = self._merged_conv().to(weight)
+        conv.weight.data.copy_(weight.detach())
+        conv.bias.data.copy_(bias.detach())
+        self.lkb_reparam = conv
+        del self.lkb_origin
+        if self.small_kernel is not None:
+            del self.small_conv
+        detach_parameters(self)
+        self.small_kernel_merged = True
+
+
+class RepLKBlock(nn.Module):
+    """``x + drop_path(pw2(relu(large_kernel(pw1(bn(x))))))``."""
+
+    def __init__(self, in_channels: int, dw_channels: int, block_lk_size: int,
+                 small_kernel: Optional[int], drop_path: float, small_kernel_merged: bool = False,
+                 conv_cfg: Optional[dict] = None, norm_cfg: dict = dict(type='BN')) -> None:
+        super().__init__()
+        self.pw1 = conv_bn(in_channels, dw_channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
+                           relu=True)
+        self.pw2 = conv_bn(dw_channels, in_channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+        self.large_kernel = ReparamLargeKernelConv(dw_channels, block_lk_size, small_kernel,
+                                                   small_kernel_merged=small_kernel_merged,
+                                                   conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+        self.lk_nonlinear = nn.ReLU()
+        self.prelkb_bn = build_norm_layer(norm_cfg, in_channels)[1]
+        self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.pw1(self.prelkb_bn(x))
+        out = self.pw2(self.lk_nonlinear(self.large_kernel(out)))
+        return x + self.drop_path(out)
+
+
+class ConvFFN(nn.Module):
+    """``x + drop_path(pw2(act(pw1(bn(x)))))`` with 1x1 conv+BN layers."""
+
+    def __init__(self, in_channels: int, internal_channels: int, out_channels: int,
+                 drop_path: float, conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='GELU')) -> None:
+        super().__init__()
+        self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
+        self.preffn_bn = build_norm_layer(norm_cfg, in_channels)[1]
+        self.pw1 = conv_bn(in_channels, internal_channels, 1, conv_cfg=conv_cfg,
+                           norm_cfg=norm_cfg)
+        self.pw2 = conv_bn(internal_channels, out_channels, 1, conv_cfg=conv_cfg,
+                           norm_cfg=norm_cfg)
+        self.nonlinear = build_activation_layer(act_cfg)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.pw2(self.nonlinear(self.pw1(self.preffn_bn(x))))
+        return x + self.drop_path(out)
+
+
+class RepLKNetStage(BaseModule):
+    """``num_blocks`` pairs of (RepLKBlock, ConvFFN); ``norm`` is a BN on output stages."""
+
+    def __init__(self, channels: int, num_blocks: int, stage_lk_size: int,
+                 drop_path: List[float], small_kernel: Optional[int], dw_ratio: float = 1,
+                 ffn_ratio: float = 4, with_cp: bool = False, small_kernel_merged: bool = False,
+                 norm_intermediate_features: bool = False, conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'), init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.with_cp = with_cp
+        blocks = []
+        for i in range(num_blocks):
+            blocks.append(RepLKBlock(channels, int(channels * dw_ratio), stage_lk_size,
+                                     small_kernel, drop_path[i], small_kernel_merged,
+                                     conv_cfg=conv_cfg, norm_cfg=norm_cfg))
+            blocks.append(ConvFFN(channels, int(channels * ffn_ratio), channels, drop_path[i],
+                                  conv_cfg=conv_cfg, norm_cfg=norm_cfg))
+        self.blocks = nn.ModuleList(blocks)
+        self.norm = (build_norm_layer(norm_cfg, channels)[1]
+                     if norm_intermediate_features else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.blocks:
+            if self.with_cp and x.requires_grad:
+                x = cp.checkpoint(block, x, use_reentrant=False)
+            else:
+                x = block(x)
+        return x
+
+
+@MODELS.register_module()
+class RepLKNet(BaseBackbone):
+    """RepLKNet backbone: a 4-layer stem, four stages joined by (1x1, strided depthwise 3x3)
+    transitions; output stages are batch-normalised.
+
+    Args:
+        arch: '31B', '31L', 'XL' or a dict with ``large_kernel_sizes``, ``layers``,
+            ``channels``, ``small_kernel`` and ``dw_ratio``.
+        ffn_ratio: hidden width of the ConvFFN blocks.
+        out_indices: stages whose (normalised) outputs are returned.
+        frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
+        drop_path_rate: stochastic depth, rising linearly over all blocks.
+        small_kernel_merged: build the merged inference form (load re-parameterised weights).
+        norm_eval: keep batch norms in eval mode while training.
+    """
+    arch_settings = arch_settings
+
+    def __init__(self,
+                 arch: Union[str, dict],
+                 in_channels: int = 3,
+                 ffn_ratio: float = 4,
+                 out_indices: Union[int, Sequence[int]] = (3, ),
+                 frozen_stages: int = -1,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 with_cp: bool = False,
+                 drop_path_rate: float = 0.3,
+                 small_kernel_merged: bool = False,
+                 norm_eval: bool = False,
+                 init_cfg=[
+                     dict(type='Kaiming', layer=['Conv2d']),
+                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+                 ]) -> None:
+        super().__init__(init_cfg)
+        self.arch = resolve_arch(arch, self.arch_settings, 'RepLKNet')
+        layers, channels = self.arch['layers'], self.arch['channels']
+        self.num_stages = len(layers)
+        if not len(channels) == len(self.arch['large_kernel_sizes']) == self.num_stages:
+            raise ValueError(f'RepLKNet: arch layers, channels and large_kernel_sizes must have '
+                             f'the same length, got {self.arch}')
+        if not -1 <= frozen_stages <= self.num_stages:
+            raise ValueError(f'RepLKNet: frozen_stages must be in [-1, {self.num_stages}], '
+                             f'got {frozen_stages}')
+        self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'RepLKNet')
+        self.frozen_stages, self.norm_eval, self.with_cp = frozen_stages, norm_eval, with_cp
+        self.small_kernel_merged = small_kernel_merged
+        cfgs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+
+        width = channels[0]
+        self.stem = nn.ModuleList([
+            conv_bn(in_channels, width, 3, stride=2, relu=True, **cfgs),
+            conv_bn(width, width, 3, groups=width, relu=True, **cfgs),
+            conv_bn(width, width, 1, relu=True, **cfgs),
+            conv_bn(width, width, 3, stride=2, groups=width, relu=True, **cfgs),
+        ])
+        dpr = torch.linspace(0, drop_path_rate, sum(layers)).tolist()
+        self.stages = nn.ModuleList()
+        self.transitions = nn.ModuleList()
+        for i in range(self.num_stages):
+            start = sum(layers[:i])
+            self.stages.append(RepLKNetStage(
+                channels[i], layers[i], self.arch['large_kernel_sizes'][i],
+                dpr[start:start + layers[i]], self.arch['small_kernel'],
+                dw_ratio=self.arch['dw_ratio'], ffn_ratio=ffn_ratio, with_cp=with_cp,
+                small_kernel_merged=small_kernel_merged,
+                norm_intermediate_features=i in self.out_indices, **cfgs))
+            if i < self.num_stages - 1:
+                self.transitions.append(nn.Sequential(
+                    conv_bn(channels[i], channels[i + 1], 1, relu=True, **cfgs),
+                    conv_bn(channels[i + 1], channels[i + 1], 3, stride=2,
+                            groups=channels[i + 1], relu=True, **cfgs)))
+        self._freeze_stages()
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        for layer in self.stem:
+            if self.with_cp and x.requires_grad:
+                x = cp.checkpoint(layer, x, use_reentrant=False)
+            else:
+                x = layer(x)
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i in self.out_indices:
+                outs.append(stage.norm(x))
+            if i < self.num_stages - 1:
+                x = self.transitions[i](x)
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages >= 0:
+            freeze_module(self.stem)
+        for i in range(self.frozen_stages):
+            freeze_module(self.stages[i])
+            if i < len(self.transitions):
+                freeze_module(self.transitions[i])
+
+    def train(self, mode: bool = True) -> 'RepLKNet':
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            set_batchnorm_eval(self)
+        return self
+
+    def switch_to_deploy(self) -> None:
+        """Merge every small-kernel branch into its large kernel."""
+        for module in self.modules():
+            if isinstance(module, ReparamLargeKernelConv):
+                module.merge_kernel()
+        self.small_kernel_merged = True
+
+
+__all__ = ['ReparamLargeKernelConv', 'RepLKBlock', 'ConvFFN', 'RepLKNetStage', 'RepLKNet']

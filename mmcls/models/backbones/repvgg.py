@@ -1,0 +1,247 @@
+"""RepVGG (Ding et al., 2021): a VGG-style plain network trained with 3x3 + 1x1 + identity
+branches that ``switch_to_deploy()`` folds into one 3x3 convolution per block."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+
+from mmcls.registry import MODELS
+from ..utils import (SELayer, Sequential, build_activation_layer, build_conv_layer,
+                     build_norm_layer)
+from ..utils.reparam import detach_parameters, fuse_conv_bn, identity_kernel, pad_kernel_to
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .vision_transformer import resolve_arch
+
+_GROUPWISE_LAYERS = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26)
+_G2 = {layer: 2 for layer in _GROUPWISE_LAYERS}
+_G4 = {layer: 4 for layer in _GROUPWISE_LAYERS}
+
+# num_blocks per stage; width_factor multiplies 64 * 2**i; group_layer_map: block index (counted
+# from 1 after the stem) -> groups of its convolutions; se_cfg: SE on every block when given.
+arch_settings = {
+    'a0': dict(num_blocks=[2, 4, 14, 1], width_factor=[0.75, 0.75, 0.75, 2.5],
+               group_layer_map=None, se_cfg=None),
+    'a1': dict(num_blocks=[2, 4, 14, 1], width_factor=[1, 1, 1, 2.5],
+               group_layer_map=None, se_cfg=None),
+    'a2': dict(num_blocks=[2, 4, 14, 1], width_factor=[1.5, 1.5, 1.5, 2.75],
+               group_layer_map=None, se_cfg=None),
+    'b0': dict(num_blocks=[4, 6, 16, 1], width_factor=[1, 1, 1, 2.5],
+               group_layer_map=None, se_cfg=None),
+    'b1': dict(num_blocks=[4, 6, 16, 1], width_factor=[2, 2, 2, 4],
+               group_layer_map=None, se_cfg=None),
+    'b1g2': dict(num_blocks=[4, 6, 16, 1], width_factor=[2, 2, 2, 4],
+                 group_layer_map=_G2, se_cfg=None),
+    'b1g4': dict(num_blocks=[4, 6, 16, 1], width_factor=[2, 2, 2, 4],
+                 group_layer_map=_G4, se_cfg=None),
+    'b2': dict(num_blocks=[4, 6, 16, 1], width_factor=[2.5, 2.5, 2.5, 5],
+               group_layer_map=None, se_cfg=None),
+    'b2g2': dict(num_blocks=[4, 6, 16, 1], width_factor=[2.5, 2.5, 2.5, 5],
+                 group_layer_map=_G2, se_cfg=None),
+    'b2g4': dict(num_blocks=[4, 6, 16, 1], width_factor=[2.5, 2.5, 2.5, 5],
+                 group_layer_map=_G4, se_cfg=None),
+    'b3': dict(num_blocks=[4, 6, 16, 1], width_factor=[3, 3, 3, 5],
+               group_layer_map=None, se_cfg=None),
+    'b3g2': dict(num_blocks=[4, 6, 16, 1], width_factor=[3, 3, 3, 5],
+                 group_layer_map=_G2, se_cfg=None),
+    'b3g4': dict(num_blocks=[4, 6, 16, 1], width_factor=[3, 3, 3, 5],
+                 group_layer_map=_G4, se_cfg=None),
+    'd2se': dict(num_blocks=[8, 14, 24, 1], width_factor=[2.5, 2.5, 2.5, 5],
+                 group_layer_map=None, se_cfg=dict(ratio=16, divisor=1)),
+}
+
+
+class RepVGGBlock(nn.Module):
+    """``act(se(bn(conv3x3(x)) + bn(conv1x1(x)) + bn(x)))``; in deploy form ``act(se(conv(x)))``.
+
+    The identity branch (``branch_norm``) exists only when input and output shapes agree.
+
+    Args:
+        se_cfg: arguments of ``SELayer`` (applied after the branch sum), or ``None``.
+        deploy: build the single fused ``branch_reparam`` convolution instead of the branches.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int = 1,
+                 padding: int = 1,
+                 dilation: int = 1,
+                 groups: int = 1,
+                 padding_mode: str = 'zeros',
+                 se_cfg: Optional[dict] = None,
+                 with_cp: bool = False,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 deploy: bool = False) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+        self.groups, self.padding_mode = groups, padding_mode
+        self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
+        self.with_cp = with_cp
+        self.deploy = deploy
+        if deploy:
+            self.branch_reparam = self._conv(3, dilation, padding, bias=True)
+        else:
+            same_shape = in_channels == out_channels and stride == 1 and padding == dilation
+            self.branch_norm = build_norm_layer(norm_cfg, in_channels)[1] if same_shape else None
+            self.branch_3x3 = self._conv_bn(3, dilation, padding)
+            self.branch_1x1 = self._conv_bn(1, 1, 0)
+        self.se_layer = SELayer(out_channels, **se_cfg) if se_cfg is not None else None
+        self.act = build_activation_layer(act_cfg)
+
+    def _conv(self, kernel_size: int, dilation: int, padding: int, bias: bool) -> nn.Module:
+        return build_conv_layer(self.conv_cfg, self.in_channels, self.out_channels, kernel_size,
+                                stride=self.stride, padding=padding, dilation=dilation,
+                                groups=self.groups, bias=bias, padding_mode=self.padding_mode)
+
+    def _conv_bn(self, kernel_size: int, dilation: int, padding: int) -> nn.Sequential:
+        conv_bn = Sequential()
+        conv_bn.add_module('conv', self._conv(kernel_size, dilation, padding, bias=False))
+        conv_bn.add_module('norm', build_norm_layer(self.norm_cfg, self.out_channels)[1])
+        return conv_bn
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.deploy:
+            out = self.branch_reparam(x)
+        else:
+            out = self.branch_3x3(x) + self.branch_1x1(x)
+            if self.branch_norm is not None:
+                out = out + self.branch_norm(x)
+        if self.se_layer is not None:
+            out = self.se_layer(out)
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            out = cp.checkpoint(self._forward, x, use_reentrant=False)
+        else:
+            out = self._forward(x)
+        return self.act(out)
+
+    def reparameterize(self) -> tuple:
+        """The (weight, bias) of the 3x3 convolution equivalent to the three branches."""
+        kernel, bias = fuse_conv_bn(self.branch_3x3.conv.weight, self.branch_3x3.norm)
+        k1, b1 = fuse_conv_bn(self.branch_1x1.conv.weight, self.branch_1x1.norm)
+        kernel, bias = kernel + pad_kernel_to(k1, 3), bias + b1
+        if self.branch_norm is not None:
+            k_id = identity_kernel(self.in_channels, self.groups, 3, kernel)
+            k_id, b_id = fuse_conv_bn(k_id, self.branch_norm)
+            kernel, bias = kernel + k_id, bias + b_id
+        return kernel, bias
+
+    def switch_to_deploy(self) -> None:
+        """Replace the training branches by one fused 3x3 convolution (in place)."""
+        if self.deploy:
+            return
+        weight, bias = self.reparameterize()
+        self.branch_reparam = self._conv(3, self.dilation, self.padding, bias=True).to(weight)
+        self.branch_reparam.weight.data.copy_(weight.detach())
+        self.branch_reparam.bias.data.copy_(bias.detach())
+        del self.branch_3x3, self.branch_1x1, self.branch_norm
+        detach_parameters(self)
+        self.deploy = True
+
+
+@MODELS.register_module()
+class RepVGG(BaseBackbone):
+    """RepVGG backbone: a stem block then four stages (``stem``, ``stage_1`` ... ``stage_4``).
+
+    Args:
+        arch: 'A0'-'A2', 'B0'-'B3' (with 'g2'/'g4' group variants), 'D2se', or a dict with
+            ``num_blocks``, ``width_factor``, ``group_layer_map`` and ``se_cfg``.
+        base_channels: channels of stage 1 before ``width_factor`` (stem: min(64, that)).
+        out_indices: stages whose outputs are returned.
+        strides / dilations: of the first block of each stage.
+        frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
+        norm_eval: keep batch norms in eval mode while training.
+        deploy: build the fused inference-time blocks (load re-parameterised weights).
+    """
+    arch_settings = arch_settings
+
+    def __init__(self,
+                 arch: Union[str, dict],
+                 in_channels: int = 3,
+                 base_channels: int = 64,
+                 out_indices: Union[int, Sequence[int]] = (3, ),
+                 strides: Sequence[int] = (2, 2, 2, 2),
+                 dilations: Sequence[int] = (1, 1, 1, 1),
+                 frozen_stages: int = -1,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 with_cp: bool = False,
+                 deploy: bool = False,
+                 norm_eval: bool = False,
+                 init_cfg=[
+                     dict(type='Kaiming', layer=['Conv2d']),
+                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+                 ]) -> None:
+        super().__init__(init_cfg)
+        self.arch = resolve_arch(arch, self.arch_settings, 'RepVGG')
+        num_blocks, width_factor = self.arch['num_blocks'], self.arch['width_factor']
+        num_stages = len(num_blocks)
+        if not len(width_factor) == len(strides) == len(dilations) == num_stages:
+            raise ValueError(f'RepVGG: width_factor, strides and dilations need {num_stages} '
+                             f'entries, got {width_factor}, {strides}, {dilations}')
+        if not -1 <= frozen_stages <= num_stages:
+            raise ValueError(f'RepVGG: frozen_stages must be in [-1, {num_stages}], '
+                             f'got {frozen_stages}')
+        self.out_indices = normalize_out_indices(out_indices, num_stages, 'RepVGG')
+        self.frozen_stages, self.norm_eval, self.deploy = frozen_stages, norm_eval, deploy
+        block_cfg = dict(se_cfg=self.arch['se_cfg'], with_cp=with_cp, conv_cfg=conv_cfg,
+                         norm_cfg=norm_cfg, act_cfg=act_cfg, deploy=deploy)
+        group_map = self.arch['group_layer_map'] or {}
+
+        channels = min(64, int(base_channels * width_factor[0]))
+        self.stem = RepVGGBlock(in_channels, channels, stride=2, **block_cfg)
+        self.stages = []
+        block_idx = 1
+        for i, depth in enumerate(num_blocks):
+            out_channels = int(base_channels * 2**i * width_factor[i])
+            blocks = []
+            for j in range(depth):
+                blocks.append(RepVGGBlock(
+                    channels, out_channels, stride=strides[i] if j == 0 else 1,
+                    padding=dilations[i], dilation=dilations[i],
+                    groups=group_map.get(block_idx, 1), **block_cfg))
+                channels = out_channels
+                block_idx += 1
+            self.add_module(f'stage_{i + 1}', Sequential(*blocks))
+            self.stages.append(f'stage_{i + 1}')
+        self.out_channels = channels
+        self._freeze_stages()
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        x = self.stem(x)
+        outs = []
+        for i, name in enumerate(self.stages):
+            x = getattr(self, name)(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages >= 0:
+            freeze_module(self.stem)
+        for i in range(self.frozen_stages):
+            freeze_module(getattr(self, self.stages[i]))
+
+    def train(self, mode: bool = True) -> 'RepVGG':
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            set_batchnorm_eval(self)
+        return self
+
+    def switch_to_deploy(self) -> None:
+        """Fuse every block into its single-convolution inference form."""
+        for module in self.modules():
+            if isinstance(module, RepVGGBlock):
+                module.switch_to_deploy()
+        self.deploy = True
+
+
+__all__ = ['RepVGGBlock', 'RepVGG']
