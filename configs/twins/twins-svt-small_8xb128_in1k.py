@@ -1,0 +1,4 @@
+# Twins-SVT-Small: the base recipe with the small arch and drop-path 0.2.
+_base_ = ['twins-svt-base_8xb128_in1k.py']
+
+model = dict(backbone=dict(arch='small', drop_path_rate=0.2), head=dict(in_channels=512))

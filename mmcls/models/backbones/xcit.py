@@ -1,0 +1,432 @@
+"""XCiT: Cross-Covariance Image Transformers (El-Nouby et al. 2021).
+
+XCA blocks attend across channels (a ``head_dims x head_dims`` cross-covariance map, linear in the
+number of tokens) and mix neighbouring tokens with a depth-wise "local patch interaction" (LPI);
+two class-attention blocks then pool the tokens into the class token.  Position information comes
+from a Fourier encoding computed for any patch grid, so every input size works without resizing.
+"""
+import math
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmcls.registry import MODELS
+
+from ..utils.base_module import BaseModule, ModuleList, Sequential
+from ..utils.conv_module import ConvModule
+from ..utils.drop import DropPath
+from ..utils.ffn import FFN
+from ..utils.norm import build_norm_layer
+from ..utils.weight_init import trunc_normal_
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
+from .vision_transformer import resolve_arch
+
+# embed_dims, depth (XCA blocks), num_heads, and the official per-size recipe:
+# layer-scale initial value and whether class attention normalises every token.
+arch_settings = {
+    'nano-12': dict(embed_dims=128, depth=12, num_heads=4, layer_scale_init_value=1.0,
+                    tokens_norm=False),
+    'tiny-12': dict(embed_dims=192, depth=12, num_heads=4, layer_scale_init_value=1.0,
+                    tokens_norm=True),
+    'tiny-24': dict(embed_dims=192, depth=24, num_heads=4, layer_scale_init_value=1e-5,
+                    tokens_norm=True),
+    'small-12': dict(embed_dims=384, depth=12, num_heads=8, layer_scale_init_value=1.0,
+                     tokens_norm=True),
+    'small-24': dict(embed_dims=384, depth=24, num_heads=8, layer_scale_init_value=1e-5,
+                     tokens_norm=True),
+    'medium-24': dict(embed_dims=512, depth=24, num_heads=8, layer_scale_init_value=1e-5,
+                      tokens_norm=True),
+    'large-24': dict(embed_dims=768, depth=24, num_heads=16, layer_scale_init_value=1e-5,
+                     tokens_norm=True),
+}
+
+OUT_TYPES = ('raw', 'featmap', 'avg_featmap', 'cls_token')
+
+
+class ClassAttention(BaseModule):
+    """Attention where only the class token (token 0) queries all tokens (CaiT).
+
+    Returns the updated class token, shape (B, 1, C).
+    """
+
+    def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = False,
+                 attn_drop: float = 0., proj_drop: float = 0., init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if dim % num_heads:
+            raise ValueError(f'ClassAttention: dim {dim} is not divisible by num_heads {num_heads}')
+        self.num_heads = num_heads
+        self.scale = (dim // num_heads)**-0.5
+        self.attn_drop = attn_drop
+        self.q = nn.Linear(dim, dim, bias=qkv_bias)
+        self.k = nn.Linear(dim, dim, bias=qkv_bias)
+        self.v = nn.Linear(dim, dim, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, tokens, channels = x.shape
+        heads = self.num_heads
+        q = self.q(x[:, :1]).reshape(batch, 1, heads, -1).transpose(1, 2)
+        k = self.k(x).reshape(batch, tokens, heads, -1).transpose(1, 2)
+        v = self.v(x).reshape(batch, tokens, heads, -1).transpose(1, 2)
+        drop = self.attn_drop if self.training else 0.
+        cls = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, scale=self.scale)
+        cls = cls.transpose(1, 2).reshape(batch, 1, channels)
+        return self.proj_drop(self.proj(cls))
+
+
+class PositionalEncodingFourier(BaseModule):
+    """Sine/cosine encoding of the (row, column) of each patch, projected to ``dim`` channels.
+
+    ``forward(batch, height, width)`` returns a (B, dim, H, W) map for any grid size.
+    """
+
+    def __init__(self, hidden_dim: int = 32, dim: int = 768, temperature: float = 10000,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.token_projection = ConvModule(hidden_dim * 2, dim, kernel_size=1, norm_cfg=None,
+                                           act_cfg=None)
+        self.hidden_dim = hidden_dim
+        self.dim = dim
+        self.temperature = temperature
+        self.scale = 2 * math.pi
+        self.eps = 1e-6
+
+    def _encode(self, position: torch.Tensor) -> torch.Tensor:
+        """(…, n) normalised positions -> (…, hidden_dim) interleaved sin/cos features."""
+        dim_t = torch.arange(self.hidden_dim, device=position.device, dtype=torch.float32)
+        dim_t = self.temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / self.hidden_dim)
+        pos = position[..., None] / dim_t
+        return torch.stack([pos[..., 0::2].sin(), pos[..., 1::2].cos()], dim=-1).flatten(-2)
+
+    def forward(self, batch: int, height: int, width: int) -> torch.Tensor:
+        weight = self.token_projection.conv.weight
+        rows = torch.arange(1, height + 1, device=weight.device, dtype=torch.float32)
+        cols = torch.arange(1, width + 1, device=weight.device, dtype=torch.float32)
+        rows = rows / (rows[-1] + self.eps) * self.scale
+        cols = cols / (cols[-1] + self.eps) * self.scale
+        pos_y = self._encode(rows)[:, None, :].expand(height, width, self.hidden_dim)
+        pos_x = self._encode(cols)[None, :, :].expand(height, width, self.hidden_dim)
+        pos = torch.cat((pos_y, pos_x), dim=-1).permute(2, 0, 1).unsqueeze(0)
+        pos = self.token_projection(pos.to(weight.dtype))
+        return pos.expand(batch, -1, -1, -1)
+
+
+class ConvPatchEmbed(BaseModule):
+    """Stack of stride-2 3x3 conv-BN-GELU layers (3 for patch 8, 4 for patch 16; no act last).
+
+    ``forward`` returns ``(tokens (B, N, C), (H, W))``.
+    """
+
+    def __init__(self, patch_size: int = 16, in_channels: int = 3, embed_dims: int = 768,
+                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='GELU'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if patch_size == 16:
+            widths = [embed_dims // 8, embed_dims // 4, embed_dims // 2, embed_dims]
+        elif patch_size == 8:
+            widths = [embed_dims // 4, embed_dims // 2, embed_dims]
+        else:
+            raise ValueError(f'XCiT: patch_size must be 8 or 16, got {patch_size}')
+        self.patch_size = patch_size
+        layers = []
+        for i, width in enumerate(widths):
+            last = i == len(widths) - 1
+            layers.append(ConvModule(in_channels, width, kernel_size=3, stride=2, padding=1,
+                                     norm_cfg=norm_cfg, act_cfg=None if last else act_cfg))
+            in_channels = width
+        self.proj = Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        x = self.proj(x)
+        size = (x.shape[2], x.shape[3])
+        return x.flatten(2).transpose(1, 2), size
+
+
+class LPI(BaseModule):
+    """Local patch interaction: depth-wise 3x3 conv -> GELU -> BN -> depth-wise 3x3 conv."""
+
+    def __init__(self, in_features: int, kernel_size: int = 3,
+                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='GELU'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        padding = kernel_size // 2
+        self.conv1 = ConvModule(in_features, in_features, kernel_size, padding=padding,
+                                groups=in_features, bias=True, norm_cfg=norm_cfg,
+                                act_cfg=act_cfg, order=('conv', 'act', 'norm'))
+        self.conv2 = ConvModule(in_features, in_features, kernel_size, padding=padding,
+                                groups=in_features, norm_cfg=None, act_cfg=None)
+
+    def forward(self, x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        batch, tokens, channels = x.shape
+        x = x.transpose(1, 2).reshape(batch, channels, height, width)
+        x = self.conv2(self.conv1(x))
+        return x.reshape(batch, channels, tokens).transpose(1, 2)
+
+
+class XCA(BaseModule):
+    """Cross-covariance attention: softmax(temperature * q_hat k_hat^T) over channels per head.
+
+    ``q`` and ``k`` are L2-normalised along the token axis; ``temperature`` is learnt per head.
+    """
+
+    def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = False,
+                 attn_drop: float = 0., proj_drop: float = 0., init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if dim % num_heads:
+            raise ValueError(f'XCA: dim {dim} is not divisible by num_heads {num_heads}')
+        self.num_heads = num_heads
+        self.temperature = nn.Parameter(torch.ones(num_heads, 1, 1))
+        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
+        self.attn_drop = nn.Dropout(attn_drop)
+        self.proj = nn.Linear(dim, dim)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, tokens, channels = x.shape
+        # (3, B, heads, head_dims, N): channels are the "sequence" axis of this attention.
+        qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, -1).permute(2, 0, 3, 4, 1)
+        q, k, v = qkv.unbind(0)
+        q = F.normalize(q, dim=-1)
+        k = F.normalize(k, dim=-1)
+        attn = (q @ k.transpose(-2, -1)) * self.temperature
+        attn = self.attn_drop(attn.softmax(dim=-1))
+        out = (attn @ v).permute(0, 3, 1, 2).reshape(batch, tokens, channels)
+        return self.proj_drop(self.proj(out))
+
+
+def _layer_scale(dim: int, value: float) -> nn.Parameter:
+    return nn.Parameter(value * torch.ones(dim))
+
+
+class XCABlock(BaseModule):
+    """``x + g1*XCA(n1(x))``, ``x + g3*LPI(n3(x))``, ``x + g2*FFN(n2(x))`` (official order 3, 2)."""
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4., qkv_bias: bool = False,
+                 drop: float = 0., attn_drop: float = 0., drop_path: float = 0.,
+                 layer_scale_init_value: float = 1., bn_norm_cfg: dict = dict(type='BN'),
+                 norm_cfg: dict = dict(type='LN', eps=1e-6), act_cfg: dict = dict(type='GELU'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.gamma1 = _layer_scale(dim, layer_scale_init_value)
+        self.gamma3 = _layer_scale(dim, layer_scale_init_value)
+        self.gamma2 = _layer_scale(dim, layer_scale_init_value)
+        self.norm1 = build_norm_layer(norm_cfg, dim)[1]
+        self.attn = XCA(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=drop)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm3 = build_norm_layer(norm_cfg, dim)[1]
+        self.local_mp = LPI(dim, norm_cfg=bn_norm_cfg, act_cfg=act_cfg)
+        self.norm2 = build_norm_layer(norm_cfg, dim)[1]
+        self.ffn = FFN(embed_dims=dim, feedforward_channels=int(dim * mlp_ratio), act_cfg=act_cfg,
+                       ffn_drop=drop, add_identity=False)
+
+    def forward(self, x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        x = x + self.drop_path(self.gamma1 * self.attn(self.norm1(x)))
+        x = x + self.drop_path(self.gamma3 * self.local_mp(self.norm3(x), height, width))
+        return x + self.drop_path(self.gamma2 * self.ffn(self.norm2(x)))
+
+
+class ClassAttentionBlock(BaseModule):
+    """Class-attention block: only the class token is updated by attention and the FFN.
+
+    ``tokens_norm`` applies ``norm2`` to every token (the official recipe for all sizes but nano)
+    instead of to the class token only.
+    """
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4., qkv_bias: bool = False,
+                 drop: float = 0., attn_drop: float = 0., drop_path: float = 0.,
+                 layer_scale_init_value: float = 1., tokens_norm: bool = False,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6), act_cfg: dict = dict(type='GELU'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if layer_scale_init_value > 0:
+            self.gamma1 = _layer_scale(dim, layer_scale_init_value)
+            self.gamma2 = _layer_scale(dim, layer_scale_init_value)
+        else:
+            self.gamma1 = self.gamma2 = None
+        self.norm1 = build_norm_layer(norm_cfg, dim)[1]
+        self.attn = ClassAttention(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop,
+                                   proj_drop=drop)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm2 = build_norm_layer(norm_cfg, dim)[1]
+        self.ffn = FFN(embed_dims=dim, feedforward_channels=int(dim * mlp_ratio), act_cfg=act_cfg,
+                       ffn_drop=drop, add_identity=False)
+        self.tokens_norm = tokens_norm
+
+    def _scale(self, gamma: Optional[nn.Parameter], x: torch.Tensor) -> torch.Tensor:
+        return x if gamma is None else gamma * x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        normed = self.norm1(x)
+        attn = torch.cat([self.attn(normed), normed[:, 1:]], dim=1)
+        x = x + self.drop_path(self._scale(self.gamma1, attn))
+        if self.tokens_norm:
+            x = self.norm2(x)
+        else:
+            x = torch.cat([self.norm2(x[:, :1]), x[:, 1:]], dim=1)
+        cls = self._scale(self.gamma2, self.ffn(x[:, :1]))
+        update = torch.cat([cls, x[:, 1:]], dim=1)
+        return x + self.drop_path(update)
+
+
+@MODELS.register_module()
+class XCiT(BaseBackbone):
+    """XCiT backbone.
+
+    Args:
+        arch: a name of ``arch_settings`` (``'nano-12'`` ... ``'large-24'``) or a dict with
+            embed_dims, depth, num_heads, layer_scale_init_value, tokens_norm.
+        embed_dims / depth / num_heads / layer_scale_init_value / tokens_norm: override the
+            arch entry (the keyword form of MMClassification's XCiT configs).
+        img_size: the training resolution (kept for reference: the Fourier position encoding
+            is computed for every input size).
+        patch_size: 8 or 16 (3 or 4 stride-2 convs in the patch embedding).
+        cls_attn_layers: number of class-attention blocks after the XCA blocks.
+        out_type: ``'cls_token'`` (B, C), ``'featmap'`` (B, C, H, W), ``'avg_featmap'`` (B, C)
+            or ``'raw'`` tokens.  XCA layers have no class token, so ``'cls_token'`` only works for
+            class-attention layers.
+        out_indices: layer indices over ``depth + cls_attn_layers`` layers.
+        final_norm: LayerNorm after the last class-attention layer.
+        frozen_stages: >= 0 freezes the patch and position embeddings; N > 0 also freezes the
+            first N layers (and the class token and final norm once they are all frozen).
+        drop_path_rate: stochastic depth of every XCA block (constant, as in the paper).
+    """
+    num_extra_tokens = 1
+    arch_zoo = arch_settings
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'small-12',
+                 img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 embed_dims: Optional[int] = None,
+                 depth: Optional[int] = None,
+                 num_heads: Optional[int] = None,
+                 layer_scale_init_value: Optional[float] = None,
+                 tokens_norm: Optional[bool] = None,
+                 cls_attn_layers: int = 2,
+                 mlp_ratio: float = 4.,
+                 qkv_bias: bool = True,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 use_pos_embed: bool = True,
+                 out_type: str = 'cls_token',
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 final_norm: bool = True,
+                 frozen_stages: int = -1,
+                 bn_norm_cfg: dict = dict(type='BN'),
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 act_cfg: dict = dict(type='GELU'),
+                 init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02)) -> None:
+        super().__init__(init_cfg)
+        settings = resolve_arch(arch, self.arch_zoo, 'XCiT')
+        overrides = dict(embed_dims=embed_dims, depth=depth, num_heads=num_heads,
+                         layer_scale_init_value=layer_scale_init_value, tokens_norm=tokens_norm)
+        settings.update({k: v for k, v in overrides.items() if v is not None})
+        self.arch_settings = settings
+        self.embed_dims = settings['embed_dims']
+        if out_type not in OUT_TYPES:
+            raise ValueError(f'XCiT: out_type must be one of {OUT_TYPES}, got {out_type!r}')
+        self.out_type = out_type
+        self.img_size = img_size
+
+        self.patch_embed = ConvPatchEmbed(patch_size, in_channels, self.embed_dims,
+                                          norm_cfg=bn_norm_cfg, act_cfg=act_cfg)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+        self.use_pos_embed = use_pos_embed
+        if use_pos_embed:
+            self.pos_embed = PositionalEncodingFourier(dim=self.embed_dims)
+        self.pos_drop = nn.Dropout(p=drop_rate)
+
+        common = dict(dim=self.embed_dims, num_heads=settings['num_heads'], mlp_ratio=mlp_ratio,
+                      qkv_bias=qkv_bias, drop=drop_rate, attn_drop=attn_drop_rate,
+                      layer_scale_init_value=settings['layer_scale_init_value'],
+                      norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.xca_layers = ModuleList(
+            XCABlock(drop_path=drop_path_rate, bn_norm_cfg=bn_norm_cfg, **common)
+            for _ in range(settings['depth']))
+        self.ca_layers = ModuleList(
+            ClassAttentionBlock(tokens_norm=settings['tokens_norm'], **common)
+            for _ in range(cls_attn_layers))
+        self.num_layers = settings['depth'] + cls_attn_layers
+        self.final_norm = final_norm
+        if final_norm:
+            self.norm = build_norm_layer(norm_cfg, self.embed_dims)[1]
+
+        self.out_indices = normalize_out_indices(out_indices, self.num_layers, 'XCiT')
+        if out_type == 'cls_token' and any(i < settings['depth'] for i in self.out_indices):
+            raise ValueError("XCiT: out_type='cls_token' needs out_indices among the class-"
+                             f'attention layers (>= {settings["depth"]}), got {self.out_indices}')
+        if frozen_stages > self.num_layers:
+            raise ValueError(f'XCiT: frozen_stages must be at most {self.num_layers}, '
+                             f'got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self._freeze_stages()
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
+        if not any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs):
+            trunc_normal_(self.cls_token, std=.02)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        freeze_module(self.patch_embed)
+        if self.use_pos_embed:
+            freeze_module(self.pos_embed)
+        self.pos_drop.eval()
+        layers = list(self.xca_layers) + list(self.ca_layers)
+        for layer in layers[:self.frozen_stages]:
+            freeze_module(layer)
+        if self.frozen_stages > len(self.xca_layers):
+            self.cls_token.requires_grad = False
+        if self.frozen_stages == self.num_layers and self.final_norm:
+            freeze_module(self.norm)
+
+    def train(self, mode: bool = True) -> 'XCiT':
+        super().train(mode)
+        if mode:
+            self._freeze_stages()
+        return self
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        batch = x.shape[0]
+        x, (height, width) = self.patch_embed(x)
+        if self.use_pos_embed:
+            pos = self.pos_embed(batch, height, width)
+            x = x + pos.flatten(2).transpose(1, 2)
+        x = self.pos_drop(x)
+
+        outs = []
+        for i, layer in enumerate(self.xca_layers):
+            x = layer(x, height, width)
+            if i in self.out_indices:
+                outs.append(self._format_output(x, (height, width), with_cls_token=False))
+
+        x = torch.cat((self.cls_token.expand(batch, -1, -1), x), dim=1)
+        offset = len(self.xca_layers)
+        for i, layer in enumerate(self.ca_layers):
+            x = layer(x)
+            if i == len(self.ca_layers) - 1 and self.final_norm:
+                x = self.norm(x)
+            if i + offset in self.out_indices:
+                outs.append(self._format_output(x, (height, width), with_cls_token=True))
+        return tuple(outs)
+
+    def _format_output(self, x: torch.Tensor, size: Tuple[int, int],
+                       with_cls_token: bool) -> torch.Tensor:
+        if self.out_type == 'raw':
+            return x
+        if self.out_type == 'cls_token':
+            return x[:, 0]
+        patches = x[:, 1:] if with_cls_token else x
+        if self.out_type == 'avg_featmap':
+            return patches.mean(dim=1)
+        return patches.reshape(x.shape[0], *size, -1).permute(0, 3, 1, 2)
+
+
+__all__ = ['XCiT']
