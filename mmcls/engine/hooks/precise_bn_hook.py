@@ -1,0 +1,94 @@
+"""PreciseBNHook: recompute BatchNorm statistics with fixed weights (seed L7928).
+
+During training the running averages mix statistics of ever-changing weights;
+this hook averages the true per-batch mean/variance of ``num_samples``
+training samples under the current weights ("Rethinking Batch in BatchNorm",
+Sec. 3) and averages them across ranks.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+
+from mmcls.registry import HOOKS
+from mmcls.runner.logging import print_log
+from mmcls.runner.model_wrappers import unwrap_model
+from mmcls.utils.dist import all_reduce, get_world_size
+
+from .hook import DATA_BATCH, Hook
+
+__all__ = ['PreciseBNHook', 'update_bn_stats']
+
+
+def _bn_layers(model: nn.Module) -> List[nn.modules.batchnorm._BatchNorm]:
+    return [m for m in model.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats]
+
+
+@torch.no_grad()
+def update_bn_stats(model: nn.Module, dataloader, num_iters: int) -> None:
+    """Set every training-mode BN layer's running stats to the mean over ``num_iters`` batches."""
+    model = unwrap_model(model)
+    layers = _bn_layers(model)
+    if not layers:
+        return
+    momenta = [bn.momentum for bn in layers]
+    for bn in layers:
+        bn.momentum = 1.0  # running stats become exactly the last batch's stats
+    means = [torch.zeros_like(bn.running_mean) for bn in layers]
+    variances = [torch.zeros_like(bn.running_var) for bn in layers]
+    count = 0
+    for data_batch in itertools.islice(dataloader, num_iters):
+        data = model.data_preprocessor(data_batch, False)
+        if isinstance(data, dict):
+            model(**data, mode='tensor')
+        else:
+            model(*data, mode='tensor')
+        count += 1
+        for i, bn in enumerate(layers):
+            means[i] += (bn.running_mean - means[i]) / count
+            variances[i] += (bn.running_var - variances[i]) / count
+    if count < num_iters:
+        print_log(f'PreciseBN used {count} batches, fewer than the {num_iters} requested',
+                  logger='current', level=30)
+    for bn, mean, var, momentum in zip(layers, means, variances, momenta):
+        bn.running_mean.copy_(all_reduce(mean, op='mean'))
+        bn.running_var.copy_(all_reduce(var, op='mean'))
+        bn.momentum = momentum
+
+
+@HOOKS.register_module()
+class PreciseBNHook(Hook):
+    """Recompute BN statistics every ``interval`` epochs (iterations for iteration-based
+    training) from ``num_samples`` training samples; run it before CheckpointHook and EMAHook
+    (``priority='ABOVE_NORMAL'``)."""
+
+    def __init__(self, num_samples: int = 8192, interval: int = 1):
+        if num_samples <= 0 or interval <= 0:
+            raise ValueError(f'PreciseBNHook: num_samples and interval must be positive, got '
+                             f'{num_samples} and {interval}')
+        self.num_samples = num_samples
+        self.interval = interval
+
+    def _run(self, runner) -> None:
+        dataloader = runner.train_loop.dataloader
+        batch_size = dataloader.batch_size or dataloader.batch_sampler.batch_size
+        num_iters = max(self.num_samples // (batch_size * get_world_size()), 1)
+        print_log(f'Running Precise BN for {num_iters} iterations', logger='current')
+        runner.model.train()
+        update_bn_stats(runner.model, dataloader, num_iters)
+        print_log('Finished Precise BN: the BN stats are updated', logger='current')
+
+    def after_train_epoch(self, runner) -> None:
+        if type(runner.train_loop).__name__ != 'IterBasedTrainLoop' \
+                and self.every_n_epochs(runner, self.interval):
+            self._run(runner)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                         outputs: Optional[dict] = None) -> None:
+        if type(runner.train_loop).__name__ == 'IterBasedTrainLoop' \
+                and self.every_n_train_iters(runner, self.interval):
+            self._run(runner)
