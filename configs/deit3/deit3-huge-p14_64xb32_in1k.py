@@ -1,0 +1,15 @@
+# DeiT III-Huge (patch 14) on ImageNet-1k at 224px (64 GPUs x 32 images).
+_base_ = [
+    '../_base_/models/deit3/deit3-huge-p14-224.py',
+    '../_base_/datasets/imagenet_bs64_deit3_224.py',
+    '../_base_/schedules/imagenet_bs4096_AdamW.py',
+    '../_base_/default_runtime.py'
+]
+
+# dataset settings
+train_dataloader = dict(batch_size=32)
+val_dataloader = dict(batch_size=32)
+test_dataloader = dict(batch_size=32)
+
+# schedule settings
+optim_wrapper = dict(clip_grad=dict(max_norm=1.0))
