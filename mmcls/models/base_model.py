@@ -32,6 +32,31 @@ def build_data_preprocessor(cfg: Optional[Union[dict, nn.Module]]) -> nn.Module:
     return MODELS.build(cfg)
 
 
+def preprocessor_with_augments(data_preprocessor: Optional[Union[dict, nn.Module]],
+                               train_cfg: Optional[dict]) -> Union[dict, nn.Module]:
+    """The preprocessor config of a model, with ``train_cfg.augments`` as its batch augments.
+
+    Classifiers and retrievers take ``train_cfg=dict(augments=...)`` (the seed's place for
+    Mixup/CutMix); the preprocessor is what applies them.
+    """
+    if isinstance(data_preprocessor, nn.Module):
+        return data_preprocessor
+    cfg = dict(data_preprocessor or {})
+    cfg.setdefault('type', DEFAULT_PREPROCESSOR)
+    if train_cfg is not None and 'augments' in train_cfg:
+        cfg['batch_augments'] = train_cfg
+    return cfg
+
+
+def build_component(cfg: Union[dict, list, nn.Module, None]) -> Optional[nn.Module]:
+    """Build a model part from a config; a list of configs becomes an ``nn.Sequential``."""
+    if cfg is None or isinstance(cfg, nn.Module):
+        return cfg
+    if isinstance(cfg, (list, tuple)):
+        return nn.Sequential(*(build_component(c) for c in cfg))
+    return MODELS.build(cfg)
+
+
 class BaseModel(BaseModule, metaclass=ABCMeta):
     """Base class of every trainable model.
 
@@ -105,4 +130,5 @@ class BaseModel(BaseModule, metaclass=ABCMeta):
         return loss, OrderedDict([('loss', loss), *log_vars])
 
 
-__all__ = ['BaseModel', 'build_data_preprocessor', 'DEFAULT_PREPROCESSOR']
+__all__ = ['BaseModel', 'build_data_preprocessor', 'build_component', 'preprocessor_with_augments',
+           'DEFAULT_PREPROCESSOR']

@@ -5,19 +5,10 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..base_model import DEFAULT_PREPROCESSOR
+from ..base_model import build_component, preprocessor_with_augments
 from .base import BaseClassifier
 
 FEATURE_STAGES = ('backbone', 'neck', 'pre_logits')
-
-
-def build_component(cfg: Union[dict, list, nn.Module, None]) -> Optional[nn.Module]:
-    """Build a model part from a config; a list of configs becomes an ``nn.Sequential``."""
-    if cfg is None or isinstance(cfg, nn.Module):
-        return cfg
-    if isinstance(cfg, (list, tuple)):
-        return nn.Sequential(*(build_component(c) for c in cfg))
-    return MODELS.build(cfg)
 
 
 @MODELS.register_module()
@@ -45,14 +36,8 @@ class ImageClassifier(BaseClassifier):
                  init_cfg: Optional[dict] = None) -> None:
         if pretrained is not None:
             init_cfg = dict(type='Pretrained', checkpoint=pretrained)
-        if data_preprocessor is None:
-            data_preprocessor = {}
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = dict(data_preprocessor)
-            data_preprocessor.setdefault('type', DEFAULT_PREPROCESSOR)
-            if train_cfg is not None and 'augments' in train_cfg:
-                data_preprocessor['batch_augments'] = train_cfg
-        super().__init__(init_cfg=init_cfg, data_preprocessor=data_preprocessor)
+        super().__init__(init_cfg=init_cfg,
+                         data_preprocessor=preprocessor_with_augments(data_preprocessor, train_cfg))
         self.backbone = build_component(backbone)
         self.neck = build_component(neck)
         self.head = build_component(head)
@@ -108,4 +93,4 @@ class ImageClassifier(BaseClassifier):
         return self.head.predict(self.extract_feat(inputs), data_samples, **kwargs)
 
 
-__all__ = ['ImageClassifier', 'build_component']
+__all__ = ['ImageClassifier']
