@@ -4,8 +4,8 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 
-from ..utils.weight_init import trunc_normal_
-from .vision_transformer import VisionTransformer, _has_pretrained
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from .vision_transformer import VisionTransformer
 
 
 @MODELS.register_module()
@@ -32,7 +32,7 @@ class DistilledVisionTransformer(VisionTransformer):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if not _has_pretrained(self.init_cfg):
+        if not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.dist_token, std=0.02)
 
 

@@ -12,10 +12,10 @@ from ..utils.base_module import BaseModule, ModuleList
 from ..utils.embed import PatchEmbed, PatchMerging, resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import trunc_normal_
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from ..utils.window_attention import ShiftWindowMSA, resize_relative_position_bias_table
 from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
-from .vision_transformer import _has_pretrained, resolve_arch
+from .vision_transformer import resolve_arch
 
 # embed_dims, depths (blocks per stage), num_heads (per stage)
 arch_settings = {
@@ -226,7 +226,7 @@ class SwinTransformer(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.use_abs_pos_embed and not _has_pretrained(self.init_cfg):
+        if self.use_abs_pos_embed and not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.absolute_pos_embed, std=0.02)
 
     def forward(self, x: torch.Tensor) -> tuple:

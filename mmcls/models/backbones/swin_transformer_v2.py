@@ -10,14 +10,13 @@ import torch.utils.checkpoint as cp
 from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import PatchEmbed, resize_pos_embed
+from ..utils.embed import PatchEmbed, PatchMerging, resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
-from ..utils.post_norm_patch_merging import PostNormPatchMerging
-from ..utils.weight_init import trunc_normal_
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from ..utils.window_attention import ShiftWindowMSA, WindowMSAV2
 from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
-from .vision_transformer import _has_pretrained, resolve_arch
+from .vision_transformer import resolve_arch
 
 # embed_dims, depths, num_heads per stage; extra_norm_every_n_layers: an extra LayerNorm after
 # every n-th block (huge/giant only, 0 = none)
@@ -124,7 +123,7 @@ class SwinBlockV2Sequence(BaseModule):
             merge = dict(in_channels=embed_dims, out_channels=self.out_channels,
                          norm_cfg=dict(type='LN'))
             merge.update(downsample_cfg)
-            self.downsample = PostNormPatchMerging(**merge)
+            self.downsample = PatchMerging(**merge, use_post_norm=True)
         else:
             self.out_channels = embed_dims
             self.downsample = None
@@ -248,7 +247,7 @@ class SwinTransformerV2(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.use_abs_pos_embed and not _has_pretrained(self.init_cfg):
+        if self.use_abs_pos_embed and not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.absolute_pos_embed, std=0.02)
 
     def forward(self, x: torch.Tensor) -> tuple:

@@ -16,7 +16,7 @@ from ..utils.embed import PatchEmbed, resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import trunc_normal_
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
 
 # embed_dims, num_layers, num_heads, feedforward_channels
@@ -191,7 +191,7 @@ class VisionTransformer(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if not _has_pretrained(self.init_cfg):
+        if not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.pos_embed, std=0.02)
 
     def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
@@ -256,11 +256,6 @@ class VisionTransformer(BaseBackbone):
         if not self.output_cls_token:
             return patch_token
         return [patch_token] + [x[:, i] for i in range(self.num_extra_tokens)]
-
-
-def _has_pretrained(init_cfg) -> bool:
-    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
-    return any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs)
 
 
 __all__ = ['VisionTransformer', 'TransformerEncoderLayer', 'resolve_arch']

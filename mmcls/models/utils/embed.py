@@ -108,6 +108,7 @@ class PatchMerging(BaseModule):
     """Merge k x k neighbouring tokens (unfold ``sampler`` -> ``norm`` -> linear ``reduction``).
 
     ``forward(x, input_size)`` takes (B, H*W, C) tokens and returns ``(tokens, (out_h, out_w))``.
+    ``use_post_norm=True`` (Swin V2) normalises the reduced ``out_channels`` tokens instead.
     """
 
     def __init__(self,
@@ -119,9 +120,11 @@ class PatchMerging(BaseModule):
                  dilation: Size = 1,
                  bias: bool = False,
                  norm_cfg: Optional[dict] = dict(type='LN'),
+                 use_post_norm: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.in_channels, self.out_channels = in_channels, out_channels
+        self.use_post_norm = use_post_norm
         kernel_size = to_2tuple(kernel_size)
         stride = to_2tuple(stride if stride is not None else kernel_size)
         dilation = to_2tuple(dilation)
@@ -136,8 +139,12 @@ class PatchMerging(BaseModule):
         self.sampler = nn.Unfold(kernel_size=kernel_size, dilation=dilation, padding=padding,
                                  stride=stride)
         sample_dims = kernel_size[0] * kernel_size[1] * in_channels
-        self.norm = build_norm_layer(norm_cfg, sample_dims)[1] if norm_cfg is not None else None
+        norm_dims = out_channels if use_post_norm else sample_dims
+        if not use_post_norm:  # registration order gives the reference state-dict order
+            self.norm = build_norm_layer(norm_cfg, norm_dims)[1] if norm_cfg is not None else None
         self.reduction = nn.Linear(sample_dims, out_channels, bias=bias)
+        if use_post_norm:
+            self.norm = build_norm_layer(norm_cfg, norm_dims)[1] if norm_cfg is not None else None
 
     def forward(self, x: torch.Tensor,
                 input_size: Tuple[int, int]) -> Tuple[torch.Tensor, Tuple[int, int]]:
@@ -151,9 +158,11 @@ class PatchMerging(BaseModule):
         out_size = _conv_out_size(x.shape[-2:], self.kernel_size, self.stride, self.padding,
                                   self.dilation)
         x = self.sampler(x).transpose(1, 2)
+        if self.use_post_norm:
+            x = self.reduction(x)
         if self.norm is not None:
             x = self.norm(x)
-        return self.reduction(x), out_size
+        return (x if self.use_post_norm else self.reduction(x)), out_size
 
 
 def resize_pos_embed(pos_embed: torch.Tensor,

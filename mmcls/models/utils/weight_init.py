@@ -208,6 +208,12 @@ class PretrainedInit:
                         prefix=self.prefix)
 
 
+def has_pretrained_init(init_cfg) -> bool:
+    """True when ``init_cfg`` (a dict or a list of them) loads a ``Pretrained`` checkpoint."""
+    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
+    return any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs)
+
+
 def initialize(module: nn.Module, init_cfg: Union[dict, List[dict]]) -> None:
     """Initialise ``module`` with one init config or a list of them.
 
@@ -253,5 +259,5 @@ __all__ = [
     'constant_init', 'xavier_init', 'normal_init', 'trunc_normal_', 'trunc_normal_init',
     'uniform_init', 'kaiming_init', 'caffe2_xavier_init', 'bias_init_with_prob', 'BaseInit',
     'ConstantInit', 'XavierInit', 'NormalInit', 'TruncNormalInit', 'UniformInit', 'KaimingInit',
-    'Caffe2XavierInit', 'PretrainedInit', 'initialize'
+    'Caffe2XavierInit', 'PretrainedInit', 'initialize', 'has_pretrained_init'
 ]

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcls.models.utils.post_norm_patch_merging import PostNormPatchMerging
+from mmcls.models.utils.embed import PatchMerging
 from mmcls.models.utils.window_attention import (ShiftWindowMSA, WindowMSA, WindowMSAV2,
                                                  relative_position_index,
                                                  resize_relative_position_bias_table)
@@ -82,7 +82,7 @@ def test_resize_relative_position_bias_table_keeps_constant_tables():
 
 
 def test_post_norm_patch_merging_normalises_the_reduced_tokens():
-    merge = PostNormPatchMerging(in_channels=4, out_channels=8)
+    merge = PatchMerging(in_channels=4, out_channels=8, use_post_norm=True)
     assert merge.norm.normalized_shape == (8, )
     out, size = merge(torch.randn(2, 16, 4), (4, 4))
     assert size == (2, 2) and out.shape == (2, 4, 8)
