@@ -36,6 +36,9 @@ def convert(config_path: str, checkpoint_path: str, save_path: str) -> None:
                         'only re-parameterisable backbones can be converted')
     model.eval()
     backbone.switch_to_deploy()
+    head = getattr(model, 'head', None)
+    if callable(getattr(head, 'switch_to_deploy', None)):  # e.g. LeViT fuses its head's BN too
+        head.switch_to_deploy()
     meta = {'dataset_meta': getattr(model, '_dataset_meta', None) or {},
             'reparameterized_from': checkpoint_path}
     save_checkpoint({'state_dict': model.state_dict(), 'meta': meta}, save_path)

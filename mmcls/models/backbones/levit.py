@@ -1,0 +1,309 @@
+"""LeViT: a vision transformer in ConvNet's clothing (Graham et al., 2021; seed L5053).
+
+A four-conv stem (16x downsampling), then three stages of attention + MLP residual blocks on
+tokens, with linear layers followed by batch norm (foldable for deployment) and learned
+attention biases indexed by the relative offset of the two positions.
+"""
+from typing import Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+
+from mmcls.registry import MODELS
+from ..utils.activation import build_activation_layer
+from ..utils.attention_bias import offset_bias_index
+from ..utils.base_module import BaseModule, ModuleList, Sequential
+from ..utils.drop import DropPath
+from ..utils.norm import build_norm_layer
+from ..utils.reparam import fuse_conv_bn
+from .base_backbone import BaseBackbone, normalize_out_indices
+from .vision_transformer import resolve_arch
+
+arch_settings = {
+    '128s': dict(embed_dims=[128, 256, 384], num_heads=[4, 6, 8], depths=[2, 3, 4],
+                 key_dims=[16, 16, 16]),
+    '128': dict(embed_dims=[128, 256, 384], num_heads=[4, 8, 12], depths=[4, 4, 4],
+                key_dims=[16, 16, 16]),
+    '192': dict(embed_dims=[192, 288, 384], num_heads=[3, 5, 6], depths=[4, 4, 4],
+                key_dims=[32, 32, 32]),
+    '256': dict(embed_dims=[256, 384, 512], num_heads=[4, 6, 8], depths=[4, 4, 4],
+                key_dims=[32, 32, 32]),
+    '384': dict(embed_dims=[384, 512, 768], num_heads=[6, 9, 12], depths=[4, 4, 4],
+                key_dims=[32, 32, 32]),
+}
+
+
+def fuse_children(module: nn.Module) -> None:
+    """Replace, recursively, every child that has a ``fuse()`` method by what it returns."""
+    for name, child in module.named_children():
+        if hasattr(child, 'fuse'):
+            setattr(module, name, child.fuse())
+        else:
+            fuse_children(child)
+
+
+class ConvBN(BaseModule):
+    """Bias-free convolution followed by batch norm (``conv`` / ``bn``)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
+                 stride: int = 2, padding: int = 1, norm_cfg: dict = dict(type='BN')) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias=False)
+        self.bn = build_norm_layer(norm_cfg, out_channels)[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bn(self.conv(x))
+
+    @torch.no_grad()
+    def fuse(self) -> nn.Conv2d:
+        """A single convolution with bias computing the same map (eval statistics)."""
+        conv = self.conv
+        fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
+                          conv.padding, bias=True).to(conv.weight)
+        weight, bias = fuse_conv_bn(conv.weight, self.bn)
+        fused.weight.copy_(weight)
+        fused.bias.copy_(bias)
+        return fused
+
+
+class LinearBN(BaseModule):
+    """Bias-free linear layer on tokens (B, N, C) followed by a 1-D batch norm over channels."""
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(in_features, out_features, bias=False)
+        self.bn = nn.BatchNorm1d(out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.linear(x)
+        return self.bn(x.flatten(0, 1)).reshape_as(x)
+
+    @torch.no_grad()
+    def fuse(self) -> nn.Linear:
+        """A single linear layer with bias computing the same map (eval statistics)."""
+        weight, bias = fuse_conv_bn(self.linear.weight[:, :, None, None], self.bn)
+        fused = nn.Linear(self.linear.in_features, self.linear.out_features).to(weight)
+        fused.weight.copy_(weight[:, :, 0, 0])
+        fused.bias.copy_(bias)
+        return fused
+
+
+class HybridStem(BaseModule):
+    """Four stride-2 conv-BN layers (C/8, C/4, C/2, C) with activations in between."""
+
+    def __init__(self, embed_dims: int, act_cfg: dict = dict(type='HSwish')) -> None:
+        super().__init__()
+        channels = [3, embed_dims // 8, embed_dims // 4, embed_dims // 2, embed_dims]
+        self.patch_embed = Sequential()
+        for i in range(4):
+            self.patch_embed.add_module(str(2 * i), ConvBN(channels[i], channels[i + 1]))
+            if i < 3:
+                self.patch_embed.add_module(str(2 * i + 1), build_activation_layer(act_cfg))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.patch_embed(x)
+
+
+class Residual(BaseModule):
+    """``x + drop_path(block(x))``."""
+
+    def __init__(self, block: nn.Module, drop_path_rate: float = 0.) -> None:
+        super().__init__()
+        self.block = block
+        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.drop_path(self.block(x))
+
+
+class _BiasedAttention(BaseModule):
+    """Shared attention-bias machinery of :class:`Attention` and :class:`AttentionSubsample`."""
+
+    def _init_biases(self, num_heads: int, resolution: int, sub_resolution: int,
+                     stride: int) -> None:
+        num_offsets, idxs = offset_bias_index(resolution, sub_resolution, stride)
+        self.attention_biases = nn.Parameter(torch.zeros(num_heads, num_offsets))
+        self.register_buffer('attention_bias_idxs', idxs)
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        attn = (q @ k.transpose(-2, -1)) * self.scale
+        attn = attn + self.attention_biases[:, self.attention_bias_idxs]
+        return attn.softmax(dim=-1) @ v
+
+
+class Attention(_BiasedAttention):
+    """Multi-head self-attention with per-offset biases; values are ``attn_ratio`` x wider."""
+
+    def __init__(self, dim: int, key_dim: int, num_heads: int = 8, attn_ratio: int = 4,
+                 act_cfg: dict = dict(type='HSwish'), resolution: int = 14) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = key_dim**-0.5
+        self.key_dim = key_dim
+        self.d = int(attn_ratio * key_dim)
+        self.dh = self.d * num_heads
+        self.qkv = LinearBN(dim, self.dh + 2 * key_dim * num_heads)
+        self.proj = nn.Sequential(build_activation_layer(act_cfg), LinearBN(self.dh, dim))
+        self._init_biases(num_heads, resolution, resolution, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, N, _ = x.shape
+        q, k, v = self.qkv(x).view(B, N, self.num_heads, -1).split(
+            [self.key_dim, self.key_dim, self.d], dim=3)
+        x = self._attend(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+        return self.proj(x.transpose(1, 2).reshape(B, N, self.dh))
+
+
+class MLP(BaseModule):
+    """LinearBN -> activation -> LinearBN with hidden width ``embed_dims * mlp_ratio``."""
+
+    def __init__(self, embed_dims: int, mlp_ratio: int,
+                 act_cfg: dict = dict(type='HSwish')) -> None:
+        super().__init__()
+        hidden = embed_dims * mlp_ratio
+        self.linear1 = LinearBN(embed_dims, hidden)
+        self.activation = build_activation_layer(act_cfg)
+        self.linear2 = LinearBN(hidden, embed_dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear2(self.activation(self.linear1(x)))
+
+
+class Subsample(nn.Module):
+    """Keep every ``stride``-th token in both directions of a square token grid."""
+
+    def __init__(self, stride: int, resolution: int) -> None:
+        super().__init__()
+        self.stride = stride
+        self.resolution = resolution
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, _, C = x.shape
+        x = x.view(B, self.resolution, self.resolution, C)[:, ::self.stride, ::self.stride]
+        return x.reshape(B, -1, C)
+
+
+class AttentionSubsample(_BiasedAttention):
+    """Attention whose queries come from a subsampled grid: halves the resolution and changes
+    the width from ``in_dim`` to ``out_dim`` (the downsampling block between stages)."""
+
+    def __init__(self, in_dim: int, out_dim: int, key_dim: int, num_heads: int = 8,
+                 attn_ratio: int = 2, act_cfg: dict = dict(type='HSwish'), stride: int = 2,
+                 resolution: int = 14) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = key_dim**-0.5
+        self.key_dim = key_dim
+        self.d = int(attn_ratio * key_dim)
+        self.dh = self.d * num_heads
+        self.sub_resolution = (resolution - 1) // stride + 1
+        self.kv = LinearBN(in_dim, self.dh + key_dim * num_heads)
+        self.q = nn.Sequential(Subsample(stride, resolution), LinearBN(in_dim, key_dim * num_heads))
+        self.proj = nn.Sequential(build_activation_layer(act_cfg), LinearBN(self.dh, out_dim))
+        self._init_biases(num_heads, resolution, self.sub_resolution, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, N, _ = x.shape
+        k, v = self.kv(x).view(B, N, self.num_heads, -1).split([self.key_dim, self.d], dim=3)
+        q = self.q(x).view(B, -1, self.num_heads, self.key_dim)
+        x = self._attend(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+        return self.proj(x.transpose(1, 2).reshape(B, -1, self.dh))
+
+
+@MODELS.register_module()
+class LeViT(BaseBackbone):
+    """LeViT backbone.
+
+    Args:
+        arch: '128s', '128', '192', '256', '384', or a dict with ``embed_dims``, ``num_heads``,
+            ``depths``, ``key_dims`` (one entry per stage).
+        img_size: input size the attention biases are laid out for (square).
+        patch_size: downsampling of the stem (16).
+        attn_ratio: value width / key width in the stage attention blocks.
+        mlp_ratio: hidden width ratio of the MLP blocks (0 drops them).
+        act_cfg: activation everywhere (HSwish).
+        out_indices: stages whose (B, C, H, W) maps are returned.
+        frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: none).
+        drop_path_rate: stochastic depth of every residual block.
+        deploy: build directly in the fused (batch norms folded) form.
+    """
+
+    def __init__(self,
+                 arch: Union[str, dict],
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 attn_ratio: int = 2,
+                 mlp_ratio: int = 2,
+                 act_cfg: dict = dict(type='HSwish'),
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 frozen_stages: int = -1,
+                 drop_path_rate: float = 0.,
+                 deploy: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.arch = resolve_arch(arch, arch_settings, 'LeViT')
+        self.embed_dims = list(self.arch['embed_dims'])
+        self.num_stages = len(self.embed_dims)
+        self.frozen_stages = frozen_stages
+        self.patch_embed = HybridStem(self.embed_dims[0], act_cfg)
+
+        resolution = img_size // patch_size
+        self.resolutions = []
+        self.stages = ModuleList()
+        for i, (dims, key_dim, depth, heads) in enumerate(zip(
+                self.embed_dims, self.arch['key_dims'], self.arch['depths'],
+                self.arch['num_heads'])):
+            blocks = []
+            if i > 0:
+                down = AttentionSubsample(self.embed_dims[i - 1], dims, key_dim,
+                                          num_heads=self.embed_dims[i - 1] // key_dim,
+                                          attn_ratio=4, act_cfg=act_cfg, stride=2,
+                                          resolution=resolution)
+                blocks.append(down)
+                resolution = down.sub_resolution
+                if mlp_ratio > 0:
+                    blocks.append(Residual(MLP(dims, mlp_ratio, act_cfg), drop_path_rate))
+            for _ in range(depth):
+                blocks.append(Residual(Attention(dims, key_dim, heads, attn_ratio, act_cfg,
+                                                 resolution), drop_path_rate))
+                if mlp_ratio > 0:
+                    blocks.append(Residual(MLP(dims, mlp_ratio, act_cfg), drop_path_rate))
+            self.resolutions.append(resolution)
+            self.stages.append(Sequential(*blocks))
+        self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'LeViT')
+        self.deploy = False
+        if deploy:
+            self.switch_to_deploy()
+        self._freeze_stages()
+
+    def switch_to_deploy(self) -> None:
+        """Fold every batch norm into the preceding linear/conv layer (inference only)."""
+        if self.deploy:
+            return
+        fuse_children(self)
+        self.deploy = True
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages >= 0:
+            for module in [self.patch_embed, *self.stages[:self.frozen_stages]]:
+                module.eval()
+                for param in module.parameters():
+                    param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'LeViT':
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        x = self.patch_embed(x).flatten(2).transpose(1, 2)
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i in self.out_indices:
+                res = self.resolutions[i]
+                outs.append(x.transpose(1, 2).reshape(x.shape[0], -1, res, res).contiguous())
+        return tuple(outs)
+
+
+__all__ = ['LeViT', 'fuse_children']

@@ -1,0 +1,199 @@
+"""MixMIM transformer (Liu et al., 2022; seed L5088): the hierarchical window-attention encoder
+of Mixed and Masked Image Modeling, used here as a classification backbone.
+
+Swin-like stages of non-shifted window attention with relative position bias, patch merging
+between stages and a fixed absolute position embedding. During MixMIM pre-training two images
+are mixed token-wise; the ``attn_mask`` argument (1 for tokens of one image, 0 for the other)
+keeps attention within each image.
+"""
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
+
+from mmcls.registry import MODELS
+from ..utils.base_module import BaseModule, ModuleList
+from ..utils.drop import DropPath
+from ..utils.embed import PatchEmbed, PatchMerging, resize_pos_embed
+from ..utils.helpers import to_2tuple
+from ..utils.norm import build_norm_layer
+from ..utils.window_attention import ShiftWindowMSA, WindowMSA
+from .base_backbone import BaseBackbone
+from .vision_transformer import TransformerEncoderLayer, resolve_arch
+
+arch_settings = {
+    **dict.fromkeys(['b', 'base'], dict(embed_dims=128, depths=[2, 2, 18, 2],
+                                        num_heads=[4, 8, 16, 32])),
+    **dict.fromkeys(['l', 'large'], dict(embed_dims=192, depths=[2, 2, 18, 2],
+                                         num_heads=[6, 12, 24, 48])),
+    **dict.fromkeys(['h', 'huge'], dict(embed_dims=352, depths=[2, 2, 18, 2],
+                                        num_heads=[11, 22, 44, 88])),
+}
+
+
+class MixMIMWindowAttention(WindowMSA):
+    """Window attention whose optional ``mask`` (num_windows*B, N, 1) of 0/1 token groups
+    forbids attention between tokens of different groups (the two mixed images)."""
+
+    def forward(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        B_, N, C = x.shape
+        qkv = self.qkv(x).reshape(B_, N, 3, self.num_heads, C // self.num_heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        bias = self.relative_position_bias().unsqueeze(0)
+        if mask is not None:
+            mask = mask.reshape(B_, 1, 1, N).to(q.dtype)
+            same = mask * mask.transpose(2, 3) + (1 - mask) * (1 - mask).transpose(2, 3)
+            bias = bias - torch.finfo(q.dtype).max / 2 * (1 - same)
+        drop = self.attn_drop if self.training else 0.
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype), dropout_p=drop,
+                                             scale=self.scale)
+        return self.proj_drop(self.proj(out.transpose(1, 2).reshape(B_, N, C)))
+
+
+class MixMIMBlock(TransformerEncoderLayer):
+    """Pre-norm block with window attention (``ln1``/``attn``) and FFN (``ln2``/``ffn``)."""
+
+    def __init__(self, embed_dims: int, input_resolution: Tuple[int, int], num_heads: int,
+                 window_size: int = 7, mlp_ratio: float = 4., num_fcs: int = 2,
+                 qkv_bias: bool = True, proj_drop_rate: float = 0., attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0., act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN')) -> None:
+        super().__init__(embed_dims, num_heads, int(mlp_ratio * embed_dims), proj_drop_rate,
+                         attn_drop_rate, drop_path_rate, num_fcs, qkv_bias, act_cfg, norm_cfg)
+        self.input_resolution = input_resolution
+        self.window_size = min(window_size, *input_resolution)
+        self.attn = MixMIMWindowAttention(embed_dims, num_heads, to_2tuple(self.window_size),
+                                          qkv_bias=qkv_bias, attn_drop=attn_drop_rate,
+                                          proj_drop=proj_drop_rate)
+        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0. else nn.Identity()
+
+    def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int],
+                attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        H, W = hw_shape
+        B, L, C = x.shape
+        ws = self.window_size
+        if L != H * W or H % ws or W % ws:
+            raise ValueError(f'MixMIMBlock: a {H}x{W} map ({L} tokens) does not split into '
+                             f'{ws}x{ws} windows')
+        windows = ShiftWindowMSA.window_partition(self.ln1(x).view(B, H, W, C), ws)
+        if attn_mask is not None:
+            attn_mask = attn_mask.expand(B, -1, -1).reshape(B, H, W, 1)
+            attn_mask = ShiftWindowMSA.window_partition(attn_mask, ws).view(-1, ws * ws, 1)
+        out = self.attn(windows.view(-1, ws * ws, C), mask=attn_mask)
+        out = ShiftWindowMSA.window_reverse(out.view(-1, ws, ws, C), H, W, ws)
+        x = x + self.drop_path(out.reshape(B, L, C))
+        return self.ffn(self.ln2(x), identity=x)
+
+
+class MixMIMLayer(BaseModule):
+    """A stage: ``depth`` MixMIM blocks and an optional patch merging (width x2)."""
+
+    def __init__(self, embed_dims: int, input_resolution: Tuple[int, int], depth: int,
+                 num_heads: int, window_size: int, mlp_ratio: float = 4., qkv_bias: bool = True,
+                 proj_drop_rate: float = 0., attn_drop_rate: float = 0.,
+                 drop_path_rate: Sequence[float] = (0., ), norm_cfg: dict = dict(type='LN'),
+                 downsample: bool = False, use_checkpoint: bool = False) -> None:
+        super().__init__()
+        self.use_checkpoint = use_checkpoint
+        self.blocks = ModuleList([
+            MixMIMBlock(embed_dims, input_resolution, num_heads, window_size, mlp_ratio,
+                        qkv_bias=qkv_bias, proj_drop_rate=proj_drop_rate,
+                        attn_drop_rate=attn_drop_rate, drop_path_rate=drop_path_rate[i],
+                        norm_cfg=norm_cfg) for i in range(depth)
+        ])
+        self.downsample = (PatchMerging(embed_dims, 2 * embed_dims, norm_cfg=norm_cfg)
+                           if downsample else None)
+
+    def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int],
+                attn_mask: Optional[torch.Tensor] = None):
+        for block in self.blocks:
+            if self.use_checkpoint and x.requires_grad:
+                x = checkpoint(block, x, hw_shape, attn_mask, use_reentrant=False)
+            else:
+                x = block(x, hw_shape, attn_mask)
+        if self.downsample is not None:
+            return self.downsample(x, hw_shape)
+        return x, hw_shape
+
+
+@MODELS.register_module()
+class MixMIMTransformer(BaseBackbone):
+    """MixMIM encoder backbone; returns the normalised, token-averaged last stage (B, C).
+
+    Args:
+        arch: 'base', 'large', 'huge' (or initials), or a dict with ``embed_dims``,
+            ``depths``, ``num_heads``.
+        mlp_ratio: FFN hidden width ratio.
+        img_size / patch_size / in_channels / patch_cfg: the patch embedding; the window sizes
+            and position embedding are laid out for ``img_size`` (the embedding is interpolated
+            for other sizes whose maps still split into the windows).
+        window_size: window side of each stage (clipped to the stage's map).
+        qkv_bias / norm_cfg: attention bias and norm layers.
+        drop_rate / drop_path_rate / attn_drop_rate: regularisation.
+        use_checkpoint: gradient checkpointing of the blocks.
+    """
+    num_extra_tokens = 0
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 mlp_ratio: float = 4,
+                 img_size: int = 224,
+                 patch_size: int = 4,
+                 in_channels: int = 3,
+                 window_size: Sequence[int] = (14, 14, 14, 7),
+                 qkv_bias: bool = True,
+                 patch_cfg: dict = dict(),
+                 norm_cfg: dict = dict(type='LN'),
+                 drop_rate: float = 0.0,
+                 drop_path_rate: float = 0.0,
+                 attn_drop_rate: float = 0.0,
+                 use_checkpoint: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.arch_settings = resolve_arch(arch, arch_settings, 'MixMIMTransformer')
+        self.embed_dims = self.arch_settings['embed_dims']
+        self.depths = list(self.arch_settings['depths'])
+        num_heads = self.arch_settings['num_heads']
+        self.num_layers = len(self.depths)
+        if len(window_size) != self.num_layers:
+            raise ValueError(f'MixMIMTransformer: window_size needs {self.num_layers} values, '
+                             f'got {window_size!r}')
+        self.encoder_stride = 32
+
+        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
+                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size,
+                     norm_cfg=dict(type='LN'))
+        patch.update(patch_cfg)
+        self.patch_embed = PatchEmbed(**patch)
+        self.patch_resolution = self.patch_embed.init_out_size
+
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        self.layers = ModuleList()
+        for i in range(self.num_layers):
+            start = sum(self.depths[:i])
+            self.layers.append(MixMIMLayer(
+                int(self.embed_dims * 2**i),
+                (self.patch_resolution[0] // 2**i, self.patch_resolution[1] // 2**i),
+                self.depths[i], num_heads[i], window_size[i], mlp_ratio, qkv_bias, drop_rate,
+                attn_drop_rate, dpr[start:start + self.depths[i]], norm_cfg,
+                downsample=i < self.num_layers - 1, use_checkpoint=use_checkpoint))
+        self.num_features = int(self.embed_dims * 2**(self.num_layers - 1))
+        self.drop_after_pos = nn.Dropout(p=drop_rate)
+        self.num_patches = self.patch_resolution[0] * self.patch_resolution[1]
+        self.absolute_pos_embed = nn.Parameter(
+            torch.zeros(1, self.num_patches, self.embed_dims), requires_grad=False)
+        self.norm = build_norm_layer(norm_cfg, self.num_features)[1]
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        x, hw_shape = self.patch_embed(x)
+        x = x + resize_pos_embed(self.absolute_pos_embed, self.patch_resolution, hw_shape,
+                                 'bicubic', self.num_extra_tokens)
+        x = self.drop_after_pos(x)
+        for layer in self.layers:
+            x, hw_shape = layer(x, hw_shape)
+        return (self.norm(x).mean(dim=1), )
+
+
+__all__ = ['MixMIMTransformer']

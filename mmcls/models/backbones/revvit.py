@@ -1,0 +1,310 @@
+"""Reversible Vision Transformer (Mangalam et al., 2022; seed L6334).
+
+The token width is doubled into two streams (x1, x2); each layer computes
+``y1 = x1 + F(x2)`` (attention) and ``y2 = x2 + G(y1)`` (FFN), which is invertible, so in
+training the activations are recomputed from the outputs during the backward pass instead of
+being stored (:class:`RevBackProp`). The streams are fused at the end (concatenation by default).
+"""
+import contextlib
+from typing import Iterator, List, Sequence, Union
+
+import torch
+import torch.nn as nn
+
+from mmcls.registry import MODELS
+from ..utils.attention import MultiheadAttention
+from ..utils.base_module import BaseModule, ModuleList
+from ..utils.drop import DropPath
+from ..utils.embed import PatchEmbed, resize_pos_embed
+from ..utils.ffn import FFN
+from ..utils.helpers import to_2tuple
+from ..utils.norm import build_norm_layer
+from ..utils.weight_init import trunc_normal_
+from .base_backbone import BaseBackbone, normalize_out_indices
+from .vision_transformer import resolve_arch
+
+
+def _vit(embed_dims: int, num_layers: int, num_heads: int, ffn: int) -> dict:
+    return dict(embed_dims=embed_dims, num_layers=num_layers, num_heads=num_heads,
+                feedforward_channels=ffn)
+
+
+arch_settings = {
+    **dict.fromkeys(['s', 'small'], _vit(768, 8, 8, 768 * 3)),
+    **dict.fromkeys(['b', 'base'], _vit(768, 12, 12, 3072)),
+    **dict.fromkeys(['l', 'large'], _vit(1024, 24, 16, 4096)),
+    **dict.fromkeys(['h', 'huge'], _vit(1280, 32, 16, 5120)),
+    **dict.fromkeys(['deit-t', 'deit-tiny'], _vit(192, 12, 3, 192 * 4)),
+    **dict.fromkeys(['deit-s', 'deit-small'], _vit(384, 12, 6, 384 * 4)),
+    **dict.fromkeys(['deit-b', 'deit-base'], _vit(768, 12, 12, 768 * 4)),
+}
+
+
+class _RngState:
+    """The CPU (and, for CUDA tensors, current-device) random state, to replay dropout and
+    drop-path masks exactly when recomputing a branch."""
+
+    def __init__(self, like: torch.Tensor) -> None:
+        self.cpu = torch.get_rng_state()
+        self.cuda = torch.cuda.get_rng_state(like.device) if like.is_cuda else None
+        self.device = like.device
+
+    @contextlib.contextmanager
+    def replay(self) -> Iterator[None]:
+        """Run the body with this random state, restoring the current one afterwards."""
+        devices = [self.device] if self.cuda is not None else []
+        with torch.random.fork_rng(devices=devices):
+            torch.set_rng_state(self.cpu)
+            if self.cuda is not None:
+                torch.cuda.set_rng_state(self.cuda, self.device)
+            yield
+
+
+class RevTransformerEncoderLayer(BaseModule):
+    """One reversible layer: ``y1 = x1 + F(x2)``, ``y2 = x2 + G(y1)`` with pre-norm attention F
+    (``ln1``/``attn``) and pre-norm FFN G (``ln2``/``ffn``), each followed by drop path."""
+
+    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
+                 drop_rate: float = 0., attn_drop_rate: float = 0., drop_path_rate: float = 0.,
+                 num_fcs: int = 2, qkv_bias: bool = True, act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'), init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.ln1 = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.attn = MultiheadAttention(embed_dims, num_heads, attn_drop=attn_drop_rate,
+                                       proj_drop=drop_rate, qkv_bias=qkv_bias)
+        self.ln2 = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.ffn = FFN(embed_dims, feedforward_channels, num_fcs, act_cfg=act_cfg,
+                       ffn_drop=drop_rate, add_identity=False)
+        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        for m in self.ffn.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.normal_(m.bias, std=1e-6)
+
+    def f(self, x2: torch.Tensor) -> torch.Tensor:
+        return self.drop_path(self.attn(self.ln1(x2)))
+
+    def g(self, y1: torch.Tensor) -> torch.Tensor:
+        return self.drop_path(self.ffn(self.ln2(y1)))
+
+    def forward(self, x1: torch.Tensor, x2: torch.Tensor, record: bool = False):
+        """Return ``(y1, y2)``; with ``record`` keep the random states for :meth:`backward_pass`."""
+        if record:
+            self._rng_f = _RngState(x2)
+        y1 = x1 + self.f(x2)
+        if record:
+            self._rng_g = _RngState(y1)
+        return y1, x2 + self.g(y1)
+
+    def backward_pass(self, y1, y2, d_y1, d_y2):
+        """Recompute the inputs ``(x1, x2)`` from the outputs and back-propagate through the
+        layer, accumulating parameter gradients; returns ``(x1, x2, d_x1, d_x2)``."""
+        with torch.enable_grad():
+            y1 = y1.detach().requires_grad_(True)
+            with self._rng_g.replay():
+                g_y1 = self.g(y1)
+            g_y1.backward(d_y2)
+        with torch.no_grad():
+            x2 = y2 - g_y1
+            d_y1 = d_y1 + y1.grad
+        with torch.enable_grad():
+            x2 = x2.detach().requires_grad_(True)
+            with self._rng_f.replay():
+                f_x2 = self.f(x2)
+            f_x2.backward(d_y1)
+        with torch.no_grad():
+            x1 = y1 - f_x2
+            d_x2 = d_y2 + x2.grad
+        return x1.detach(), x2.detach(), d_y1, d_x2
+
+
+class RevBackProp(torch.autograd.Function):
+    """Run the reversible layers without storing their activations; the backward pass
+    reconstructs them layer by layer from the final output."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, layers: List[RevTransformerEncoderLayer]) -> torch.Tensor:
+        x1, x2 = torch.chunk(x, 2, dim=-1)
+        for layer in layers:
+            x1, x2 = layer(x1, x2, record=True)
+        ctx.save_for_backward(x1.detach(), x2.detach())
+        ctx.layers = layers
+        return torch.cat([x1, x2], dim=-1)
+
+    @staticmethod
+    def backward(ctx, dx: torch.Tensor):
+        d_x1, d_x2 = torch.chunk(dx, 2, dim=-1)
+        x1, x2 = ctx.saved_tensors
+        for layer in ctx.layers[::-1]:
+            x1, x2, d_x1, d_x2 = layer.backward_pass(x1, x2, d_x1, d_x2)
+        return torch.cat([d_x1, d_x2], dim=-1), None
+
+
+class TwoStreamFusion(nn.Module):
+    """Fuse the two halves of the last dimension: 'add', 'max', 'min', 'avg' or 'concat'."""
+
+    modes = ('add', 'max', 'min', 'avg', 'concat')
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()
+        if mode not in self.modes:
+            raise ValueError(f'TwoStreamFusion: mode must be one of {self.modes}, got {mode!r}')
+        self.mode = mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.mode == 'concat':
+            return x
+        a, b = torch.chunk(x, 2, dim=-1)
+        if self.mode == 'add':
+            return a + b
+        if self.mode == 'max':
+            return torch.maximum(a, b)
+        if self.mode == 'min':
+            return torch.minimum(a, b)
+        return (a + b) / 2
+
+
+@MODELS.register_module()
+class RevVisionTransformer(BaseBackbone):
+    """Reversible Vision Transformer backbone.
+
+    Args:
+        arch: a name of ``arch_settings`` ('small', 'base', 'large', 'huge', 'deit-tiny',
+            'deit-small', 'deit-base') or a dict with embed_dims, num_layers, num_heads,
+            feedforward_channels.
+        img_size / patch_size / in_channels: patch embedding; other input sizes interpolate the
+            position embedding.
+        out_indices: only the last layer (-1) is supported: intermediate outputs of the
+            reversible stack are never materialised.
+        drop_rate / drop_path_rate: dropout and stochastic depth (linear over layers).
+        qkv_bias / norm_cfg: attention bias and norm layers.
+        final_norm: apply ``ln1`` (over both streams) after the last layer.
+        avg_token: output the mean patch token (B, C) instead of the (B, C, H, W) map.
+        frozen_stages: freeze the embeddings and the first N layers.
+        interpolate_mode: position-embedding interpolation.
+        layer_cfgs: per-layer overrides.
+        fusion_mode: how the two streams are fused ('concat' doubles the width).
+        no_custom_backward: train with ordinary autograd (stores activations).
+    """
+    num_extra_tokens = 1  # the (unused) class token keeps a slot in the position embedding
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 final_norm: bool = True,
+                 avg_token: bool = True,
+                 frozen_stages: int = -1,
+                 interpolate_mode: str = 'bicubic',
+                 patch_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 fusion_mode: str = 'concat',
+                 no_custom_backward: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.arch_settings = resolve_arch(arch, arch_settings, 'RevVisionTransformer')
+        self.embed_dims = self.arch_settings['embed_dims']
+        self.num_layers = self.arch_settings['num_layers']
+        self.img_size = to_2tuple(img_size)
+        self.no_custom_backward = no_custom_backward
+
+        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
+                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size)
+        patch.update(patch_cfg)
+        self.patch_embed = PatchEmbed(**patch)
+        self.patch_resolution = self.patch_embed.init_out_size
+        num_patches = self.patch_resolution[0] * self.patch_resolution[1]
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+        self.interpolate_mode = interpolate_mode
+        self.pos_embed = nn.Parameter(
+            torch.zeros(1, num_patches + self.num_extra_tokens, self.embed_dims))
+        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        self.drop_after_pos = nn.Dropout(p=drop_rate)
+
+        self.out_indices = normalize_out_indices(out_indices, self.num_layers,
+                                                 'RevVisionTransformer')
+        if self.out_indices != (self.num_layers - 1, ):
+            raise ValueError('RevVisionTransformer: only the last layer can be output '
+                             f'(out_indices=-1), got {out_indices!r}')
+        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
+        if isinstance(layer_cfgs, dict):
+            layer_cfgs = [layer_cfgs] * self.num_layers
+        self.layers = ModuleList()
+        for i in range(self.num_layers):
+            cfg = dict(embed_dims=self.embed_dims, num_heads=self.arch_settings['num_heads'],
+                       feedforward_channels=self.arch_settings['feedforward_channels'],
+                       drop_rate=drop_rate, drop_path_rate=dpr[i], qkv_bias=qkv_bias,
+                       norm_cfg=norm_cfg)
+            cfg.update(layer_cfgs[i])
+            self.layers.append(RevTransformerEncoderLayer(**cfg))
+        self.fusion_layer = TwoStreamFusion(fusion_mode)
+        self.final_norm = final_norm
+        if final_norm:
+            self.ln1 = build_norm_layer(norm_cfg, self.embed_dims * 2)[1]
+        self.avg_token = avg_token
+        self.frozen_stages = frozen_stages
+        if frozen_stages > 0:
+            self._freeze_stages()
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if not (isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'):
+            trunc_normal_(self.pos_embed, std=0.02)
+
+    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Resize a checkpoint's position embedding to this model's patch grid when they differ."""
+        key = prefix + 'pos_embed'
+        if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
+            return
+        side = int((state_dict[key].shape[1] - self.num_extra_tokens)**0.5)
+        state_dict[key] = resize_pos_embed(state_dict[key], (side, side), self.patch_resolution,
+                                           self.interpolate_mode, self.num_extra_tokens)
+
+    def _freeze_stages(self) -> None:
+        self.pos_embed.requires_grad = False
+        modules = [self.drop_after_pos, self.patch_embed, *self.layers[:self.frozen_stages]]
+        if self.frozen_stages == self.num_layers and self.final_norm:
+            modules.append(self.ln1)
+        for module in modules:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'RevVisionTransformer':
+        super().train(mode)
+        if self.frozen_stages > 0:
+            self._freeze_stages()
+        return self
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        B = x.shape[0]
+        x, patch_resolution = self.patch_embed(x)
+        pos_embed = resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
+                                     self.interpolate_mode, self.num_extra_tokens)
+        x = self.drop_after_pos(x + pos_embed[:, self.num_extra_tokens:])
+        x = torch.cat([x, x], dim=-1)
+        if self.training and not self.no_custom_backward and torch.is_grad_enabled():
+            x = RevBackProp.apply(x, self.layers)
+        else:
+            x1, x2 = torch.chunk(x, 2, dim=-1)
+            for layer in self.layers:
+                x1, x2 = layer(x1, x2)
+            x = torch.cat([x1, x2], dim=-1)
+        if self.final_norm:
+            x = self.ln1(x)
+        x = self.fusion_layer(x)
+        if self.avg_token:
+            return (x.mean(dim=1), )
+        return (x.transpose(1, 2).reshape(B, -1, *patch_resolution), )
+
+
+__all__ = ['RevVisionTransformer']
