@@ -55,7 +55,11 @@ def resolve_arch(arch: Union[str, dict], settings: dict, owner: str) -> dict:
 
 
 class TransformerEncoderLayer(BaseModule):
-    """Pre-norm transformer layer: ``x + attn(ln1(x))`` then ``x + ffn(ln2(x))``."""
+    """Pre-norm transformer layer: ``x + attn(ln1(x))`` then ``x + ffn(ln2(x))``.
+
+    ``layer_scale_init_value > 0`` adds LayerScale (``attn.gamma1``, ``ffn.gamma2``) on both
+    residual branches (DeiT III).
+    """
 
     def __init__(self,
                  embed_dims: int,
@@ -66,21 +70,22 @@ class TransformerEncoderLayer(BaseModule):
                  drop_path_rate: float = 0.,
                  num_fcs: int = 2,
                  qkv_bias: bool = True,
+                 layer_scale_init_value: float = 0.,
                  act_cfg: dict = dict(type='GELU'),
                  norm_cfg: dict = dict(type='LN'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims
+        drop_path = dict(type='DropPath', drop_prob=drop_path_rate)
         self.ln1 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.attn = MultiheadAttention(
             embed_dims=embed_dims, num_heads=num_heads, attn_drop=attn_drop_rate,
-            proj_drop=drop_rate, dropout_layer=dict(type='DropPath', drop_prob=drop_path_rate),
-            qkv_bias=qkv_bias)
+            proj_drop=drop_rate, dropout_layer=drop_path, qkv_bias=qkv_bias,
+            layer_scale_init_value=layer_scale_init_value)
         self.ln2 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.ffn = FFN(embed_dims=embed_dims, feedforward_channels=feedforward_channels,
-                       num_fcs=num_fcs, ffn_drop=drop_rate,
-                       dropout_layer=dict(type='DropPath', drop_prob=drop_path_rate),
-                       act_cfg=act_cfg)
+                       num_fcs=num_fcs, ffn_drop=drop_rate, dropout_layer=drop_path,
+                       act_cfg=act_cfg, layer_scale_init_value=layer_scale_init_value)
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -112,6 +117,8 @@ class VisionTransformer(BaseBackbone):
     """
     num_extra_tokens = 1  # the class token
     arch_zoo = arch_settings
+    # whether ``pos_embed`` has entries for the extra tokens (DeiT III adds them after it)
+    pos_embed_covers_extra_tokens = True
 
     def __init__(self,
                  arch: Union[str, dict] = 'base',
@@ -154,7 +161,7 @@ class VisionTransformer(BaseBackbone):
         self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
         self.interpolate_mode = interpolate_mode
         self.pos_embed = nn.Parameter(
-            torch.zeros(1, num_patches + self.num_extra_tokens, self.embed_dims))
+            torch.zeros(1, num_patches + self._pos_extra_tokens, self.embed_dims))
         self._add_extra_tokens()
         self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
         self.drop_after_pos = nn.Dropout(p=drop_rate)
@@ -183,6 +190,11 @@ class VisionTransformer(BaseBackbone):
         if frozen_stages > 0:
             self._freeze_stages()
 
+    @property
+    def _pos_extra_tokens(self) -> int:
+        """Entries of ``pos_embed`` before the patch grid."""
+        return self.num_extra_tokens if self.pos_embed_covers_extra_tokens else 0
+
     def _add_extra_tokens(self) -> None:
         """Hook for subclasses that add tokens next to the class token (DeiT's distillation token)."""
 
@@ -200,13 +212,13 @@ class VisionTransformer(BaseBackbone):
         if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
             return
         ckpt = state_dict[key]
-        src_tokens = ckpt.shape[1] - self.num_extra_tokens
+        src_tokens = ckpt.shape[1] - self._pos_extra_tokens
         side = int(src_tokens**0.5)
         if side * side != src_tokens:
             raise ValueError(f'cannot resize {key} of shape {tuple(ckpt.shape)}: its patch grid '
                              'is not square')
         state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
-                                           self.interpolate_mode, self.num_extra_tokens)
+                                           self.interpolate_mode, self._pos_extra_tokens)
 
     def _freeze_stages(self) -> None:
         self.pos_embed.requires_grad = False
@@ -228,10 +240,13 @@ class VisionTransformer(BaseBackbone):
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]
         x, patch_resolution = self.patch_embed(x)
-        x = torch.cat(self._extra_tokens(batch) + [x], dim=1)
-        x = x + resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
-                                 mode=self.interpolate_mode,
-                                 num_extra_tokens=self.num_extra_tokens)
+        pos_embed = resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
+                                     mode=self.interpolate_mode,
+                                     num_extra_tokens=self._pos_extra_tokens)
+        if self.pos_embed_covers_extra_tokens:
+            x = torch.cat(self._extra_tokens(batch) + [x], dim=1) + pos_embed
+        else:
+            x = torch.cat(self._extra_tokens(batch) + [x + pos_embed], dim=1)
         x = self.drop_after_pos(x)
         if not self.with_cls_token:
             x = x[:, self.num_extra_tokens:]
