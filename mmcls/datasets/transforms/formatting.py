@@ -1,0 +1,285 @@
+"""Formatting transforms: pack a results dict into model inputs and data samples."""
+from __future__ import annotations
+
+import warnings
+from numbers import Number
+from typing import Dict, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import torch
+from PIL import Image
+
+from mmcls.registry import TRANSFORMS
+from mmcls.structures import BaseDataElement, ClsDataSample
+
+from .base import BaseTransform
+from .image_io import materialize
+
+__all__ = [
+    'to_tensor', 'hwc_to_chw', 'image_to_chw_tensor', 'PackClsInputs', 'PackMultiTaskInputs',
+    'Collect', 'ToNumpy', 'ToPIL', 'Transpose', 'ImageToTensor', 'ToTensor'
+]
+
+
+def to_tensor(data) -> torch.Tensor:
+    """Convert an ndarray (shared memory when possible), sequence, int or float to a tensor."""
+    if isinstance(data, torch.Tensor):
+        return data
+    if isinstance(data, np.ndarray):
+        if not data.flags.writeable:
+            data = data.copy()
+        return torch.from_numpy(data)
+    if isinstance(data, Sequence) and not isinstance(data, str):
+        return torch.tensor(data)
+    if isinstance(data, bool):
+        return torch.tensor([data])
+    if isinstance(data, int):
+        return torch.LongTensor([data])
+    if isinstance(data, float):
+        return torch.FloatTensor([data])
+    raise TypeError(f'type {type(data).__name__} cannot be converted to a tensor')
+
+
+def hwc_to_chw(img: np.ndarray) -> np.ndarray:
+    """A contiguous CHW copy of an HWC array.
+
+    For 2-4 channel uint8 images, ``cv2.split`` into the planes of the output
+    is an order of magnitude faster than numpy's strided transpose copy; the
+    result is the same array ``np.ascontiguousarray(img.transpose(2, 0, 1))``.
+    """
+    channels = img.shape[2]
+    if img.dtype == np.uint8 and 2 <= channels <= 4:
+        if not img.flags.c_contiguous:
+            # OpenCV reads strided views slowly; a row-wise copy first is ~10x cheaper
+            img = np.ascontiguousarray(img)
+        out = np.empty((channels, *img.shape[:2]), dtype=img.dtype)
+        planes = cv2.split(img, [out[c] for c in range(channels)])
+        if all(p.ctypes.data == out[c].ctypes.data for c, p in enumerate(planes)):
+            return out
+        return np.stack(planes)  # OpenCV chose its own buffers
+    return np.ascontiguousarray(img.transpose(2, 0, 1))
+
+
+def image_to_chw_tensor(img: np.ndarray) -> torch.Tensor:
+    """HWC (or HW) ndarray -> CHW tensor, copying only when the layout requires it."""
+    if img.ndim == 2:
+        return to_tensor(np.ascontiguousarray(img[None]))  # 1 x H x W: a view if contiguous
+    if img.shape[2] == 1:
+        return to_tensor(np.ascontiguousarray(img.transpose(2, 0, 1)))
+    return to_tensor(hwc_to_chw(img))
+
+
+@TRANSFORMS.register_module()
+class PackClsInputs(BaseTransform):
+    """Pack the image and labels: ``dict(inputs=CHW tensor, data_samples=ClsDataSample)``.
+
+    **Required Keys:** ``img`` (warns when absent); optional ``gt_label``
+    (int, or list/array for multi-label), ``gt_score`` and the ``meta_keys``.
+    **Added Keys:** ``inputs``, ``data_samples``.
+
+    Args:
+        meta_keys: keys copied into the data sample's metainfo when present.
+    """
+
+    def __init__(self, meta_keys: Sequence[str] = ('sample_idx', 'img_path', 'ori_shape',
+                                                   'img_shape', 'scale_factor', 'flip',
+                                                   'flip_direction')):
+        self.meta_keys = tuple(meta_keys)
+
+    def transform(self, results: Dict) -> Dict:
+        """Pack ``results``."""
+        packed = {}
+        if 'img' in results:
+            packed['inputs'] = image_to_chw_tensor(materialize(results['img']))
+        else:
+            warnings.warn('Cannot get "img" in the input dict of `PackClsInputs`; add '
+                          '`LoadImageFromFile` to the pipeline or load images in the dataset.')
+        packed['data_samples'] = self.pack_sample(results)
+        return packed
+
+    def pack_sample(self, results: Dict) -> ClsDataSample:
+        """The ``ClsDataSample`` of ``results``: labels, scores and meta keys."""
+        sample = ClsDataSample()
+        if results.get('gt_label') is not None:
+            sample.set_gt_label(results['gt_label'])
+        if results.get('gt_score') is not None:
+            sample.set_gt_score(results['gt_score'])
+        sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
+        return sample
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(meta_keys={self.meta_keys})'
+
+
+@TRANSFORMS.register_module()
+class PackMultiTaskInputs(BaseTransform):
+    """Pack inputs for multi-task models: one ``ClsDataSample`` per task.
+
+    ``results[field]`` (for each of ``multi_task_fields``) is a dict mapping
+    task names to that task's value, e.g. ``gt_label=dict(task1=1, task2=3)``.
+    The output's ``data_samples`` is a ``BaseDataElement`` with one field per
+    task, each a ``ClsDataSample`` packed by ``task_handlers[task]``
+    (default: ``PackClsInputs``), and the shared metainfo.
+
+    Args:
+        multi_task_fields: the per-task fields of ``results``.
+        input_key: the image key.
+        task_handlers: task name -> packing transform config.
+    """
+
+    def __init__(self, multi_task_fields: Sequence[str] = ('gt_label', ), input_key: str = 'img',
+                 task_handlers: Optional[Dict] = None):
+        self.multi_task_fields = tuple(multi_task_fields)
+        self.input_key = input_key
+        self.task_handlers = {task: TRANSFORMS.build(cfg)
+                              for task, cfg in (task_handlers or {}).items()}
+        self._default_handler = PackClsInputs()
+
+    def transform(self, results: Dict) -> Dict:
+        """Pack the image once and each task's fields into its own data sample."""
+        packed = {}
+        if self.input_key in results:
+            packed['inputs'] = image_to_chw_tensor(materialize(results[self.input_key]))
+        per_task: Dict[str, Dict] = {}
+        for field in self.multi_task_fields:
+            values = results.get(field)
+            if values is None:
+                continue
+            if not isinstance(values, dict):
+                raise TypeError(f'PackMultiTaskInputs: results[{field!r}] must be a dict of '
+                                f'task -> value, got {type(values).__name__}')
+            for task, value in values.items():
+                per_task.setdefault(task, {})[field] = value
+        shared = {k: v for k, v in results.items()
+                  if k not in self.multi_task_fields and k != self.input_key}
+        meta = {k: results[k] for k in self._default_handler.meta_keys if k in results}
+        data_samples = BaseDataElement(metainfo=meta)
+        for task, fields in per_task.items():
+            handler = self.task_handlers.get(task)
+            if handler is None:
+                task_sample = self._default_handler.pack_sample({**shared, **fields})
+            else:
+                task_sample = handler({**shared, **fields})['data_samples']
+            data_samples.set_field(task_sample, task)
+        packed['data_samples'] = data_samples
+        return packed
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(multi_task_fields={self.multi_task_fields}, '
+                f'input_key={self.input_key!r}, task_handlers={self.task_handlers})')
+
+
+@TRANSFORMS.register_module()
+class Collect(BaseTransform):
+    """Keep only ``keys`` of the results (MMClassification 0.x style)."""
+
+    def __init__(self, keys: Sequence[str]):
+        self.keys = tuple(keys)
+
+    def transform(self, results: Dict) -> Dict:
+        """Return a dict with the listed keys."""
+        missing = [k for k in self.keys if k not in results]
+        if missing:
+            raise KeyError(f'Collect: keys {missing} are not in the results ({sorted(results)})')
+        return {k: results[k] for k in self.keys}
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(keys={self.keys})'
+
+
+@TRANSFORMS.register_module()
+class ToNumpy(BaseTransform):
+    """Convert ``keys`` to numpy arrays (optionally of ``dtype``)."""
+
+    def __init__(self, keys: Sequence[str], dtype=None):
+        self.keys = tuple(keys)
+        self.dtype = dtype
+
+    def transform(self, results: Dict) -> Dict:
+        """Convert each key."""
+        for key in self.keys:
+            value = results[key]
+            if isinstance(value, torch.Tensor):
+                value = value.detach().cpu().numpy()
+            results[key] = np.asarray(value, dtype=self.dtype)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(keys={self.keys}, dtype={self.dtype})'
+
+
+@TRANSFORMS.register_module()
+class ToPIL(BaseTransform):
+    """Convert ``img`` to a ``PIL.Image`` (BGR -> RGB first when ``to_rgb``)."""
+
+    def __init__(self, to_rgb: bool = False):
+        self.to_rgb = to_rgb
+
+    def transform(self, results: Dict) -> Dict:
+        """Convert ``results['img']``."""
+        img = materialize(results['img'])
+        if self.to_rgb and img.ndim == 3 and img.shape[2] == 3:
+            img = np.ascontiguousarray(img[..., ::-1])
+        results['img'] = Image.fromarray(img)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(to_rgb={self.to_rgb})'
+
+
+@TRANSFORMS.register_module()
+class Transpose(BaseTransform):
+    """Transpose ``keys`` (arrays or tensors) with axis ``order``."""
+
+    def __init__(self, keys: Sequence[str], order: Tuple[int, ...]):
+        self.keys = tuple(keys)
+        self.order = tuple(order)
+
+    def transform(self, results: Dict) -> Dict:
+        """Transpose each key."""
+        for key in self.keys:
+            value = results[key]
+            results[key] = value.permute(*self.order) if isinstance(value, torch.Tensor) \
+                else value.transpose(self.order)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(keys={self.keys}, order={self.order})'
+
+
+@TRANSFORMS.register_module()
+class ImageToTensor(BaseTransform):
+    """Convert HWC (or HW) images in ``keys`` to CHW tensors."""
+
+    def __init__(self, keys: Sequence[str]):
+        self.keys = tuple(keys)
+
+    def transform(self, results: Dict) -> Dict:
+        """Convert each key."""
+        for key in self.keys:
+            results[key] = image_to_chw_tensor(materialize(results[key]))
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(keys={self.keys})'
+
+
+@TRANSFORMS.register_module()
+class ToTensor(BaseTransform):
+    """Convert ``keys`` (arrays, sequences, ints, floats) to tensors."""
+
+    def __init__(self, keys: Sequence[str]):
+        self.keys = tuple(keys)
+
+    def transform(self, results: Dict) -> Dict:
+        """Convert each key."""
+        for key in self.keys:
+            value = results[key]
+            if isinstance(value, Number) and not isinstance(value, (int, float)):
+                value = value.item()
+            results[key] = to_tensor(value)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(keys={self.keys})'
