@@ -33,11 +33,13 @@ def build_data_preprocessor(cfg: Optional[Union[dict, nn.Module]]) -> nn.Module:
 
 
 def preprocessor_with_augments(data_preprocessor: Optional[Union[dict, nn.Module]],
-                               train_cfg: Optional[dict]) -> Union[dict, nn.Module]:
+                               train_cfg: Optional[dict],
+                               num_classes: Optional[int] = None) -> Union[dict, nn.Module]:
     """The preprocessor config of a model, with ``train_cfg.augments`` as its batch augments.
 
     Classifiers and retrievers take ``train_cfg=dict(augments=...)`` (the seed's place for
-    Mixup/CutMix); the preprocessor is what applies them.
+    Mixup/CutMix); the preprocessor is what applies them. ``num_classes`` (the head's) is the
+    default of the preprocessor's, which one-hot labels and batch augments need.
     """
     if isinstance(data_preprocessor, nn.Module):
         return data_preprocessor
@@ -45,6 +47,8 @@ def preprocessor_with_augments(data_preprocessor: Optional[Union[dict, nn.Module
     cfg.setdefault('type', DEFAULT_PREPROCESSOR)
     if train_cfg is not None and 'augments' in train_cfg:
         cfg['batch_augments'] = train_cfg
+    if num_classes is not None and cfg['type'] == DEFAULT_PREPROCESSOR:
+        cfg.setdefault('num_classes', num_classes)
     return cfg
 
 

@@ -46,8 +46,12 @@ def set_random_seed(seed: Optional[int] = None,
     return seed
 
 
-def worker_init_fn(worker_id: int, num_workers: int, rank: int, seed: Optional[int]) -> None:
+def worker_init_fn(worker_id: int, num_workers: int, rank: int, seed: Optional[int],
+                   opencv_num_threads: Optional[int] = None) -> None:
     """Seed a dataloader worker differently per worker, rank and epoch.
+
+    ``opencv_num_threads`` (``env_cfg.mp_cfg``) is applied in the worker too: workers started
+    with ``spawn`` do not inherit the main process's OpenCV setting.
 
     PyTorch gives each worker ``base_seed + worker_id`` (``base_seed`` is drawn
     from the main process RNG when the iterator starts, so it changes every
@@ -60,6 +64,9 @@ def worker_init_fn(worker_id: int, num_workers: int, rank: int, seed: Optional[i
     random.seed(worker_seed)
     np.random.seed(worker_seed)
     torch.manual_seed(worker_seed)
+    if opencv_num_threads is not None:
+        import cv2
+        cv2.setNumThreads(int(opencv_num_threads))
 
 
 def get_rng_state() -> dict:

@@ -317,6 +317,7 @@ class Runner:
             if current != start_method:
                 mp.set_start_method(start_method, force=True)
         threads = mp_cfg.get('opencv_num_threads')
+        self._opencv_num_threads = threads
         if threads is not None:
             import cv2
             cv2.setNumThreads(int(threads))
@@ -454,7 +455,8 @@ class Runner:
         generator = torch.Generator()
         generator.manual_seed(seed if seed is not None else self.seed)
         cfg.setdefault('generator', generator)
-        init_fn = partial(worker_init_fn, num_workers=num_workers, rank=rank, seed=seed) \
+        init_fn = partial(worker_init_fn, num_workers=num_workers, rank=rank, seed=seed,
+                          opencv_num_threads=self._opencv_num_threads) \
             if num_workers > 0 else None
         collate_cfg = cfg.pop('collate_fn', dict(type='pseudo_collate'))
         collate_fn = self._build_collate_fn(collate_cfg)

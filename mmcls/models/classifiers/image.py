@@ -36,8 +36,11 @@ class ImageClassifier(BaseClassifier):
                  init_cfg: Optional[dict] = None) -> None:
         if pretrained is not None:
             init_cfg = dict(type='Pretrained', checkpoint=pretrained)
+        head_classes = (head.get('num_classes') if isinstance(head, dict)
+                        else getattr(head, 'num_classes', None))
         super().__init__(init_cfg=init_cfg,
-                         data_preprocessor=preprocessor_with_augments(data_preprocessor, train_cfg))
+                         data_preprocessor=preprocessor_with_augments(
+                             data_preprocessor, train_cfg, num_classes=head_classes))
         self.backbone = build_component(backbone)
         self.neck = build_component(neck)
         self.head = build_component(head)
