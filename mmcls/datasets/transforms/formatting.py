@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from mmcls.registry import TRANSFORMS
-from mmcls.structures import BaseDataElement, ClsDataSample
+from mmcls.structures import ClsDataSample, MultiTaskDataSample
 
 from .base import BaseTransform
 from .image_io import materialize
@@ -118,7 +118,7 @@ class PackMultiTaskInputs(BaseTransform):
 
     ``results[field]`` (for each of ``multi_task_fields``) is a dict mapping
     task names to that task's value, e.g. ``gt_label=dict(task1=1, task2=3)``.
-    The output's ``data_samples`` is a ``BaseDataElement`` with one field per
+    The output's ``data_samples`` is a ``MultiTaskDataSample`` with one field per
     task, each a ``ClsDataSample`` packed by ``task_handlers[task]``
     (default: ``PackClsInputs``), and the shared metainfo.
 
@@ -154,7 +154,7 @@ class PackMultiTaskInputs(BaseTransform):
         shared = {k: v for k, v in results.items()
                   if k not in self.multi_task_fields and k != self.input_key}
         meta = {k: results[k] for k in self._default_handler.meta_keys if k in results}
-        data_samples = BaseDataElement(metainfo=meta)
+        data_samples = MultiTaskDataSample(metainfo=meta)
         for task, fields in per_task.items():
             handler = self.task_handlers.get(task)
             if handler is None:

@@ -143,7 +143,7 @@ class ImageToImageRetriever(BaseModel):
 
     def prepare_prototype(self) -> None:
         """Compute (or load) the gallery features once and keep them as a buffer."""
-        device = next(self.image_encoder.parameters()).device
+        device = self.data_preprocessor.device  # the encoder may have no parameters
         if isinstance(self.prototype, torch.Tensor):
             vectors = self.prototype
         elif isinstance(self.prototype, str):
