@@ -1,0 +1,253 @@
+"""Rename torchvision and timm state dicts into mmcls keys (ResNet, ViT, Swin, ConvNeXt).
+
+Each family is a table of ``(regex, replacement)`` rules applied to every source key; the first
+rule that matches wins and a key no rule matches is an error, so a converted checkpoint never
+silently loses weights.  Two families need more than renaming:
+
+- Swin's patch merging: timm and torchvision concatenate the four 2x2 neighbours as
+  ``[(0,0), (1,0), (0,1), (1,1)]`` blocks of channels, mmcls samples them with ``nn.Unfold``
+  (channel-major, then row, then column), so the reduction weight's input columns and the norm's
+  entries are permuted; the merging layer also moves from the start of stage ``i`` (theirs) to the
+  end of stage ``i - 1`` (ours).
+- torchvision ConvNeXt stores the layer scale as ``(C, 1, 1)``; ours is ``(C,)``.
+
+Computed buffers (``relative_position_index``, ``attn_mask``) are dropped: our models build them.
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import torch
+
+__all__ = ['FAMILIES', 'LIBRARIES', 'detect_family', 'convert_state_dict', 'convert_checkpoint',
+           'merge_order_index']
+
+Rule = Tuple[str, str]
+
+LIBRARIES = ('torchvision', 'timm')
+FAMILIES = ('resnet', 'vit', 'swin', 'convnext')
+
+# Keys of buffers that our models compute themselves.
+_DROPPED = re.compile(r'(relative_position_index|attn_mask)$')
+
+_RESNET: List[Rule] = [
+    (r'^fc\.(.*)$', r'head.fc.\1'),
+    (r'^(conv1|bn1|layer\d+)\.(.*)$', r'backbone.\1.\2'),
+]
+
+_RULES: Dict[Tuple[str, str], List[Rule]] = {
+    ('torchvision', 'resnet'): _RESNET,
+    ('timm', 'resnet'): _RESNET,
+    ('torchvision', 'vit'): [
+        (r'^class_token$', 'backbone.cls_token'),
+        (r'^conv_proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
+        (r'^encoder\.pos_embedding$', 'backbone.pos_embed'),
+        (r'^encoder\.layers\.encoder_layer_(\d+)\.ln_(\d)\.(.*)$', r'backbone.layers.\1.ln\2.\3'),
+        (r'^encoder\.layers\.encoder_layer_(\d+)\.self_attention\.in_proj_(weight|bias)$',
+         r'backbone.layers.\1.attn.qkv.\2'),
+        (r'^encoder\.layers\.encoder_layer_(\d+)\.self_attention\.out_proj\.(.*)$',
+         r'backbone.layers.\1.attn.proj.\2'),
+        (r'^encoder\.layers\.encoder_layer_(\d+)\.mlp\.0\.(.*)$',
+         r'backbone.layers.\1.ffn.layers.0.0.\2'),
+        (r'^encoder\.layers\.encoder_layer_(\d+)\.mlp\.3\.(.*)$',
+         r'backbone.layers.\1.ffn.layers.1.\2'),
+        (r'^encoder\.ln\.(.*)$', r'backbone.ln1.\1'),
+        (r'^heads\.head\.(.*)$', r'head.layers.head.\1'),
+    ],
+    ('timm', 'vit'): [
+        (r'^(cls_token|pos_embed)$', r'backbone.\1'),
+        (r'^patch_embed\.proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
+        (r'^blocks\.(\d+)\.norm(\d)\.(.*)$', r'backbone.layers.\1.ln\2.\3'),
+        (r'^blocks\.(\d+)\.attn\.(qkv|proj)\.(.*)$', r'backbone.layers.\1.attn.\2.\3'),
+        (r'^blocks\.(\d+)\.mlp\.fc1\.(.*)$', r'backbone.layers.\1.ffn.layers.0.0.\2'),
+        (r'^blocks\.(\d+)\.mlp\.fc2\.(.*)$', r'backbone.layers.\1.ffn.layers.1.\2'),
+        (r'^norm\.(.*)$', r'backbone.ln1.\1'),
+        (r'^head\.(.*)$', r'head.layers.head.\1'),
+    ],
+    ('timm', 'swin'): [
+        (r'^patch_embed\.proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
+        (r'^patch_embed\.norm\.(.*)$', r'backbone.patch_embed.norm.\1'),
+        (r'^layers\.(\d+)\.blocks\.(\d+)\.attn\.(.*)$',
+         r'backbone.stages.\1.blocks.\2.attn.w_msa.\3'),
+        (r'^layers\.(\d+)\.blocks\.(\d+)\.mlp\.fc1\.(.*)$',
+         r'backbone.stages.\1.blocks.\2.ffn.layers.0.0.\3'),
+        (r'^layers\.(\d+)\.blocks\.(\d+)\.mlp\.fc2\.(.*)$',
+         r'backbone.stages.\1.blocks.\2.ffn.layers.1.\3'),
+        (r'^layers\.(\d+)\.blocks\.(\d+)\.(norm\d)\.(.*)$', r'backbone.stages.\1.blocks.\2.\3.\4'),
+        (r'^layers\.(\d+)\.downsample\.(.*)$', r'backbone.stages.<\1-1>.downsample.\2'),
+        (r'^norm\.(.*)$', r'backbone.norm3.\1'),
+        (r'^head\.fc\.(.*)$', r'head.fc.\1'),
+    ],
+    ('torchvision', 'swin'): [
+        (r'^features\.0\.0\.(.*)$', r'backbone.patch_embed.projection.\1'),
+        (r'^features\.0\.2\.(.*)$', r'backbone.patch_embed.norm.\1'),
+        (r'^features\.(\d+)\.(\d+)\.attn\.(.*)$',
+         r'backbone.stages.<(\1-1)/2>.blocks.\2.attn.w_msa.\3'),
+        (r'^features\.(\d+)\.(\d+)\.mlp\.0\.(.*)$',
+         r'backbone.stages.<(\1-1)/2>.blocks.\2.ffn.layers.0.0.\3'),
+        (r'^features\.(\d+)\.(\d+)\.mlp\.3\.(.*)$',
+         r'backbone.stages.<(\1-1)/2>.blocks.\2.ffn.layers.1.\3'),
+        (r'^features\.(\d+)\.(\d+)\.(norm\d)\.(.*)$',
+         r'backbone.stages.<(\1-1)/2>.blocks.\2.\3.\4'),
+        (r'^features\.(\d+)\.(reduction|norm)\.(.*)$',
+         r'backbone.stages.<(\1-2)/2>.downsample.\2.\3'),
+        (r'^norm\.(.*)$', r'backbone.norm3.\1'),
+        (r'^head\.(.*)$', r'head.fc.\1'),
+    ],
+    ('timm', 'convnext'): [
+        (r'^stem\.(\d)\.(.*)$', r'backbone.downsample_layers.0.\1.\2'),
+        (r'^stages\.(\d+)\.downsample\.(\d)\.(.*)$', r'backbone.downsample_layers.\1.\2.\3'),
+        (r'^stages\.(\d+)\.blocks\.(\d+)\.gamma$', r'backbone.stages.\1.\2.gamma'),
+        (r'^stages\.(\d+)\.blocks\.(\d+)\.conv_dw\.(.*)$',
+         r'backbone.stages.\1.\2.depthwise_conv.\3'),
+        (r'^stages\.(\d+)\.blocks\.(\d+)\.norm\.(.*)$', r'backbone.stages.\1.\2.norm.\3'),
+        (r'^stages\.(\d+)\.blocks\.(\d+)\.mlp\.fc1\.(.*)$',
+         r'backbone.stages.\1.\2.pointwise_conv1.\3'),
+        (r'^stages\.(\d+)\.blocks\.(\d+)\.mlp\.fc2\.(.*)$',
+         r'backbone.stages.\1.\2.pointwise_conv2.\3'),
+        (r'^head\.norm\.(.*)$', r'backbone.norm3.\1'),
+        (r'^head\.fc\.(.*)$', r'head.fc.\1'),
+    ],
+    ('torchvision', 'convnext'): [
+        (r'^features\.0\.(\d)\.(.*)$', r'backbone.downsample_layers.0.\1.\2'),
+        (r'^features\.(\d+)\.(\d+)\.layer_scale$', r'backbone.stages.<(\1-1)/2>.\2.gamma'),
+        (r'^features\.(\d+)\.(\d+)\.block\.0\.(.*)$',
+         r'backbone.stages.<(\1-1)/2>.\2.depthwise_conv.\3'),
+        (r'^features\.(\d+)\.(\d+)\.block\.2\.(.*)$', r'backbone.stages.<(\1-1)/2>.\2.norm.\3'),
+        (r'^features\.(\d+)\.(\d+)\.block\.3\.(.*)$',
+         r'backbone.stages.<(\1-1)/2>.\2.pointwise_conv1.\3'),
+        (r'^features\.(\d+)\.(\d+)\.block\.5\.(.*)$',
+         r'backbone.stages.<(\1-1)/2>.\2.pointwise_conv2.\3'),
+        (r'^features\.(\d+)\.(\d)\.(weight|bias)$', r'backbone.downsample_layers.<\1/2>.\2.\3'),
+        (r'^classifier\.0\.(.*)$', r'backbone.norm3.\1'),
+        (r'^classifier\.2\.(.*)$', r'head.fc.\1'),
+    ],
+}
+
+# Key patterns that identify a family in each library's layout.
+_SIGNATURES: Dict[Tuple[str, str], str] = {
+    ('torchvision', 'resnet'): r'^layer1\.0\.conv1\.weight$',
+    ('timm', 'resnet'): r'^layer1\.0\.conv1\.weight$',
+    ('torchvision', 'vit'): r'^encoder\.layers\.encoder_layer_0\.',
+    ('timm', 'vit'): r'^blocks\.0\.attn\.qkv\.weight$',
+    ('torchvision', 'swin'): r'^features\.1\.0\.attn\.relative_position_bias_table$',
+    ('timm', 'swin'): r'^layers\.0\.blocks\.0\.attn\.relative_position_bias_table$',
+    ('torchvision', 'convnext'): r'^features\.1\.0\.layer_scale$',
+    ('timm', 'convnext'): r'^stages\.0\.blocks\.0\.conv_dw\.weight$',
+}
+
+_ARITH = re.compile(r'<([^<>]+)>')
+
+
+def _check_library(library: str) -> None:
+    if library not in LIBRARIES:
+        raise ValueError(f'library must be one of {LIBRARIES}, got {library!r}')
+
+
+def detect_family(state_dict: Mapping[str, torch.Tensor], library: str) -> str:
+    """The family (``resnet``/``vit``/``swin``/``convnext``) whose key layout ``state_dict`` has."""
+    _check_library(library)
+    for family in FAMILIES:
+        pattern = re.compile(_SIGNATURES[(library, family)])
+        if any(pattern.search(key) for key in state_dict):
+            return family
+    raise ValueError(f'cannot tell the model family of this {library} state dict '
+                     f'(first keys: {list(state_dict)[:3]}); supported: {FAMILIES}')
+
+
+def _rename(key: str, rules: Sequence[Tuple[re.Pattern, str]]) -> Optional[str]:
+    """Apply the first matching rule; ``<expr>`` in a replacement is integer arithmetic."""
+    for pattern, replacement in rules:
+        match = pattern.match(key)
+        if match is None:
+            continue
+        renamed = match.expand(replacement)
+        return _ARITH.sub(lambda m: str(_int_expr(m.group(1), key)), renamed)
+    return None
+
+
+def _int_expr(expr: str, key: str) -> int:
+    """Evaluate ``a-b``, ``(a-b)/c`` or ``a/c`` over integers (the only forms the rules use)."""
+    match = re.fullmatch(r'\(?(\d+)(?:-(\d+))?\)?(?:/(\d+))?', expr)
+    if match is None:
+        raise ValueError(f'bad index expression {expr!r} while renaming {key!r}')
+    value = int(match.group(1)) - int(match.group(2) or 0)
+    return value // int(match.group(3) or 1)
+
+
+def merge_order_index(channels: int) -> torch.Tensor:
+    """Index that reorders a 2x2 patch-merging axis from timm/torchvision order into ours.
+
+    Theirs: position ``(col * 2 + row) * C + c``; ours (``nn.Unfold``): ``c * 4 + row * 2 + col``.
+    """
+    return torch.tensor([(col * 2 + row) * channels + c
+                         for c in range(channels) for row in range(2) for col in range(2)])
+
+
+def _fix_value(new_key: str, value: torch.Tensor, family: str) -> torch.Tensor:
+    if family == 'swin' and '.downsample.' in new_key:
+        if new_key.endswith('reduction.weight'):
+            return value[:, merge_order_index(value.shape[1] // 4)]
+        if '.downsample.norm.' in new_key:
+            return value[merge_order_index(value.shape[0] // 4)]
+    if family == 'convnext' and new_key.endswith('.gamma') and value.dim() == 3:
+        return value.reshape(-1)
+    return value
+
+
+def convert_state_dict(state_dict: Mapping[str, torch.Tensor], library: str,
+                       family: Optional[str] = None) -> 'OrderedDict[str, torch.Tensor]':
+    """Convert a ``library`` (``torchvision``/``timm``) state dict into mmcls keys.
+
+    ``family`` is detected from the keys when omitted.  Raises ``KeyError`` naming the first key
+    that no rule of the family knows.
+    """
+    _check_library(library)
+    family = family or detect_family(state_dict, library)
+    if family not in FAMILIES:
+        raise ValueError(f'family must be one of {FAMILIES}, got {family!r}')
+    rules = [(re.compile(p), r) for p, r in _RULES[(library, family)]]
+    converted: 'OrderedDict[str, torch.Tensor]' = OrderedDict()
+    for key, value in state_dict.items():
+        if _DROPPED.search(key):
+            continue
+        new_key = _rename(key, rules)
+        if new_key is None:
+            raise KeyError(f'{library} {family} key {key!r} has no mmcls counterpart')
+        converted[new_key] = _fix_value(new_key, value, family)
+    return converted
+
+
+
+
+def _load_source(path: str) -> Dict[str, torch.Tensor]:
+    """The tensors of a ``.pth``/``.pt``/``.bin`` or ``.safetensors`` file (bare or wrapped)."""
+    if path.endswith('.safetensors'):
+        from safetensors.torch import load_file
+        return dict(load_file(path))
+    loaded = torch.load(path, map_location='cpu', weights_only=True)
+    for wrapper in ('state_dict', 'model', 'model_ema'):
+        if isinstance(loaded, dict) and isinstance(loaded.get(wrapper), dict):
+            loaded = loaded[wrapper]
+            break
+    if not isinstance(loaded, dict):
+        raise TypeError(f'{path}: expected a state dict, got {type(loaded).__name__}')
+    return {k[len('module.'):] if k.startswith('module.') else k: v
+            for k, v in loaded.items() if torch.is_tensor(v)}
+
+
+def convert_checkpoint(src: str, dst: str, library: str, family: Optional[str] = None) -> str:
+    """Convert the ``library`` checkpoint ``src`` into an mmcls checkpoint at ``dst``.
+
+    ``dst`` ending in ``.safetensors`` gets the bare tensors; otherwise a ``.pth`` with
+    ``state_dict`` and ``meta``.  Returns the detected or given family.
+    """
+    from mmcls.runner.checkpoint import save_checkpoint
+    source = _load_source(src)
+    family = family or detect_family(source, library)
+    converted = convert_state_dict(source, library, family)
+    meta = {'converted_from': f'{library}:{family}', 'source': src}
+    save_checkpoint({'state_dict': converted, 'meta': meta}, dst)
+    return family
