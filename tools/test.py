@@ -118,7 +118,11 @@ def main(argv=None):
                              f'got {args.out}')
         runner.test_evaluator.metrics.append(
             METRICS.build(dict(type='DumpResults', out_file_path=args.out)))
-    metrics = runner.test()
+    from mmcls.runner.launcher import close_dist
+    try:
+        metrics = runner.test()
+    finally:
+        close_dist()
     if args.out and args.out_item == 'metrics':
         dump_metrics(metrics, args.out)
     return metrics

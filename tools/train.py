@@ -79,8 +79,12 @@ def main(argv=None) -> None:
     cfg = merge_args(Config.fromfile(args.config), args)
     from mmcls.registry import RUNNERS
     from mmcls.runner import Runner
+    from mmcls.runner.launcher import close_dist
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    finally:
+        close_dist()
 
 
 if __name__ == '__main__':

@@ -9,7 +9,7 @@ from typing import Optional
 import torch
 import torch.distributed as dist
 
-__all__ = ['init_dist', 'default_backend']
+__all__ = ['init_dist', 'default_backend', 'close_dist']
 
 
 def default_backend(requested: Optional[str] = None) -> str:
@@ -47,6 +47,14 @@ def init_dist(launcher: str, backend: Optional[str] = None, timeout: Optional[in
     if timeout is not None:
         kwargs['timeout'] = timedelta(seconds=timeout)
     dist.init_process_group(backend=backend, **kwargs)
+
+
+def close_dist() -> None:
+    """Wait for every rank, then destroy the process group (a process that exits with a live
+    gloo group can abort with "terminate called without an active exception")."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def _setup_slurm_env(port: Optional[int]) -> int:

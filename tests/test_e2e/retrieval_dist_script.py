@@ -14,6 +14,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from test_multilabel_retrieval import arcface_config  # noqa: E402
 
 from mmcls.runner import Runner  # noqa: E402
+from mmcls.runner.launcher import close_dist  # noqa: E402
 
 
 def main() -> None:
@@ -33,6 +34,7 @@ def main() -> None:
     torch.save(model.prototype_vecs.cpu(), osp.join(args.work_dir, f'proto_{rank}.pth'))
     with open(osp.join(args.work_dir, f'result_{rank}.json'), 'w') as file:
         json.dump(dict(metrics=metrics, shard=len(model.prototype.sampler)), file)
+    close_dist()
 
 
 if __name__ == '__main__':

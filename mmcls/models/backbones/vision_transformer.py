@@ -70,10 +70,10 @@ class TransformerEncoderLayer(BaseModule):
                  drop_path_rate: float = 0.,
                  num_fcs: int = 2,
                  qkv_bias: bool = True,
-                 layer_scale_init_value: float = 0.,
                  act_cfg: dict = dict(type='GELU'),
                  norm_cfg: dict = dict(type='LN'),
-                 init_cfg=None) -> None:
+                 init_cfg=None,
+                 layer_scale_init_value: float = 0.) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims
         drop_path = dict(type='DropPath', drop_prob=drop_path_rate)
