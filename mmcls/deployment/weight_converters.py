@@ -21,13 +21,14 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
+from .converter_cli import FAMILIES
+
 __all__ = ['FAMILIES', 'LIBRARIES', 'detect_family', 'convert_state_dict', 'convert_checkpoint',
            'merge_order_index']
 
 Rule = Tuple[str, str]
 
 LIBRARIES = ('torchvision', 'timm')
-FAMILIES = ('resnet', 'vit', 'swin', 'convnext')
 
 # Keys of buffers that our models compute themselves.
 _DROPPED = re.compile(r'(relative_position_index|attn_mask)$')
