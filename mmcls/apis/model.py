@@ -57,6 +57,14 @@ def _load_weights(model, checkpoint: PathLike) -> dict:
 
 
 def _finish(model, config, dataset_meta: dict, device):
+    if dataset_meta.get('classes') is None:
+        # Weights without class names (or none): the classes the config's dataset lists
+        # (not those of its dataset type: importing the datasets would slow get_model down).
+        from .config_info import classes_from_config
+        classes = classes_from_config(config, use_dataset_type=False)
+        if classes is not None:
+            dataset_meta = dict(dataset_meta, classes=classes)
+            model.CLASSES = classes
     model._config = config
     model.cfg = config
     model._dataset_meta = dataset_meta

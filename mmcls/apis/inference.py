@@ -1,0 +1,331 @@
+"""Inference on images: ``ImageClassificationInferencer`` and ``inference_model`` (seed L7767-7872).
+
+Inputs (image paths, folders, BGR ndarrays, or any iterable of those) are
+streamed: images are decoded on a small thread pool a few batches ahead, packed
+by the config's test pipeline as uint8 tensors, and converted to float on the
+model's device by its data preprocessor.  torch is imported on first use, so
+``import mmcls.apis`` stays light for ``list_models`` (numpy is imported on use too).
+"""
+from __future__ import annotations
+
+import os
+import os.path as osp
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Sequence, Tuple, Union)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+from .config_info import classes_from_config, get_test_pipeline
+
+__all__ = ['ImageClassificationInferencer', 'inference_model', 'list_image_files',
+           'IMAGE_SUFFIXES']
+
+InputType = Union[str, os.PathLike, 'np.ndarray']
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
+# Show a progress bar from this many inputs on (when stdout is a terminal).
+_PROGRESS_MIN_INPUTS = 16
+
+
+def list_image_files(folder: str) -> List[str]:
+    """Image files below ``folder`` (recursive, sorted, by suffix)."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        found.extend(osp.join(root, name) for name in sorted(files)
+                     if name.lower().endswith(IMAGE_SUFFIXES))
+    if not found:
+        raise FileNotFoundError(f'no image file ({", ".join(IMAGE_SUFFIXES)}) in folder {folder}')
+    return found
+
+
+def _expand_inputs(inputs: Any) -> Tuple[Iterable[InputType], Optional[int]]:
+    """The inputs as an iterable of single images, and their number when known."""
+    import numpy as np
+    if isinstance(inputs, (str, os.PathLike)):
+        path = os.fspath(inputs)
+        if osp.isdir(path):
+            files = list_image_files(path)
+            return files, len(files)
+        return [path], 1
+    if isinstance(inputs, np.ndarray):
+        if inputs.ndim == 4:  # N x H x W x C
+            return list(inputs), len(inputs)
+        return [inputs], 1
+    if isinstance(inputs, (list, tuple)):
+        return inputs, len(inputs)
+    if isinstance(inputs, Iterable):
+        return inputs, None
+    raise TypeError(f'inputs must be an image path, a folder, an ndarray or an iterable of '
+                    f'those, got {type(inputs).__name__}')
+
+
+def _prefetch(items: Iterable, fn: Callable, depth: int) -> Iterator:
+    """``fn(item)`` for each item, computed on threads at most ``depth`` items ahead."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= depth:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _color_type(load_cfg: dict, model) -> str:
+    if load_cfg.get('color_type'):
+        return load_cfg['color_type']
+    mean = getattr(getattr(model, 'data_preprocessor', None), 'mean', None)
+    return 'grayscale' if mean is not None and mean.numel() == 1 else 'color'
+
+
+def _match_channels(img: np.ndarray, color_type: str) -> np.ndarray:
+    """A BGR/grey ndarray converted to what the model's loader would have produced."""
+    import cv2
+    import numpy as np
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[..., 0]
+    if color_type == 'grayscale' and img.ndim == 3:
+        code = cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+        return cv2.cvtColor(img, code)
+    if color_type != 'grayscale' and img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if color_type != 'grayscale' and img.shape[2] == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    return img
+
+
+def _to_rgb(img: np.ndarray) -> np.ndarray:
+    import numpy as np
+    return img if img.ndim == 2 else np.ascontiguousarray(img[..., ::-1])
+
+
+def _build_model(model: Any, weights: Optional[str], device: Any):
+    import torch.nn as nn
+
+    from .model import _load_weights, get_model, init_model
+    from .model_index import get_model_info
+    if isinstance(model, nn.Module):
+        if weights is not None:
+            _load_weights(model, weights)
+        if device is not None:
+            model.to(device)
+        return model.eval()
+    from mmcls.config import Config
+    if isinstance(model, Config) or (isinstance(model, (str, os.PathLike))
+                                     and osp.isfile(os.fspath(model))):
+        return init_model(model, weights, device=device)
+    if not isinstance(model, str):
+        raise TypeError(f'model must be a model name, a config (path or Config) or an '
+                        f'nn.Module, got {type(model).__name__}')
+    pretrained: Union[bool, str] = weights if weights is not None else True
+    if weights is None and not get_model_info(model)['weights']:
+        import warnings
+        warnings.warn(f'{model} has no pre-defined weights: its weights are random; pass '
+                      f'weights=<path or URL>')
+        pretrained = False
+    return get_model(model, pretrained=pretrained, device=device)
+
+
+class ImageClassificationInferencer:
+    """The inferencer for image classification (seed L7767-7837).
+
+    Args:
+        model: a model name (see :meth:`list_models`), a config path or ``Config``,
+            or a model built by :func:`get_model`/:func:`init_model`.
+        weights: checkpoint path or URL; None loads a name's zoo weights.
+        device: where to run; None keeps the model's device (CPU for new models).
+        classes: class names; by default those saved in the checkpoint
+            (``meta['dataset_meta']``), else those of the config's dataset.
+
+    Example:
+        >>> inferencer = ImageClassificationInferencer('resnet50_8xb32_in1k')
+        >>> inferencer('demo/demo.JPEG')[0]['pred_class']
+        'sea snake'
+    """
+
+    def __init__(self, model: Any, weights: Optional[str] = None, device: Any = None,
+                 classes: Optional[Sequence[str]] = None):
+        self.model = _build_model(model, weights, device)
+        self.config = getattr(self.model, '_config', None) or getattr(self.model, 'cfg', None)
+        if self.config is None:
+            raise ValueError('the model carries no config (model.cfg); build it with get_model or '
+                             'init_model, or pass a model name or config path')
+        self.classes = self._find_classes(classes)
+        transforms, load_cfg = get_test_pipeline(self.config)
+        from mmcls.datasets.transforms.wrappers import Compose
+        self.pipeline = Compose(transforms)
+        self.color_type = _color_type(load_cfg, self.model)
+        self.imdecode_backend = load_cfg.get('imdecode_backend', 'cv2')
+        self._visualizer = None
+
+    @staticmethod
+    def list_models(pattern: Optional[str] = None) -> List[str]:
+        """All model names, or those matching the wildcard ``pattern``."""
+        from .model_index import list_models
+        return list_models(pattern)
+
+    def _find_classes(self, classes: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
+        if classes is not None:
+            return tuple(classes)
+        meta = getattr(self.model, '_dataset_meta', None) or {}
+        found = meta.get('classes') or getattr(self.model, 'CLASSES', None)
+        return tuple(found) if found else classes_from_config(self.config)
+
+    # ------------------------------------------------------------ data
+    def _load(self, item: InputType) -> Tuple[np.ndarray, Optional[str]]:
+        import numpy as np
+        if isinstance(item, np.ndarray):
+            return _match_channels(item, self.color_type), None
+        if isinstance(item, (str, os.PathLike)):
+            from mmcls.datasets.transforms.image_io import imread
+            path = os.fspath(item)
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'input image {path} does not exist')
+            return imread(path, flag=self.color_type, backend=self.imdecode_backend), path
+        raise TypeError(f'each input must be an image path or an ndarray, got '
+                        f'{type(item).__name__}')
+
+    def _prepare(self, item: InputType) -> Tuple[dict, np.ndarray]:
+        """Load and transform one input; returns the packed sample and the loaded image."""
+        img, path = self._load(item)
+        results = dict(img=img, img_path=path, img_shape=img.shape[:2], ori_shape=img.shape[:2])
+        packed = self.pipeline(results)
+        if packed is None or 'inputs' not in packed:
+            raise RuntimeError(f'the test pipeline of {self.config.filename} dropped the input '
+                               f'{path or "<ndarray>"} or does not end with PackClsInputs')
+        return packed, img
+
+    # ------------------------------------------------------------ running
+    def __call__(self,
+                 inputs: Any,
+                 return_datasamples: bool = False,
+                 batch_size: int = 1,
+                 rescale_factor: Optional[float] = None,
+                 draw_score: bool = True,
+                 show: bool = False,
+                 show_dir: Optional[str] = None,
+                 wait_time: float = 0,
+                 stage: Optional[str] = None,
+                 progress: Optional[bool] = None) -> list:
+        """Classify ``inputs``: a path, a folder, a BGR ndarray, or an iterable of paths/ndarrays.
+
+        Args:
+            return_datasamples: return ``ClsDataSample`` objects instead of dicts.
+            batch_size: images per forward pass.
+            rescale_factor: resize the drawn images (e.g. 8 for 28x28 inputs).
+            draw_score: write the predicted score on the drawn images.
+            show: show each drawn image in a window for ``wait_time`` seconds.
+            show_dir: save the drawn images there (``<image name>.png``).
+            stage: return features instead of predictions: ``'backbone'``,
+                ``'neck'`` or ``'pre_logits'`` (see ``ImageClassifier.extract_feat``).
+            progress: show a progress bar; None shows it for long inputs on a terminal.
+
+        Returns:
+            One entry per image: ``{'pred_scores': ndarray, 'pred_label': int,
+            'pred_score': float, 'pred_class': str}`` (``pred_class`` when class
+            names are known), a ``ClsDataSample``, or the features of ``stage``.
+        """
+        if int(batch_size) < 1:
+            raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+        items, total = _expand_inputs(inputs)
+        bar = self._progress_bar(total, progress)
+        visualize = show or show_dir is not None
+        outputs: list = []
+        used_names: set = set()
+        try:
+            for batch in self._batches(items, int(batch_size)):
+                results = self._forward([sample for sample, _ in batch], stage)
+                if visualize and stage is None:
+                    for offset, ((_, image), sample) in enumerate(zip(batch, results)):
+                        self._visualize(image, sample, len(outputs) + offset, used_names,
+                                        rescale_factor, draw_score, show, show_dir, wait_time)
+                outputs.extend(results if stage is not None or return_datasamples
+                               else [self._to_dict(s) for s in results])
+                if bar is not None:
+                    bar.advance(len(batch))
+        finally:
+            if bar is not None:
+                bar.stop()
+        return outputs
+
+    def _batches(self, items: Iterable, batch_size: int) -> Iterator[list]:
+        batch: list = []
+        for prepared in _prefetch(items, self._prepare, depth=2 * batch_size):
+            batch.append(prepared)
+            if len(batch) == batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _progress_bar(self, total: Optional[int], progress: Optional[bool]):
+        if progress is False or (progress is None and (total or 0) < _PROGRESS_MIN_INPUTS):
+            return None
+        from mmcls.runner.progress import LoopProgress
+        bar = LoopProgress(enable=progress)
+        bar.start('Inference', total=total or 0)
+        return bar if bar.active else None
+
+    def _forward(self, packed: List[dict], stage: Optional[str]) -> list:
+        import torch
+        data = dict(inputs=[p['inputs'] for p in packed],
+                    data_samples=[p['data_samples'] for p in packed])
+        with torch.no_grad():
+            if stage is None:
+                return list(self.model.test_step(data))
+            data = self.model.data_preprocessor(data, False)
+            feats = self.model.extract_feat(data['inputs'], stage=stage)
+        if isinstance(feats, torch.Tensor):
+            return list(feats.cpu())
+        return [tuple(f[i].cpu() for f in feats) for i in range(len(packed))]
+
+    def _to_dict(self, sample) -> Dict[str, Any]:
+        pred = sample.pred_label
+        scores = pred.score.detach().float().cpu().numpy()
+        label = int(pred.label[0]) if 'label' in pred and len(pred.label) else \
+            int(scores.argmax())
+        result = {'pred_scores': scores, 'pred_label': label, 'pred_score': float(scores[label])}
+        if self.classes is not None and label < len(self.classes):
+            result['pred_class'] = self.classes[label]
+        return result
+
+    # ------------------------------------------------------------ drawing
+    @property
+    def visualizer(self):
+        """The ``ClsVisualizer`` that draws the predictions (created on first use)."""
+        if self._visualizer is None:
+            from mmcls.visualization.cls_visualizer import ClsVisualizer
+            self._visualizer = ClsVisualizer(name=f'inferencer_{id(self)}',
+                                             dataset_meta={'classes': self.classes})
+        return self._visualizer
+
+    def _visualize(self, image: np.ndarray, sample, index: int, used_names: set,
+                   rescale_factor: Optional[float], draw_score: bool, show: bool,
+                   show_dir: Optional[str], wait_time: float) -> None:
+        path = sample.get('img_path')
+        name = osp.splitext(osp.basename(path))[0] if path else str(index)
+        if name in used_names:
+            name = f'{name}_{index}'
+        used_names.add(name)
+        out_file = osp.join(show_dir, f'{name}.png') if show_dir is not None else None
+        self.visualizer.add_datasample(name, _to_rgb(image), sample, draw_gt=False,
+                                       draw_score=draw_score, rescale_factor=rescale_factor,
+                                       show=show, wait_time=wait_time, out_file=out_file)
+
+
+def inference_model(model: Any, img: InputType, device: Any = None) -> Dict[str, Any]:
+    """Classify one image (seed L7847-7872).
+
+    Args:
+        model: a model (from :func:`get_model`/:func:`init_model`), a model
+            name (its zoo weights are loaded) or a config.
+        img: an image path or a BGR ndarray.
+        device: where to run; None keeps the model's device.
+
+    Returns:
+        ``{'pred_scores', 'pred_label', 'pred_score', 'pred_class'}``.
+    """
+    return ImageClassificationInferencer(model, device=device)(img)[0]

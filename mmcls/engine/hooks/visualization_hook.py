@@ -1,0 +1,97 @@
+"""Draw every ``interval``-th validation/test prediction with the run's ``ClsVisualizer``."""
+from __future__ import annotations
+
+import math
+import os.path as osp
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from mmcls.registry import HOOKS
+
+from .hook import DATA_BATCH, Hook
+
+__all__ = ['VisualizationHook']
+
+
+def _to_rgb_image(tensor) -> np.ndarray:
+    """A CHW (BGR or grey) uint8 input tensor as an RGB HWC uint8 array."""
+    image = tensor.detach().cpu().numpy()
+    if image.ndim != 3:
+        raise ValueError(f'VisualizationHook: expected a CHW image tensor, got shape {image.shape}')
+    image = np.transpose(image, (1, 2, 0))
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.shape[2] == 1:
+        return np.repeat(image, 3, axis=2)
+    return np.ascontiguousarray(image[..., ::-1])  # the pipeline's images are BGR
+
+
+@HOOKS.register_module()
+class VisualizationHook(Hook):
+    """Visualise validation and test predictions (``default_hooks.visualization``).
+
+    Args:
+        enable: whether to draw anything (the default runtime disables it).
+        interval: draw the samples whose global index in the loop is a multiple of it.
+        show: also show each drawn image in a window.
+        out_dir: write the images to this folder as ``<name>_<step>.png`` instead
+            of sending them to the visualizer's storage backends.
+        **kwargs: passed to ``ClsVisualizer.add_datasample`` (``rescale_factor``,
+            ``draw_score``, ``wait_time``, ...).
+    """
+    priority = 'NORMAL'
+
+    def __init__(self, enable: bool = False, interval: int = 5000, show: bool = False,
+                 out_dir: Optional[str] = None, **kwargs):
+        if int(interval) < 1:
+            raise ValueError(f'VisualizationHook: interval must be >= 1, got {interval}')
+        self.enable = enable
+        self.interval = int(interval)
+        self.show = show
+        self.out_dir = out_dir
+        self.draw_args = dict(kwargs, show=show)
+
+    def _visualizer(self, runner):
+        visualizer = runner.visualizer
+        if not hasattr(visualizer, 'add_datasample'):
+            raise TypeError(f'VisualizationHook needs a visualizer with add_datasample (e.g. '
+                            f'visualizer=dict(type="ClsVisualizer")), the runner has '
+                            f'{type(visualizer).__name__}')
+        return visualizer
+
+    def _draw_samples(self, runner, loop, batch_idx: int, data_batch: Any,
+                      data_samples: Sequence, step: int) -> None:
+        if not self.enable or not data_samples:
+            return
+        visualizer = self._visualizer(runner)
+        if getattr(visualizer, 'dataset_meta', None) is None and loop is not None:
+            visualizer.dataset_meta = getattr(loop.dataloader.dataset, 'metainfo', None)
+        inputs = data_batch['inputs']
+        # The loader's batch size gives the global index (the last batch may be shorter).
+        loader_batch_size = getattr(getattr(loop, 'dataloader', None), 'batch_size', None)
+        start = (loader_batch_size or len(data_samples)) * batch_idx
+        first = math.ceil(start / self.interval) * self.interval
+        for sample_id in range(first, start + len(data_samples), self.interval):
+            data_sample = data_samples[sample_id - start]
+            image = _to_rgb_image(inputs[sample_id - start])
+            img_path = data_sample.get('img_path')
+            name = osp.splitext(osp.basename(img_path))[0] if img_path else str(sample_id)
+            draw_args = dict(self.draw_args)
+            if self.out_dir is not None:
+                draw_args['out_file'] = osp.join(self.out_dir, f'{name}_{step}.png')
+            visualizer.add_datasample(name, image=image, data_sample=data_sample, step=step,
+                                      **draw_args)
+
+    def after_val_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                       outputs: Optional[Sequence] = None) -> None:
+        """Draw the sampled predictions; the step is the epoch (or iteration) trained so far."""
+        from mmcls.runner.loops import EpochBasedTrainLoop
+        by_epoch = runner.train_loop_built and isinstance(runner.train_loop, EpochBasedTrainLoop)
+        step = runner.epoch if by_epoch else runner.iter
+        self._draw_samples(runner, runner.val_loop, batch_idx, data_batch, outputs or [], step)
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                        outputs: Optional[Sequence] = None) -> None:
+        """Draw the sampled test predictions (step 0)."""
+        self._draw_samples(runner, runner.test_loop, batch_idx, data_batch, outputs or [], 0)

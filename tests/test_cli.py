@@ -1,0 +1,55 @@
+"""The ``mmcls`` console command: forwarding to the tools, ``list`` and ``infer``."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from mmcls.cli import find_tool, main
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(REPO, 'configs', 'lenet', 'lenet5_fashion-mnist-subset.py')
+SUBSET = osp.join(REPO, 'demo', 'data', 'fashion-mnist-subset')
+
+
+def test_list_prints_matching_names_without_torch():
+    code = ('import sys; from mmcls.cli import main; rc = main(["list", "LENET*"]); '
+            'assert "torch" not in sys.modules, "torch imported"; sys.exit(rc)')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert set(done.stdout.split()) >= {'lenet5_mnist'}
+    assert all(name.startswith('lenet') for name in done.stdout.split())
+
+
+def test_list_without_match_fails(capsys):
+    assert main(['list', 'no-such-model*']) == 1
+
+
+def test_tools_are_forwarded_with_their_exit_code(capsys):
+    assert find_tool('tools/train.py') == osp.join(REPO, 'tools', 'train.py')
+    assert main(['train', '--help']) == 0
+    assert 'usage: train.py' in capsys.readouterr().out
+    assert main(['test']) == 2  # argparse: missing CONFIG and CHECKPOINT
+    assert 'the following arguments are required' in capsys.readouterr().err
+    assert main(['print-config', CONFIG]) == 0
+    assert "type='LeNet5'" in capsys.readouterr().out
+
+
+def test_unknown_command_is_rejected(capsys):
+    with pytest.raises(SystemExit):
+        main(['fly'])
+    assert "invalid choice: 'fly'" in capsys.readouterr().err
+
+
+def test_infer_prints_one_json_line_per_image(tmp_path, capsys):
+    folder = osp.join(SUBSET, 'test', 'Coat')
+    image = osp.join(SUBSET, 'test', 'Trouser', '00002.png')
+    assert main(['infer', CONFIG, image, folder, '--batch-size', '8',
+                 '--show-dir', str(tmp_path)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 101
+    assert lines[0]['input'] == image
+    assert set(lines[0]) == {'input', 'pred_label', 'pred_score', 'pred_class'}
+    assert len(list(tmp_path.iterdir())) == 101
