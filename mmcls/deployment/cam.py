@@ -1,34 +1,33 @@
-"""Class activation maps (Grad-CAM family) for mmcls classifiers, on ``pytorch_grad_cam``.
+"""Class activation maps (the Grad-CAM family) of mmcls classifiers.
 
-Used by ``tools/visualizations/vis_cam.py`` (seed L1590–1712).  What this module adds to the
-``grad-cam`` package: target layers named like ``backbone.layers[-1].ln1``, a default target layer
-per backbone family, the reshape of token sequences (ViT-like models) back into feature maps,
-and the model's own test pipeline and normalisation.
+Used by ``tools/visualizations/vis_cam.py`` (seed L1590–1712).  The seed draws these with the
+``grad-cam`` package; that package imports torchvision, which this project does not depend on, so
+the methods are implemented here (formulas in :mod:`mmcls.deployment.cam_methods`).  This module
+names target layers like ``backbone.layers[-1].ln1``, picks a default target layer per backbone
+family, turns token sequences (ViT-like models) back into feature maps, records activations and
+gradients with hooks, and combines layers, test-time augmentation and the overlay.
 """
 from __future__ import annotations
 
-import inspect
 import math
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
-__all__ = ['CAM_METHODS', 'GradCamDependencyError', 'import_grad_cam', 'resolve_layer',
-           'default_target_layers', 'is_vit_like', 'make_reshape_transform', 'LogitsModel',
+from .cam_methods import METHOD_NAMES, cam_map, canonical_method, method_uses_gradients
+
+__all__ = ['METHOD_NAMES', 'resolve_layer', 'default_target_layers', 'is_vit_like',
+           'make_reshape_transform', 'LogitsModel', 'LayerRecorder', 'normalize_maps',
            'compute_cam', 'overlay_cam']
 
-# --method value (case-insensitive) -> pytorch_grad_cam class name.
-CAM_METHODS: Dict[str, str] = {
-    'gradcam': 'GradCAM',
-    'gradcam++': 'GradCAMPlusPlus',
-    'xgradcam': 'XGradCAM',
-    'eigencam': 'EigenCAM',
-    'eigengradcam': 'EigenGradCAM',
-    'layercam': 'LayerCAM',
-}
+# Test-time augmentations of --aug-smooth: each horizontal flip state times each intensity factor.
+_AUG_FLIPS = (False, True)
+_AUG_FACTORS = (0.9, 1.0, 1.1)
 
 # Backbones whose features are token sequences, with the layer CAM should look at: the first
 # norm of the last block (after it, only the extra tokens reach the head, see seed L1717–1722).
@@ -54,24 +53,6 @@ _CNN_FAMILIES: Dict[str, str] = {
     'ConvNeXt': 'backbone.stages[-1]',
 }
 _NORM_TYPES = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm)
-
-
-class GradCamDependencyError(ImportError):
-    """The ``grad-cam`` package (``pytorch_grad_cam``) is missing or cannot be imported."""
-
-
-def import_grad_cam() -> Any:
-    """Import ``pytorch_grad_cam`` or raise :class:`GradCamDependencyError` with the fix."""
-    try:
-        import pytorch_grad_cam
-        import pytorch_grad_cam.utils.image  # noqa: F401  (needs torchvision)
-        import pytorch_grad_cam.utils.model_targets  # noqa: F401
-    except ImportError as error:
-        raise GradCamDependencyError(
-            f'vis_cam needs the grad-cam package: pip install "mmcls[cam]" '
-            f'(or pip install "grad-cam>=1.3.6", which also installs torchvision); '
-            f'import failed with: {error}') from error
-    return pytorch_grad_cam
 
 
 _TOKEN = re.compile(r'^([A-Za-z_]\w*)((?:\[-?\d+\])*)$')
@@ -175,17 +156,128 @@ class LogitsModel(nn.Module):
         return out[-1] if isinstance(out, (tuple, list)) else out
 
 
-def _build_cam(grad_cam: Any, method: str, model: nn.Module, layers: List[nn.Module],
-               reshape: Optional[Callable]) -> Any:
-    key = method.lower().replace('-', '').replace('_', '')
-    if key not in CAM_METHODS:
-        raise ValueError(f'unknown CAM method {method!r}; choose from '
-                         f'{", ".join(CAM_METHODS.values())}')
-    cls = getattr(grad_cam, CAM_METHODS[key])
-    kwargs: Dict[str, Any] = dict(model=model, target_layers=layers, reshape_transform=reshape)
-    if 'use_cuda' in inspect.signature(cls.__init__).parameters:  # grad-cam < 1.5
-        kwargs['use_cuda'] = next(model.parameters()).is_cuda
-    return cls(**kwargs)
+
+def _last_tensor(output: Any) -> torch.Tensor:
+    """A layer's output tensor (the last one when the layer returns several)."""
+    if isinstance(output, (tuple, list)):
+        output = output[-1]
+    if not isinstance(output, torch.Tensor):
+        raise ValueError(f'a CAM target layer must output a tensor, got {type(output).__name__}')
+    return output
+
+
+class LayerRecorder:
+    """Forward hooks that keep each target layer's output and the gradient that flows back
+    into it, both passed through ``reshape`` (token sequences → maps).
+
+    Use as a context manager: the hooks are removed on exit, even after an error.
+    """
+
+    def __init__(self, layers: Sequence[nn.Module],
+                 reshape: Optional[Callable[[torch.Tensor], torch.Tensor]] = None):
+        self.layers = list(layers)
+        self.reshape = reshape or (lambda tensor: tensor)
+        self.activations: List[Optional[torch.Tensor]] = [None] * len(self.layers)
+        self.gradients: List[Optional[torch.Tensor]] = [None] * len(self.layers)
+        self._handles: list = []
+
+    def _hook(self, index: int) -> Callable:
+        def record(module: nn.Module, inputs: Any, output: Any) -> None:
+            tensor = _last_tensor(output)
+            self.activations[index] = self.reshape(tensor.detach())
+            if tensor.requires_grad:
+                tensor.register_hook(self._gradient_hook(index))
+        return record
+
+    def _gradient_hook(self, index: int) -> Callable:
+        def record(grad: torch.Tensor) -> None:
+            self.gradients[index] = self.reshape(grad.detach())
+        return record
+
+    def __enter__(self) -> 'LayerRecorder':
+        self._handles = [layer.register_forward_hook(self._hook(i))
+                         for i, layer in enumerate(self.layers)]
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+
+def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
+    """Scale each map of ``(N, H, W)`` to [0, 1] (min to 0, max to 1; a flat map becomes 0)."""
+    flat = maps.reshape(maps.shape[0], -1)
+    flat = flat - flat.min(dim=1, keepdim=True).values
+    flat = flat / (flat.max(dim=1, keepdim=True).values + 1e-7)
+    return flat.reshape(maps.shape)
+
+
+@contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[None]:
+    """Run ``model`` in eval mode (BN statistics, no dropout), then restore its mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def _target_categories(logits: torch.Tensor,
+                       target_category: Optional[Sequence[int]]) -> torch.Tensor:
+    """The class explained for each image: the given one(s), else the predicted class."""
+    batch, num_classes = logits.shape
+    if not target_category:
+        return logits.argmax(dim=1)
+    categories = [int(c) for c in target_category]
+    if len(categories) == 1:
+        categories = categories * batch
+    if len(categories) != batch:
+        raise ValueError(f'--target-category: got {len(categories)} categories for a batch '
+                         f'of {batch} images (give one, or one per image)')
+    for category in categories:
+        if not 0 <= category < num_classes:
+            raise ValueError(f'--target-category {category} is out of range: the model has '
+                             f'{num_classes} classes')
+    return torch.tensor(categories, device=logits.device)
+
+
+def _single_pass(model: nn.Module, inputs: torch.Tensor, method: str, layers: List[nn.Module],
+                 reshape: Optional[Callable], target_category: Optional[Sequence[int]],
+                 eigen_smooth: bool) -> torch.Tensor:
+    """Maps ``(N, H, W)`` in [0, 1] for one input batch: per layer ReLU, resize, normalise;
+    then the mean over layers, normalised again."""
+    logits_model = LogitsModel(model)
+    needs_grad = method_uses_gradients(method)
+    with LayerRecorder(layers, reshape) as recorder, torch.set_grad_enabled(needs_grad):
+        batch = inputs.detach().clone().requires_grad_(needs_grad)
+        logits = logits_model(batch)
+        if needs_grad:
+            categories = _target_categories(logits, target_category)
+            model.zero_grad(set_to_none=True)
+            logits.gather(1, categories[:, None]).sum().backward()
+    height, width = inputs.shape[-2:]
+    per_layer = []
+    for name_index, activations in enumerate(recorder.activations):
+        if activations is None:
+            raise ValueError(f'target layer #{name_index} was not run by the forward pass')
+        grads = recorder.gradients[name_index]
+        if needs_grad and grads is None:
+            raise ValueError(f'target layer #{name_index} received no gradient from the class '
+                             f'score (after it, only extra tokens reach the head?); pick an '
+                             f'earlier layer, see seed L1717–1722')
+        raw = cam_map(method, activations, grads, eigen_smooth).clamp(min=0)
+        resized = F.interpolate(raw[:, None], size=(height, width), mode='bilinear',
+                                align_corners=False)[:, 0]
+        per_layer.append(normalize_maps(resized))
+    if needs_grad:
+        model.zero_grad(set_to_none=True)
+    return normalize_maps(torch.stack(per_layer, dim=1).clamp(min=0).mean(dim=1))
+
+
+def _augmentations() -> List[Tuple[bool, float]]:
+    return [(flip, factor) for flip in _AUG_FLIPS for factor in _AUG_FACTORS]
 
 
 def compute_cam(model: nn.Module, inputs: torch.Tensor, method: str = 'GradCAM',
@@ -195,29 +287,37 @@ def compute_cam(model: nn.Module, inputs: torch.Tensor, method: str = 'GradCAM',
                 eigen_smooth: bool = False) -> np.ndarray:
     """Grayscale CAMs ``(N, H, W)`` in [0, 1] for the preprocessed batch ``inputs``.
 
-    ``target_category`` None explains each image's predicted class.
+    ``target_category`` None explains each image's predicted class.  ``aug_smooth`` averages
+    the maps of the horizontally flipped and intensity-scaled (×0.9, ×1, ×1.1) inputs, each
+    mapped back to the original orientation.
     """
-    grad_cam = import_grad_cam()
-    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    method = canonical_method(method)
     names = list(target_layers or default_target_layers(model))
     layers = [resolve_layer(model, name) for name in names]
     reshape = make_reshape_transform(model, num_extra_tokens) if vit_like else None
-    cam = _build_cam(grad_cam, method, LogitsModel(model), layers, reshape)
-    targets = None
-    if target_category:
-        categories = list(target_category)
-        if len(categories) == 1:
-            categories = categories * inputs.shape[0]
-        targets = [ClassifierOutputTarget(int(c)) for c in categories]
-    try:
-        return cam(input_tensor=inputs, targets=targets, aug_smooth=aug_smooth,
-                   eigen_smooth=eigen_smooth)
-    finally:
-        cam.activations_and_grads.release()
+    with _eval_mode(model):
+        if not aug_smooth:
+            maps = _single_pass(model, inputs, method, layers, reshape, target_category,
+                                eigen_smooth)
+        else:
+            smoothed = []
+            for flip, factor in _augmentations():
+                batch = inputs.flip(-1) if flip else inputs
+                cam = _single_pass(model, batch * factor, method, layers, reshape,
+                                   target_category, eigen_smooth)
+                smoothed.append(cam.flip(-1) if flip else cam)
+            maps = normalize_maps(torch.stack(smoothed).mean(dim=0))
+    return maps.detach().cpu().numpy().astype(np.float32)
 
 
-def overlay_cam(rgb: np.ndarray, grayscale_cam: np.ndarray) -> np.ndarray:
-    """The CAM drawn over an RGB uint8 image (``grad-cam``'s jet overlay); RGB uint8 out."""
-    import_grad_cam()
-    from pytorch_grad_cam.utils.image import show_cam_on_image
-    return show_cam_on_image(rgb.astype(np.float32) / 255.0, grayscale_cam, use_rgb=True)
+def overlay_cam(rgb: np.ndarray, grayscale_cam: np.ndarray, image_weight: float = 0.5
+                ) -> np.ndarray:
+    """The CAM as a jet heat map blended over an RGB uint8 image; RGB uint8 out."""
+    import cv2
+    if rgb.shape[:2] != grayscale_cam.shape:
+        raise ValueError(f'the CAM {grayscale_cam.shape} and the image {rgb.shape[:2]} differ '
+                         f'in size')
+    heat = cv2.applyColorMap(np.uint8(np.clip(grayscale_cam, 0, 1) * 255), cv2.COLORMAP_JET)
+    heat = heat[..., ::-1].astype(np.float32)
+    blended = (1 - image_weight) * heat + image_weight * rgb.astype(np.float32)
+    return np.clip(blended, 0, 255).astype(np.uint8)

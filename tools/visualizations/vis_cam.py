@@ -6,8 +6,8 @@
         [--num-extra-tokens N] [--aug-smooth] [--eigen-smooth] [--device cpu] \\
         [--cfg-options KEY=VALUE ...]
 
-Methods: GradCAM, GradCAM++, XGradCAM, EigenCAM, EigenGradCAM, LayerCAM (case-insensitive).
-Needs the ``cam`` extra (``pip install "mmcls[cam]"``, i.e. ``grad-cam``).  Without
+Methods: GradCAM, GradCAM++, XGradCAM, EigenCAM, EigenGradCAM, LayerCAM (case-insensitive),
+implemented in ``mmcls.deployment.cam`` (the ``grad-cam`` package is not needed).  Without
 ``--target-layers`` a per-family default is used (ResNet: ``backbone.layer4``, ViT:
 ``backbone.layers[-1].ln1``, Swin: ``backbone.norm3``, others: the backbone's last norm layer);
 token-sequence backbones (ViT, DeiT, Swin, T2T-ViT...) switch on ``--vit-like`` by themselves.
@@ -71,10 +71,18 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mmcls.apis import init_model
     from mmcls.config import Config
-    from mmcls.deployment.cam import (GradCamDependencyError, compute_cam,
-                                      default_target_layers, import_grad_cam, is_vit_like,
+    from mmcls.deployment.cam import (compute_cam, default_target_layers, is_vit_like,
                                       overlay_cam)
+    from mmcls.deployment.cam_methods import CAM_METHODS, canonical_method
     from mmcls.deployment.preprocess import ImagePreparer
+    try:
+        method = CAM_METHODS[canonical_method(args.method)][0]
+    except ValueError as error:
+        print(f'--method: {error}', file=sys.stderr)
+        return 2
+    if not osp.isfile(args.img):
+        print(f'image not found: {args.img}', file=sys.stderr)
+        return 2
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -86,11 +94,6 @@ def main(argv: Optional[List[str]] = None) -> int:
             if name:
                 print(f'  {name}')
         return 0
-    try:
-        import_grad_cam()
-    except GradCamDependencyError as error:
-        print(error, file=sys.stderr)
-        return 2
     vit_like = args.vit_like or is_vit_like(model)
     if vit_like and not args.vit_like:
         print(f'{type(model.backbone).__name__} outputs tokens: using --vit-like')
@@ -98,12 +101,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     packed = ImagePreparer(model).from_file(args.img)
     with torch.no_grad():
         data = model.data_preprocessor(ImagePreparer.collate([packed]), False)
-    grayscale = compute_cam(model, data['inputs'], method=args.method, target_layers=layers,
-                            target_category=args.target_category, vit_like=vit_like,
-                            num_extra_tokens=args.num_extra_tokens,
-                            aug_smooth=args.aug_smooth, eigen_smooth=args.eigen_smooth)
+    try:
+        grayscale = compute_cam(model, data['inputs'], method=method, target_layers=layers,
+                                target_category=args.target_category, vit_like=vit_like,
+                                num_extra_tokens=args.num_extra_tokens,
+                                aug_smooth=args.aug_smooth, eigen_smooth=args.eigen_smooth)
+    except ValueError as error:  # bad layer name, category or token count: say which
+        print(f'vis_cam: {error}', file=sys.stderr)
+        return 2
     drawn = overlay_cam(_source_rgb(packed['inputs']), grayscale[0])
-    print(f'{args.method} on {", ".join(layers)}')
+    print(f'{method} on {", ".join(layers)}')
     if args.save_path:
         import cv2
         folder = osp.dirname(osp.abspath(args.save_path))
