@@ -104,6 +104,19 @@ def test_tool_dynamic_export_and_verify(tmp_path, images, refcheck, capsys):
     assert run_onnx(str(out), batch).shape == (3, 1000)
 
 
+def test_simplified_graph_is_smaller_and_still_exact(tmp_path, images, refcheck):
+    """--simplify (onnxsim) folds the constant normalisation into fewer nodes, same logits."""
+    pytest.importorskip('onnxsim', reason='onnxsim is not installed (pip install "mmcls[onnx]")')
+    from mmcls.deployment.onnx_export import export_onnx, verify_onnx
+    model = filled_model('mobilenet-v2_8xb32_in1k', refcheck)
+    plain = export_onnx(model, str(tmp_path / 'plain.onnx'), shape=(1, 3, 224, 224))
+    simple = export_onnx(model, str(tmp_path / 'simple.onnx'), shape=(1, 3, 224, 224),
+                         simplify=True)
+    assert len(onnx.load(simple).graph.node) < len(onnx.load(plain).graph.node)
+    report = verify_onnx(model, simple, images, shape=(1, 3, 224, 224))
+    assert report['max_abs_diff'] < ATOL and report['same_top1'], report
+
+
 def test_dynamic_export_of_a_token_model_keeps_its_size(tmp_path, refcheck):
     """Swin: the batch is dynamic, height and width stay those of the export (a traced window
     partition would silently give wrong outputs at other sizes)."""

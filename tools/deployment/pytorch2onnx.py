@@ -4,8 +4,8 @@
         [--shape 224 224] [--opset 17] [--dynamic-export] [--simplify] \\
         [--verify [--test-img demo/demo.JPEG ...] [--atol 1e-4]]
 
-Needs the ``onnx`` extra (``pip install 'mmcls[onnx]'``: onnx and onnxruntime; ``--simplify``
-also needs onnxsim).  See docs/deployment.md.
+Needs the ``onnx`` extra (``pip install 'mmcls[onnx]'``: onnx, onnxruntime and, for ``--simplify``,
+onnxsim).  See docs/deployment.md.
 """
 from __future__ import annotations
 

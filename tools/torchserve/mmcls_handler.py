@@ -2,14 +2,16 @@
 
 Each request's image (raw bytes, or base64 text) goes through the config's test pipeline; the
 requests of one TorchServe batch share a forward pass; each answer is
-``{"pred_label": int, "pred_score": float, "pred_class": str}`` (seed L2184–2196).  The module
-holds exactly one class, as TorchServe requires of a handler file.
+``{"pred_label": int, "pred_score": float, "pred_class": str}`` (seed L2184–2196).  Inside
+TorchServe an upload that cannot be decoded is answered alone with 400 (413 when too large) and a
+``{"code", "type", "message"}`` body, like ``mmcls serve``; its batch-mates are still classified.
+The module holds exactly one class, as TorchServe requires of a handler file.
 """
 from __future__ import annotations
 
 import base64
 import os.path as osp
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 try:
     from ts.torch_handler.base_handler import BaseHandler
@@ -67,6 +69,45 @@ class MMclsHandler(BaseHandler):
         return predictions_to_dicts(data, self.classes)
 
     def handle(self, data: List[Dict[str, Any]], context: Any) -> List[Dict[str, Any]]:
+        """One answer per request; a bad upload raises ``ValueError`` unless ``context`` can
+        report per-request statuses (TorchServe's can), which turns it into a 4xx answer."""
         if not getattr(self, 'initialized', False):
             self.initialize(context)
-        return self.postprocess(self.inference(self.preprocess(data)))
+        report_status = getattr(context, 'set_response_status', None)
+        if report_status is None:
+            return self.postprocess(self.inference(self.preprocess(data)))
+        return self._handle_each(data, report_status)
+
+    def _handle_each(self, data: List[Dict[str, Any]], report_status: Any
+                     ) -> List[Dict[str, Any]]:
+        """Classify the decodable requests together and answer the others with 400/413.
+
+        Without this TorchServe answers every request of the batch with 503 "Prediction
+        failed" when one upload is corrupt, which blames the server for a client error.
+        """
+        answers: List[Dict[str, Any]] = [{} for _ in data]
+        packed, indices = [], []
+        for i, row in enumerate(data):
+            try:
+                # each answer concerns its own upload: its index in the batch means nothing
+                # to the client
+                packed.append(self.preparer.from_bytes(self._image_bytes(row, i),
+                                                       source='upload'))
+                indices.append(i)
+            except ValueError as error:
+                code, phrase, answers[i] = self._rejection(error)
+                report_status(code, phrase, i)
+        if packed:
+            for i, answer in zip(indices, self.postprocess(self.inference(packed))):
+                answers[i] = answer
+        return answers
+
+    @staticmethod
+    def _rejection(error: ValueError) -> Tuple[int, str, Dict[str, Any]]:
+        """HTTP status, reason phrase and TorchServe-style error body for a bad upload."""
+        from mmcls.datasets.transforms.image_io import ImageTooLargeError
+        if isinstance(error, ImageTooLargeError):
+            code, phrase, kind = 413, 'Payload Too Large', 'PayloadTooLargeException'
+        else:
+            code, phrase, kind = 400, 'Bad Request', 'BadRequestException'
+        return code, phrase, {'code': code, 'type': kind, 'message': f'invalid image: {error}'}
