@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os.path as osp
 import pickle
-from typing import List, Optional
+from typing import List
 
 import numpy as np
 
 from mmcls.registry import DATASETS
 
 from ._download_guard import download_once
-from .base_dataset import BaseDataset
+from ._downloadable import DownloadableDataset
 from .categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORIES
 from .download import check_md5, download_and_extract_archive
 
@@ -24,7 +24,7 @@ __all__ = ['CIFAR10', 'CIFAR100']
 
 
 @DATASETS.register_module()
-class CIFAR10(BaseDataset):
+class CIFAR10(DownloadableDataset):
     """CIFAR-10 dataset.
 
     Args:
@@ -53,27 +53,9 @@ class CIFAR10(BaseDataset):
             'md5': '5ff9c542aee3614f3951f8cda6e48888'}
     METAINFO = {'classes': CIFAR10_CATEGORIES}
 
-    def __init__(self,
-                 data_prefix: str = '',
-                 test_mode: Optional[bool] = None,
-                 metainfo: Optional[dict] = None,
-                 data_root: str = '',
-                 download: bool = True,
-                 **kwargs):
-        if test_mode is None:
-            raise TypeError(f'{type(self).__name__} needs test_mode: True for the test set, '
-                            'False for the training set')
-        if not (data_prefix or data_root):
-            raise ValueError(f'{type(self).__name__} needs data_prefix or data_root: the folder '
-                             f'that holds {self.base_folder}')
-        self.download = download
-        super().__init__(ann_file='', metainfo=metainfo, data_root=data_root,
-                         data_prefix=dict(root=data_prefix), test_mode=test_mode, **kwargs)
-
     @property
-    def root(self) -> str:
-        """Folder holding ``base_folder``."""
-        return self.data_prefix['root']
+    def root_content(self) -> str:
+        return self.base_folder
 
     def _files(self) -> List[List[str]]:
         return self.test_list if self.test_mode else self.train_list
@@ -115,9 +97,6 @@ class CIFAR10(BaseDataset):
         if self._metainfo.get('classes') is None:
             names = self._unpickle(self.meta['filename'])[self.meta['key']]
             self._metainfo['classes'] = tuple(names)
-
-    def extra_repr(self) -> List[str]:
-        return [f'Prefix of data: \t{self.root}']
 
 
 @DATASETS.register_module()

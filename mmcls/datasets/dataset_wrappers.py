@@ -37,10 +37,40 @@ def _check_index(idx: int, size: int, name: str) -> int:
 
 
 class _Wrapper:
-    """Shared plumbing: lazy init, metainfo and delegation through ``_get_ori_dataset_idx``."""
+    """Shared plumbing: lazy init, metainfo and delegation through ``_get_ori_dataset_idx``.
+
+    Subclasses set ``dataset`` (or override ``_wrapped``) and their own arguments,
+    then call :meth:`_finish_init`; :meth:`full_init` initialises the wrapped
+    datasets once and calls ``_build_index`` to compute the wrapper's own index.
+    """
 
     dataset: Any
     _fully_initialized: bool = False
+
+    def _finish_init(self, lazy_init: bool) -> None:
+        """Take the wrapped dataset's metainfo, then initialise unless ``lazy_init``."""
+        self._metainfo = copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
+        self._fully_initialized = False
+        if not lazy_init:
+            self.full_init()
+
+    def _wrapped(self) -> List[Any]:
+        """The datasets this wrapper reads from."""
+        return [self.dataset]
+
+    def full_init(self) -> None:
+        """Initialise the wrapped datasets and build this wrapper's index (once)."""
+        if self._fully_initialized:
+            return
+        for dataset in self._wrapped():
+            if hasattr(dataset, 'full_init'):
+                dataset.full_init()
+        self._build_index()
+        self._fully_initialized = True
+
+    def _build_index(self) -> None:
+        """Compute what ``_get_ori_dataset_idx`` needs (the wrapped datasets are initialised)."""
+        raise TypeError(f'{type(self).__name__} does not build an index')
 
     @property
     def metainfo(self) -> dict:
@@ -98,31 +128,25 @@ class ConcatDataset(_Wrapper):
             raise ValueError('ConcatDataset needs at least one dataset')
         self.datasets = [_build(d, 'ConcatDataset') for d in datasets]
         ignore = [ignore_keys] if isinstance(ignore_keys, str) else list(ignore_keys or [])
-        self._metainfo = copy.deepcopy(getattr(self.datasets[0], 'metainfo', {}))
+        reference = getattr(self.datasets[0], 'metainfo', {})
         for position, dataset in enumerate(self.datasets[1:], start=1):
             other = getattr(dataset, 'metainfo', {})
-            for key, value in self._metainfo.items():
+            for key, value in reference.items():
                 if key not in ignore and other.get(key) != value:
                     raise ValueError(f'ConcatDataset: metainfo[{key!r}] of dataset {position} '
                                      'differs from that of dataset 0; pass '
                                      f'ignore_keys=[{key!r}] if that is intended')
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._finish_init(lazy_init)
 
     @property
     def dataset(self):
         return self.datasets[0]
 
-    def full_init(self) -> None:
-        """Initialise every dataset and compute the cumulative sizes."""
-        if self._fully_initialized:
-            return
-        for dataset in self.datasets:
-            if hasattr(dataset, 'full_init'):
-                dataset.full_init()
+    def _wrapped(self) -> List[Any]:
+        return self.datasets
+
+    def _build_index(self) -> None:
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
-        self._fully_initialized = True
 
     def __len__(self) -> int:
         self._ensure_init()
@@ -152,18 +176,10 @@ class RepeatDataset(_Wrapper):
             raise ValueError(f'RepeatDataset times must be a positive int, got {times!r}')
         self.dataset = _build(dataset, 'RepeatDataset')
         self.times = times
-        self._metainfo = copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._finish_init(lazy_init)
 
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
+    def _build_index(self) -> None:
         self._ori_len = len(self.dataset)
-        self._fully_initialized = True
 
     def __len__(self) -> int:
         self._ensure_init()
@@ -188,20 +204,12 @@ class ClassBalancedDataset(_Wrapper):
             raise ValueError(f'oversample_thr must be > 0, got {oversample_thr}')
         self.dataset = _build(dataset, 'ClassBalancedDataset')
         self.oversample_thr = oversample_thr
-        self._metainfo = copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._finish_init(lazy_init)
 
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
+    def _build_index(self) -> None:
         factors = self._get_repeat_factors(self.dataset, self.oversample_thr)
         self.repeat_indices = [index for index, factor in enumerate(factors)
                                for _ in range(math.ceil(factor))]
-        self._fully_initialized = True
 
     @staticmethod
     def _get_repeat_factors(dataset: Any, repeat_thr: float) -> List[float]:
@@ -251,10 +259,7 @@ class KFoldDataset(_Wrapper):
         self.dataset = _build(dataset, 'KFoldDataset')
         self.fold, self.num_splits = fold, num_splits
         self.test_mode, self.seed = test_mode, seed
-        self._metainfo = copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._finish_init(lazy_init)
 
     def fold_indices(self, size: int) -> List[int]:
         """The wrapped-dataset indices this split keeps, for a dataset of ``size`` samples."""
@@ -266,12 +271,8 @@ class KFoldDataset(_Wrapper):
         kept = order[start:end] if self.test_mode else np.concatenate([order[:start], order[end:]])
         return kept.tolist()
 
-    def full_init(self) -> None:
+    def _build_index(self) -> None:
         """Split the wrapped dataset; a ``BaseDataset`` is reduced to its own subset."""
-        if self._fully_initialized:
-            return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
         self._ori_indices = self.fold_indices(len(self.dataset))
         if isinstance(self.dataset, BaseDataset):
             # a real subset: refetching after a broken sample stays inside this split
@@ -280,7 +281,6 @@ class KFoldDataset(_Wrapper):
         else:
             self._index_map = self._ori_indices
         self._metainfo = copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
-        self._fully_initialized = True
 
     def __len__(self) -> int:
         self._ensure_init()

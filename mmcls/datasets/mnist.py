@@ -18,7 +18,7 @@ import numpy as np
 from mmcls.registry import DATASETS
 
 from ._download_guard import download_once
-from .base_dataset import BaseDataset
+from ._downloadable import DownloadableDataset
 from .categories import FASHIONMNIST_CATEGORIES, MNIST_CATEGORIES
 from .download import download_url
 
@@ -47,7 +47,7 @@ def read_idx_file(path: str) -> np.ndarray:
 
 
 @DATASETS.register_module()
-class MNIST(BaseDataset):
+class MNIST(DownloadableDataset):
     """MNIST dataset.
 
     Args:
@@ -69,27 +69,9 @@ class MNIST(BaseDataset):
                  ['t10k-labels-idx1-ubyte.gz', 'ec29112dd5afa0611ce80d1b7f02629c']]
     METAINFO = {'classes': MNIST_CATEGORIES}
 
-    def __init__(self,
-                 data_prefix: str = '',
-                 test_mode: Optional[bool] = None,
-                 metainfo: Optional[dict] = None,
-                 data_root: str = '',
-                 download: bool = True,
-                 **kwargs):
-        if test_mode is None:
-            raise TypeError(f'{type(self).__name__} needs test_mode: True for the test set, '
-                            'False for the training set')
-        if not (data_prefix or data_root):
-            raise ValueError(f'{type(self).__name__} needs data_prefix or data_root: the folder '
-                             'that holds the idx files')
-        self.download = download
-        super().__init__(ann_file='', metainfo=metainfo, data_root=data_root,
-                         data_prefix=dict(root=data_prefix), test_mode=test_mode, **kwargs)
-
     @property
-    def root(self) -> str:
-        """Folder holding the idx files."""
-        return self.data_prefix['root']
+    def root_content(self) -> str:
+        return 'the idx files'
 
     def _find(self, gz_name: str) -> Optional[str]:
         """The plain or ``.gz`` copy of a file in ``root``, or None."""
@@ -133,9 +115,6 @@ class MNIST(BaseDataset):
                              f'{labels.shape} do not form an image/label pair')
         return [dict(img=np.ascontiguousarray(img), gt_label=int(label))
                 for img, label in zip(images, labels)]
-
-    def extra_repr(self) -> List[str]:
-        return [f'Prefix of data: \t{self.root}']
 
 
 @DATASETS.register_module()

@@ -38,6 +38,14 @@ _RESNET: List[Rule] = [
     (r'^(conv1|bn1|layer\d+)\.(.*)$', r'backbone.\1.\2'),
 ]
 
+
+def _block_rules(source: str, target: str, parts: Sequence[Rule]) -> List[Rule]:
+    """Rules for the keys of a repeated block: ``source``/``target`` are the block's key prefixes
+    (``target`` may use the groups of ``source``), ``parts`` pairs each sub-key pattern with its
+    replacement (whose group numbers continue those of ``source``)."""
+    return [(rf'^{source}\.{sub}$', f'{target}.{replacement}') for sub, replacement in parts]
+
+
 _RULES: Dict[Tuple[str, str], List[Rule]] = {
     ('torchvision', 'resnet'): _RESNET,
     ('timm', 'resnet'): _RESNET,
@@ -45,38 +53,37 @@ _RULES: Dict[Tuple[str, str], List[Rule]] = {
         (r'^class_token$', 'backbone.cls_token'),
         (r'^conv_proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
         (r'^encoder\.pos_embedding$', 'backbone.pos_embed'),
-        (r'^encoder\.layers\.encoder_layer_(\d+)\.ln_(\d)\.(.*)$', r'backbone.layers.\1.ln\2.\3'),
-        (r'^encoder\.layers\.encoder_layer_(\d+)\.self_attention\.in_proj_(weight|bias)$',
-         r'backbone.layers.\1.attn.qkv.\2'),
-        (r'^encoder\.layers\.encoder_layer_(\d+)\.self_attention\.out_proj\.(.*)$',
-         r'backbone.layers.\1.attn.proj.\2'),
-        (r'^encoder\.layers\.encoder_layer_(\d+)\.mlp\.0\.(.*)$',
-         r'backbone.layers.\1.ffn.layers.0.0.\2'),
-        (r'^encoder\.layers\.encoder_layer_(\d+)\.mlp\.3\.(.*)$',
-         r'backbone.layers.\1.ffn.layers.1.\2'),
+        *_block_rules(r'encoder\.layers\.encoder_layer_(\d+)', r'backbone.layers.\1', [
+            (r'ln_(\d)\.(.*)', r'ln\2.\3'),
+            (r'self_attention\.in_proj_(weight|bias)', r'attn.qkv.\2'),
+            (r'self_attention\.out_proj\.(.*)', r'attn.proj.\2'),
+            (r'mlp\.0\.(.*)', r'ffn.layers.0.0.\2'),
+            (r'mlp\.3\.(.*)', r'ffn.layers.1.\2'),
+        ]),
         (r'^encoder\.ln\.(.*)$', r'backbone.ln1.\1'),
         (r'^heads\.head\.(.*)$', r'head.layers.head.\1'),
     ],
     ('timm', 'vit'): [
         (r'^(cls_token|pos_embed)$', r'backbone.\1'),
         (r'^patch_embed\.proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
-        (r'^blocks\.(\d+)\.norm(\d)\.(.*)$', r'backbone.layers.\1.ln\2.\3'),
-        (r'^blocks\.(\d+)\.attn\.(qkv|proj)\.(.*)$', r'backbone.layers.\1.attn.\2.\3'),
-        (r'^blocks\.(\d+)\.mlp\.fc1\.(.*)$', r'backbone.layers.\1.ffn.layers.0.0.\2'),
-        (r'^blocks\.(\d+)\.mlp\.fc2\.(.*)$', r'backbone.layers.\1.ffn.layers.1.\2'),
+        *_block_rules(r'blocks\.(\d+)', r'backbone.layers.\1', [
+            (r'norm(\d)\.(.*)', r'ln\2.\3'),
+            (r'attn\.(qkv|proj)\.(.*)', r'attn.\2.\3'),
+            (r'mlp\.fc1\.(.*)', r'ffn.layers.0.0.\2'),
+            (r'mlp\.fc2\.(.*)', r'ffn.layers.1.\2'),
+        ]),
         (r'^norm\.(.*)$', r'backbone.ln1.\1'),
         (r'^head\.(.*)$', r'head.layers.head.\1'),
     ],
     ('timm', 'swin'): [
         (r'^patch_embed\.proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
         (r'^patch_embed\.norm\.(.*)$', r'backbone.patch_embed.norm.\1'),
-        (r'^layers\.(\d+)\.blocks\.(\d+)\.attn\.(.*)$',
-         r'backbone.stages.\1.blocks.\2.attn.w_msa.\3'),
-        (r'^layers\.(\d+)\.blocks\.(\d+)\.mlp\.fc1\.(.*)$',
-         r'backbone.stages.\1.blocks.\2.ffn.layers.0.0.\3'),
-        (r'^layers\.(\d+)\.blocks\.(\d+)\.mlp\.fc2\.(.*)$',
-         r'backbone.stages.\1.blocks.\2.ffn.layers.1.\3'),
-        (r'^layers\.(\d+)\.blocks\.(\d+)\.(norm\d)\.(.*)$', r'backbone.stages.\1.blocks.\2.\3.\4'),
+        *_block_rules(r'layers\.(\d+)\.blocks\.(\d+)', r'backbone.stages.\1.blocks.\2', [
+            (r'attn\.(.*)', r'attn.w_msa.\3'),
+            (r'mlp\.fc1\.(.*)', r'ffn.layers.0.0.\3'),
+            (r'mlp\.fc2\.(.*)', r'ffn.layers.1.\3'),
+            (r'(norm\d)\.(.*)', r'\3.\4'),
+        ]),
         (r'^layers\.(\d+)\.downsample\.(.*)$', r'backbone.stages.<\1-1>.downsample.\2'),
         (r'^norm\.(.*)$', r'backbone.norm3.\1'),
         (r'^head\.fc\.(.*)$', r'head.fc.\1'),
@@ -84,14 +91,12 @@ _RULES: Dict[Tuple[str, str], List[Rule]] = {
     ('torchvision', 'swin'): [
         (r'^features\.0\.0\.(.*)$', r'backbone.patch_embed.projection.\1'),
         (r'^features\.0\.2\.(.*)$', r'backbone.patch_embed.norm.\1'),
-        (r'^features\.(\d+)\.(\d+)\.attn\.(.*)$',
-         r'backbone.stages.<(\1-1)/2>.blocks.\2.attn.w_msa.\3'),
-        (r'^features\.(\d+)\.(\d+)\.mlp\.0\.(.*)$',
-         r'backbone.stages.<(\1-1)/2>.blocks.\2.ffn.layers.0.0.\3'),
-        (r'^features\.(\d+)\.(\d+)\.mlp\.3\.(.*)$',
-         r'backbone.stages.<(\1-1)/2>.blocks.\2.ffn.layers.1.\3'),
-        (r'^features\.(\d+)\.(\d+)\.(norm\d)\.(.*)$',
-         r'backbone.stages.<(\1-1)/2>.blocks.\2.\3.\4'),
+        *_block_rules(r'features\.(\d+)\.(\d+)', r'backbone.stages.<(\1-1)/2>.blocks.\2', [
+            (r'attn\.(.*)', r'attn.w_msa.\3'),
+            (r'mlp\.0\.(.*)', r'ffn.layers.0.0.\3'),
+            (r'mlp\.3\.(.*)', r'ffn.layers.1.\3'),
+            (r'(norm\d)\.(.*)', r'\3.\4'),
+        ]),
         (r'^features\.(\d+)\.(reduction|norm)\.(.*)$',
          r'backbone.stages.<(\1-2)/2>.downsample.\2.\3'),
         (r'^norm\.(.*)$', r'backbone.norm3.\1'),
@@ -100,27 +105,25 @@ _RULES: Dict[Tuple[str, str], List[Rule]] = {
     ('timm', 'convnext'): [
         (r'^stem\.(\d)\.(.*)$', r'backbone.downsample_layers.0.\1.\2'),
         (r'^stages\.(\d+)\.downsample\.(\d)\.(.*)$', r'backbone.downsample_layers.\1.\2.\3'),
-        (r'^stages\.(\d+)\.blocks\.(\d+)\.gamma$', r'backbone.stages.\1.\2.gamma'),
-        (r'^stages\.(\d+)\.blocks\.(\d+)\.conv_dw\.(.*)$',
-         r'backbone.stages.\1.\2.depthwise_conv.\3'),
-        (r'^stages\.(\d+)\.blocks\.(\d+)\.norm\.(.*)$', r'backbone.stages.\1.\2.norm.\3'),
-        (r'^stages\.(\d+)\.blocks\.(\d+)\.mlp\.fc1\.(.*)$',
-         r'backbone.stages.\1.\2.pointwise_conv1.\3'),
-        (r'^stages\.(\d+)\.blocks\.(\d+)\.mlp\.fc2\.(.*)$',
-         r'backbone.stages.\1.\2.pointwise_conv2.\3'),
+        *_block_rules(r'stages\.(\d+)\.blocks\.(\d+)', r'backbone.stages.\1.\2', [
+            (r'gamma', r'gamma'),
+            (r'conv_dw\.(.*)', r'depthwise_conv.\3'),
+            (r'norm\.(.*)', r'norm.\3'),
+            (r'mlp\.fc1\.(.*)', r'pointwise_conv1.\3'),
+            (r'mlp\.fc2\.(.*)', r'pointwise_conv2.\3'),
+        ]),
         (r'^head\.norm\.(.*)$', r'backbone.norm3.\1'),
         (r'^head\.fc\.(.*)$', r'head.fc.\1'),
     ],
     ('torchvision', 'convnext'): [
         (r'^features\.0\.(\d)\.(.*)$', r'backbone.downsample_layers.0.\1.\2'),
-        (r'^features\.(\d+)\.(\d+)\.layer_scale$', r'backbone.stages.<(\1-1)/2>.\2.gamma'),
-        (r'^features\.(\d+)\.(\d+)\.block\.0\.(.*)$',
-         r'backbone.stages.<(\1-1)/2>.\2.depthwise_conv.\3'),
-        (r'^features\.(\d+)\.(\d+)\.block\.2\.(.*)$', r'backbone.stages.<(\1-1)/2>.\2.norm.\3'),
-        (r'^features\.(\d+)\.(\d+)\.block\.3\.(.*)$',
-         r'backbone.stages.<(\1-1)/2>.\2.pointwise_conv1.\3'),
-        (r'^features\.(\d+)\.(\d+)\.block\.5\.(.*)$',
-         r'backbone.stages.<(\1-1)/2>.\2.pointwise_conv2.\3'),
+        *_block_rules(r'features\.(\d+)\.(\d+)', r'backbone.stages.<(\1-1)/2>.\2', [
+            (r'layer_scale', r'gamma'),
+            (r'block\.0\.(.*)', r'depthwise_conv.\3'),
+            (r'block\.2\.(.*)', r'norm.\3'),
+            (r'block\.3\.(.*)', r'pointwise_conv1.\3'),
+            (r'block\.5\.(.*)', r'pointwise_conv2.\3'),
+        ]),
         (r'^features\.(\d+)\.(\d)\.(weight|bias)$', r'backbone.downsample_layers.<\1/2>.\2.\3'),
         (r'^classifier\.0\.(.*)$', r'backbone.norm3.\1'),
         (r'^classifier\.2\.(.*)$', r'head.fc.\1'),
@@ -219,8 +222,6 @@ def convert_state_dict(state_dict: Mapping[str, torch.Tensor], library: str,
             raise KeyError(f'{library} {family} key {key!r} has no mmcls counterpart')
         converted[new_key] = _fix_value(new_key, value, family)
     return converted
-
-
 
 
 def _load_source(path: str) -> Dict[str, torch.Tensor]:

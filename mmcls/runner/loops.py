@@ -57,28 +57,25 @@ def _interval_table(dynamic_intervals: Optional[Sequence[Tuple[int, int]]],
     return milestones, intervals
 
 
-@LOOPS.register_module()
-class EpochBasedTrainLoop(BaseLoop):
-    """Train ``max_epochs`` epochs; validate after epoch ``e`` when ``e >= val_begin`` and
-    ``e % val_interval == 0`` (``dynamic_intervals=[(epoch, interval), ...]`` changes it)."""
+class _TrainLoop(BaseLoop):
+    """State shared by the train loops: progress counters and the validation schedule.
 
-    def __init__(self, runner, dataloader, max_epochs: int, val_begin: int = 1,
-                 val_interval: int = 1,
-                 dynamic_intervals: Optional[Sequence[Tuple[int, int]]] = None):
+    Subclasses set ``_max_epochs``/``_max_iters`` and name in ``_progress_counter``
+    the counter that ``val_begin``, ``val_interval`` and ``dynamic_intervals`` count.
+    """
+
+    _max_epochs: int
+    _max_iters: int
+    _progress_counter = '_epoch'
+
+    def __init__(self, runner, dataloader, val_begin: int, val_interval: int,
+                 dynamic_intervals: Optional[Sequence[Tuple[int, int]]]):
         super().__init__(runner, dataloader)
-        if int(max_epochs) != max_epochs or max_epochs < 1:
-            raise ValueError(f'train_cfg.max_epochs must be a positive int, got {max_epochs}')
-        self._max_epochs = int(max_epochs)
-        self._max_iters = self._max_epochs * len(self.dataloader)
         self._epoch = 0
         self._iter = 0
         self.val_begin = val_begin
         self.val_interval = val_interval
         self.stop_training = False
-        meta = _dataset_meta(self.dataloader)
-        if meta is None:
-            print_log(f'Dataset {type(self.dataloader.dataset).__name__} has no metainfo; '
-                      f'dataset_meta in the visualizer will be None', logger='current', level=30)
         self.dynamic_milestones, self.dynamic_intervals = _interval_table(
             dynamic_intervals, val_interval)
 
@@ -98,13 +95,50 @@ class EpochBasedTrainLoop(BaseLoop):
     def iter(self) -> int:
         return self._iter
 
+    @property
+    def _progress(self) -> int:
+        """Epochs or iterations done, whichever the validation schedule counts."""
+        return getattr(self, self._progress_counter)
+
+    def _should_validate(self) -> bool:
+        """Whether the loop validates now, after the step that set ``_progress``."""
+        return (self.runner.val_loop is not None and self._progress >= self.val_begin
+                and self._progress % self.val_interval == 0)
+
+    def _decide_current_val_interval(self) -> None:
+        step = bisect.bisect(self.dynamic_milestones, self._progress + 1)
+        self.val_interval = self.dynamic_intervals[step - 1]
+
+
+def _positive_int(value: Any, key: str) -> int:
+    """``value`` as an int, which must be >= 1 (``key`` names it in ``train_cfg``)."""
+    if int(value) != value or value < 1:
+        raise ValueError(f'train_cfg.{key} must be a positive int, got {value}')
+    return int(value)
+
+
+@LOOPS.register_module()
+class EpochBasedTrainLoop(_TrainLoop):
+    """Train ``max_epochs`` epochs; validate after epoch ``e`` when ``e >= val_begin`` and
+    ``e % val_interval == 0`` (``dynamic_intervals=[(epoch, interval), ...]`` changes it)."""
+
+    def __init__(self, runner, dataloader, max_epochs: int, val_begin: int = 1,
+                 val_interval: int = 1,
+                 dynamic_intervals: Optional[Sequence[Tuple[int, int]]] = None):
+        super().__init__(runner, dataloader, val_begin, val_interval, dynamic_intervals)
+        self._max_epochs = _positive_int(max_epochs, 'max_epochs')
+        self._max_iters = self._max_epochs * len(self.dataloader)
+        meta = _dataset_meta(self.dataloader)
+        if meta is None:
+            print_log(f'Dataset {type(self.dataloader.dataset).__name__} has no metainfo; '
+                      f'dataset_meta in the visualizer will be None', logger='current', level=30)
+
     def run(self):
         self.runner.call_hook('before_train')
         while self._epoch < self._max_epochs and not self.stop_training:
             self.run_epoch()
             self._decide_current_val_interval()
-            if (self.runner.val_loop is not None and self._epoch >= self.val_begin
-                    and self._epoch % self.val_interval == 0):
+            if self._should_validate():
                 self.runner.val_loop.run()
         self.runner.call_hook('after_train')
         return self.runner.model
@@ -123,10 +157,6 @@ class EpochBasedTrainLoop(BaseLoop):
         self.runner.call_hook('after_train_iter', batch_idx=idx, data_batch=data_batch,
                               outputs=outputs)
         self._iter += 1
-
-    def _decide_current_val_interval(self) -> None:
-        step = bisect.bisect(self.dynamic_milestones, self._epoch + 1)
-        self.val_interval = self.dynamic_intervals[step - 1]
 
 
 class _InfiniteDataloaderIterator:
@@ -157,7 +187,7 @@ class _InfiniteDataloaderIterator:
 
 
 @LOOPS.register_module()
-class IterBasedTrainLoop(BaseLoop):
+class IterBasedTrainLoop(_TrainLoop):
     """Train ``max_iters`` iterations; validate every ``val_interval`` iterations from ``val_begin``.
 
     On resume, the dataloader is advanced past the batches already trained on,
@@ -165,39 +195,16 @@ class IterBasedTrainLoop(BaseLoop):
     continues with the same batches and random draws.
     """
 
+    _progress_counter = '_iter'
+
     def __init__(self, runner, dataloader, max_iters: int, val_begin: int = 1,
                  val_interval: int = 1000,
                  dynamic_intervals: Optional[Sequence[Tuple[int, int]]] = None):
-        super().__init__(runner, dataloader)
-        if int(max_iters) != max_iters or max_iters < 1:
-            raise ValueError(f'train_cfg.max_iters must be a positive int, got {max_iters}')
-        self._max_iters = int(max_iters)
+        super().__init__(runner, dataloader, val_begin, val_interval, dynamic_intervals)
+        self._max_iters = _positive_int(max_iters, 'max_iters')
         self._max_epochs = 1
-        self._epoch = 0
-        self._iter = 0
-        self.val_begin = val_begin
-        self.val_interval = val_interval
-        self.stop_training = False
-        self.dynamic_milestones, self.dynamic_intervals = _interval_table(
-            dynamic_intervals, val_interval)
         self.dataloader_iterator: Optional[_InfiniteDataloaderIterator] = None
         self.pending_rng_state: Optional[dict] = None
-
-    @property
-    def max_epochs(self) -> int:
-        return self._max_epochs
-
-    @property
-    def max_iters(self) -> int:
-        return self._max_iters
-
-    @property
-    def epoch(self) -> int:
-        return self._epoch
-
-    @property
-    def iter(self) -> int:
-        return self._iter
 
     def run(self):
         self.runner.call_hook('before_train')
@@ -217,8 +224,7 @@ class IterBasedTrainLoop(BaseLoop):
             data_batch = next(self.dataloader_iterator)
             self.run_iter(data_batch)
             self._decide_current_val_interval()
-            if (self.runner.val_loop is not None and self._iter >= self.val_begin
-                    and self._iter % self.val_interval == 0):
+            if self._should_validate():
                 self.runner.val_loop.run()
         self.runner.call_hook('after_train_epoch')
         self.runner.call_hook('after_train')
@@ -230,10 +236,6 @@ class IterBasedTrainLoop(BaseLoop):
         self.runner.call_hook('after_train_iter', batch_idx=self._iter, data_batch=data_batch,
                               outputs=outputs)
         self._iter += 1
-
-    def _decide_current_val_interval(self) -> None:
-        step = bisect.bisect(self.dynamic_milestones, self._iter + 1)
-        self.val_interval = self.dynamic_intervals[step - 1]
 
 
 class _EvalLoop(BaseLoop):

@@ -1,4 +1,5 @@
-# CUB-200-2011, 8 images per GPU: resize the short edge to 510, crop 384 (random for training, centre for test).
+# CUB-200-2011, 8 images per GPU: resize the short edge to 510, crop 384 (random for training,
+# centre for test).
 dataset_type = 'CUB'
 data_preprocessor = dict(
     num_classes=200,

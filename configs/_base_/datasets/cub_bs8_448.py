@@ -1,13 +1,6 @@
-# dataset settings
-dataset_type = 'CUB'
-data_preprocessor = dict(
-    num_classes=200,
-    # RGB format normalization parameters
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    # convert image from BGR to RGB
-    to_rgb=True,
-)
+# CUB-200-2011, 8 images per GPU: the 384px settings with 448px crops of the 510-short-edge image
+# (random for training, centre for test).
+_base_ = ['./cub_bs8_384.py']
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -24,30 +17,6 @@ test_pipeline = [
     dict(type='PackClsInputs'),
 ]
 
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/CUB_200_2011',
-        test_mode=False,
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    persistent_workers=True,
-)
-
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/CUB_200_2011',
-        test_mode=True,
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    persistent_workers=True,
-)
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

@@ -1,26 +1,12 @@
-# dataset settings: 28x28 grey images resized to the 32x32 input of LeNet-5
+# Fashion-MNIST: the MNIST settings (28x28 grey images resized to the 32x32 input of LeNet-5)
+# with the Fashion-MNIST files and normalisation.
+_base_ = ['./mnist_bs128.py']
+
 dataset_type = 'FashionMNIST'
-data_preprocessor = dict(mean=[72.94], std=[90.02], num_classes=10)
+data_preprocessor = dict(mean=[72.94], std=[90.02])
 
-pipeline = [dict(type='Resize', scale=32), dict(type='PackClsInputs')]
+common_data_cfg = dict(type=dataset_type, data_prefix='data/fashion-mnist')
 
-common_data_cfg = dict(
-    type=dataset_type, data_prefix='data/fashion-mnist', pipeline=pipeline)
-
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=2,
-    dataset=dict(**common_data_cfg, test_mode=False),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
-
-val_dataloader = dict(
-    batch_size=128,
-    num_workers=2,
-    dataset=dict(**common_data_cfg, test_mode=True),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-
+train_dataloader = dict(dataset=common_data_cfg)
+val_dataloader = dict(dataset=common_data_cfg)
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

@@ -1,75 +1,9 @@
-# dataset settings ("ResNet strikes back" recipe, timm-style augmentation)
-dataset_type = 'ImageNet'
-data_preprocessor = dict(
-    num_classes=1000,
-    # RGB format normalization parameters
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    # convert image from BGR to RGB
-    to_rgb=True,
-)
+# ImageNet for the "ResNet strikes back" A3 recipe: the A1/A2 settings (timm-style augmentation,
+# 256 images per GPU) with 160px training crops and RandAugment magnitude 6; same test pipeline.
+_base_ = ['./imagenet_bs256_rsb_a12.py']
 
-bgr_mean = data_preprocessor['mean'][::-1]
+# what A3 changes in each training step, by transform type
+_a3_changes = dict(RandomResizedCrop=dict(scale=160), RandAugment=dict(magnitude_level=6))
+train_pipeline = [dict(step, **_a3_changes.get(step.type, {})) for step in _base_.train_pipeline]
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResizedCrop',
-        scale=160,
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=6,
-        magnitude_std=0.5,
-        hparams=dict(
-            pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
-    dict(type='PackClsInputs'),
-]
-
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='ResizeEdge',
-        scale=236,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackClsInputs')
-]
-
-train_dataloader = dict(
-    batch_size=256,
-    num_workers=5,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/imagenet',
-        ann_file='meta/train.txt',
-        data_prefix='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    persistent_workers=True,
-)
-
-val_dataloader = dict(
-    batch_size=256,
-    num_workers=5,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/imagenet',
-        ann_file='meta/val.txt',
-        data_prefix='val',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    persistent_workers=True,
-)
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
-
-# If you want standard test, please manually configure the test dataset
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,11 +1,9 @@
-# ImageNet, 64 images per GPU, for MLP-Mixer: inputs scaled to [-1, 1]; random crop and flip for
-# training; test on a 224 centre crop of the 256-short-edge image (bicubic).
-dataset_type = 'ImageNet'
-data_preprocessor = dict(
-    num_classes=1000,
-    mean=[127.5, 127.5, 127.5],
-    std=[127.5, 127.5, 127.5],
-    to_rgb=True)
+# ImageNet, 64 images per GPU, for MLP-Mixer: the PIL-resize settings with inputs scaled to
+# [-1, 1] and bicubic interpolation; random crop and flip for training; test on a 224 centre crop
+# of the 256-short-edge image.
+_base_ = ['./imagenet_bs64_pil_resize.py']
+
+data_preprocessor = dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5])
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -21,30 +19,6 @@ test_pipeline = [
     dict(type='PackClsInputs'),
 ]
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=5,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/imagenet',
-        ann_file='meta/train.txt',
-        data_prefix='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
-
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=5,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/imagenet',
-        ann_file='meta/val.txt',
-        data_prefix='val',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
-
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

@@ -218,11 +218,16 @@ class BaseAugTransform(BaseTransform):
                 f'{self.magnitude_range}, magnitude_std={self.magnitude_std}, '
                 f'total_level={self.total_level}')
 
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + self.extra_repr() + ')'
+
 
 class _GeometricOp(BaseAugTransform):
     """Shared arguments of Shear and Translate."""
 
     value_name = 'magnitude'
+    repr_fields = ('magnitude', 'pad_val', 'prob', 'direction', 'random_negative_prob',
+                   'interpolation')
 
     def __init__(self, magnitude: Union[int, float, None] = None,
                  pad_val: Union[int, Sequence[int]] = 128, prob: float = 0.5,
@@ -237,12 +242,6 @@ class _GeometricOp(BaseAugTransform):
         self.pad_val = _pad_tuple(pad_val)
         self.direction = direction
         self.interpolation = interpolation
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(magnitude={self.magnitude}, pad_val={self.pad_val}, '
-                f'prob={self.prob}, direction={self.direction}, random_negative_prob='
-                f'{self.random_negative_prob}, interpolation={self.interpolation}'
-                f'{self.extra_repr()})')
 
 
 @TRANSFORMS.register_module()
@@ -286,6 +285,9 @@ class Translate(_GeometricOp):
 class Rotate(BaseAugTransform):
     """Rotate by ``angle`` degrees (positive: clockwise) around ``center``."""
 
+    repr_fields = ('angle', 'center', 'scale', 'pad_val', 'prob', 'random_negative_prob',
+                   'interpolation')
+
     def __init__(self, angle: Optional[float] = None, center: Optional[Tuple[float, float]] = None,
                  scale: float = 1.0, pad_val: Union[int, Sequence[int]] = 128, prob: float = 0.5,
                  random_negative_prob: float = 0.5, interpolation: str = 'nearest', **kwargs):
@@ -306,15 +308,11 @@ class Rotate(BaseAugTransform):
         return self.apply_image(results, imrotate(img, angle, self.center, self.scale,
                                                   self.pad_val, self.interpolation))
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(angle={self.angle}, center={self.center}, scale='
-                f'{self.scale}, pad_val={self.pad_val}, prob={self.prob}, random_negative_prob='
-                f'{self.random_negative_prob}, interpolation={self.interpolation}'
-                f'{self.extra_repr()})')
-
 
 class _PixelOp(BaseAugTransform):
     """An op without a magnitude (AutoContrast, Invert, Equalize)."""
+
+    repr_fields = ('prob', )
 
     def __init__(self, prob: float = 0.5, **kwargs):
         super().__init__(prob=prob, **kwargs)
@@ -323,14 +321,15 @@ class _PixelOp(BaseAugTransform):
     def op(self, img: np.ndarray) -> np.ndarray:
         """The pixel operation."""
 
+    def extra_repr(self) -> str:
+        """Nothing: the op has no magnitude, so magnitude settings are not shown."""
+        return ''
+
     def transform(self, results: Dict) -> Dict:
         """Apply the op."""
         if self.random_disable():
             return results
         return self.apply_image(results, self.op(materialize(results['img'])))
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(prob={self.prob})'
 
 
 @TRANSFORMS.register_module()
@@ -361,6 +360,8 @@ class Equalize(_PixelOp):
 class Solarize(BaseAugTransform):
     """Invert pixels >= ``thr`` (never negated)."""
 
+    repr_fields = ('thr', 'prob')
+
     def __init__(self, thr: Union[int, float, None] = None, prob: float = 0.5, **kwargs):
         super().__init__(prob=prob, random_negative_prob=0., **kwargs)
         self._check_exclusive('thr', thr)
@@ -373,13 +374,12 @@ class Solarize(BaseAugTransform):
         thr = self.resolve(self.thr, signed=False)
         return self.apply_image(results, solarize(materialize(results['img']), thr))
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(thr={self.thr}, prob={self.prob}{self.extra_repr()})'
-
 
 @TRANSFORMS.register_module()
 class SolarizeAdd(BaseAugTransform):
     """Add ``magnitude`` (clipped at 255) to pixels below ``thr``."""
+
+    repr_fields = ('magnitude', 'thr', 'prob')
 
     def __init__(self, magnitude: Union[int, float, None] = None, thr: Union[int, float] = 128,
                  prob: float = 0.5, **kwargs):
@@ -398,14 +398,12 @@ class SolarizeAdd(BaseAugTransform):
         return self.apply_image(results, solarize_add(materialize(results['img']), magnitude,
                                                       self.thr))
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(magnitude={self.magnitude}, thr={self.thr}, '
-                f'prob={self.prob}{self.extra_repr()})')
-
 
 @TRANSFORMS.register_module()
 class Posterize(BaseAugTransform):
     """Keep ``bits`` bits per channel (a drawn value is rounded up, as timm does)."""
+
+    repr_fields = ('bits', 'prob')
 
     def __init__(self, bits: Optional[int] = None, prob: float = 0.5, **kwargs):
         super().__init__(prob=prob, random_negative_prob=0., **kwargs)
@@ -421,12 +419,11 @@ class Posterize(BaseAugTransform):
         bits = ceil(self.resolve(self.bits, signed=False))
         return self.apply_image(results, posterize(materialize(results['img']), bits))
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(bits={self.bits}, prob={self.prob}{self.extra_repr()})'
-
 
 class _EnhanceOp(BaseAugTransform):
     """Contrast/ColorTransform/Brightness/Sharpness: a PIL-style blend with factor 1 + m."""
+
+    repr_fields = ('magnitude', 'prob', 'random_negative_prob')
 
     def __init__(self, magnitude: Union[int, float, None] = None, prob: float = 0.5,
                  random_negative_prob: float = 0.5, **kwargs):
@@ -444,10 +441,6 @@ class _EnhanceOp(BaseAugTransform):
             return results
         magnitude = self.resolve(self.magnitude)
         return self.apply_image(results, self.op(materialize(results['img']), 1 + magnitude))
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(magnitude={self.magnitude}, prob={self.prob}, '
-                f'random_negative_prob={self.random_negative_prob}{self.extra_repr()})')
 
 
 @TRANSFORMS.register_module()
@@ -486,6 +479,8 @@ class Sharpness(_EnhanceOp):
 class Cutout(BaseAugTransform):
     """Fill a ``shape=(h, w)`` (or square) box at a random centre with ``pad_val``."""
 
+    repr_fields = ('shape', 'pad_val', 'prob')
+
     def __init__(self, shape: Union[int, Tuple[int, int], None] = None,
                  pad_val: Union[int, Sequence[int]] = 128, prob: float = 0.5, **kwargs):
         super().__init__(prob=prob, random_negative_prob=0., **kwargs)
@@ -509,14 +504,12 @@ class Cutout(BaseAugTransform):
         box = cutout_box(img.shape[:2], shape, self.random_center(*img.shape[:2]))
         return self.apply_image(results, fill_box(img, box, self.pad_val))
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(shape={self.shape}, pad_val={self.pad_val}, '
-                f'prob={self.prob}{self.extra_repr()})')
-
 
 @TRANSFORMS.register_module()
 class GaussianBlur(BaseAugTransform):
     """Gaussian blur with standard deviation ``radius`` (as ``PIL.ImageFilter.GaussianBlur``)."""
+
+    repr_fields = ('radius', 'prob')
 
     def __init__(self, radius: Union[int, float, None] = None, prob: float = 0.5, **kwargs):
         super().__init__(prob=prob, random_negative_prob=0., **kwargs)
@@ -536,6 +529,3 @@ class GaussianBlur(BaseAugTransform):
         if img.ndim == 3 and blurred.ndim == 2:
             blurred = blurred[..., None]
         return self.apply_image(results, blurred)
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(radius={self.radius}, prob={self.prob}{self.extra_repr()})'

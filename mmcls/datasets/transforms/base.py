@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
-from typing import Callable, Dict, Iterable, Iterator, Optional
+from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple
 
 __all__ = ['BaseTransform', 'cache_randomness', 'cache_random_params']
 
@@ -23,10 +23,12 @@ class BaseTransform(metaclass=ABCMeta):
     Subclasses document their required, modified and added keys.  Class
     attribute ``accepts_lazy_image`` is True for transforms that can take a
     :class:`~mmcls.datasets.transforms.image_io.LazyImage` as ``results['img']``
-    (see :class:`~mmcls.datasets.transforms.wrappers.Compose`).
+    (see :class:`~mmcls.datasets.transforms.wrappers.Compose`).  The repr lists
+    the attributes named in ``repr_fields`` as ``Name(a=1, b=2)``.
     """
 
     accepts_lazy_image = False
+    repr_fields: Tuple[str, ...] = ()
 
     def __call__(self, results: Dict) -> Optional[Dict]:
         return self.transform(results)
@@ -36,7 +38,8 @@ class BaseTransform(metaclass=ABCMeta):
         """Apply the transform to ``results`` and return it (None drops the sample)."""
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}()'
+        fields = ', '.join(f'{name}={getattr(self, name)}' for name in self.repr_fields)
+        return f'{type(self).__name__}({fields})'
 
 
 _CACHE_ATTR = '_random_cache'

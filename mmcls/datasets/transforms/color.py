@@ -34,6 +34,8 @@ class ColorJitter(BaseTransform):
         hue: shift drawn from ``[-hue, hue]`` (``hue <= 0.5``) or the given ``[min, max]``.
     """
 
+    repr_fields = ('brightness', 'contrast', 'saturation', 'hue')
+
     def __init__(self, brightness: Range = 0., contrast: Range = 0., saturation: Range = 0.,
                  hue: Range = 0.):
         self.brightness = self._set_range(brightness, 'brightness')
@@ -82,10 +84,6 @@ class ColorJitter(BaseTransform):
                 img = adjust_hue(img, hue)
         results['img'] = img
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(brightness={self.brightness}, contrast={self.contrast}, '
-                f'saturation={self.saturation}, hue={self.hue})')
 
 
 @TRANSFORMS.register_module()
@@ -151,6 +149,9 @@ class RandomErasing(BaseTransform):
         fill_color: base colour (number or three values).
         fill_std: standard deviation for ``mode='rand'``.
     """
+
+    repr_fields = ('erase_prob', 'min_area_ratio', 'max_area_ratio', 'aspect_range', 'mode',
+                   'fill_color', 'fill_std')
 
     def __init__(self, erase_prob: float = 0.5, min_area_ratio: float = 0.02,
                  max_area_ratio: float = 0.4, aspect_range: Union[float, Sequence[float]] = (
@@ -225,12 +226,6 @@ class RandomErasing(BaseTransform):
         results['img'] = img
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(erase_prob={self.erase_prob}, min_area_ratio='
-                f'{self.min_area_ratio}, max_area_ratio={self.max_area_ratio}, aspect_range='
-                f'{self.aspect_range}, mode={self.mode}, fill_color={self.fill_color}, '
-                f'fill_std={self.fill_std})')
-
 
 @TRANSFORMS.register_module()
 class RandomGrayscale(BaseTransform):
@@ -245,6 +240,8 @@ class RandomGrayscale(BaseTransform):
         keep_channels: repeat the grey channel to the input channel count.
         channel_weights: weight of each channel.
     """
+
+    repr_fields = ('prob', 'keep_channels', 'channel_weights')
 
     def __init__(self, prob: float = 0.1, keep_channels: bool = True,
                  channel_weights: Sequence[float] = (1., 1., 1.)):
@@ -275,10 +272,6 @@ class RandomGrayscale(BaseTransform):
         results['img'] = np.repeat(gray[..., None], img.shape[2], axis=2) \
             if self.keep_channels else gray
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(prob={self.prob}, keep_channels={self.keep_channels}, '
-                f'channel_weights={self.channel_weights})')
 
 
 @TRANSFORMS.register_module()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from abc import abstractmethod
 from numbers import Number
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -82,6 +83,8 @@ class PackClsInputs(BaseTransform):
         meta_keys: keys copied into the data sample's metainfo when present.
     """
 
+    repr_fields = ('meta_keys', )
+
     def __init__(self, meta_keys: Sequence[str] = ('sample_idx', 'img_path', 'ori_shape',
                                                    'img_shape', 'scale_factor', 'flip',
                                                    'flip_direction')):
@@ -107,9 +110,6 @@ class PackClsInputs(BaseTransform):
             sample.set_gt_score(results['gt_score'])
         sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
         return sample
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(meta_keys={self.meta_keys})'
 
 
 @TRANSFORMS.register_module()
@@ -174,6 +174,8 @@ class PackMultiTaskInputs(BaseTransform):
 class Collect(BaseTransform):
     """Keep only ``keys`` of the results (MMClassification 0.x style)."""
 
+    repr_fields = ('keys', )
+
     def __init__(self, keys: Sequence[str]):
         self.keys = tuple(keys)
 
@@ -184,34 +186,47 @@ class Collect(BaseTransform):
             raise KeyError(f'Collect: keys {missing} are not in the results ({sorted(results)})')
         return {k: results[k] for k in self.keys}
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(keys={self.keys})'
 
+class _PerKeyTransform(BaseTransform):
+    """Replace each of ``keys`` in the results by :meth:`convert` of its value."""
 
-@TRANSFORMS.register_module()
-class ToNumpy(BaseTransform):
-    """Convert ``keys`` to numpy arrays (optionally of ``dtype``)."""
+    repr_fields = ('keys', )
 
-    def __init__(self, keys: Sequence[str], dtype=None):
+    def __init__(self, keys: Sequence[str]):
         self.keys = tuple(keys)
-        self.dtype = dtype
+
+    @abstractmethod
+    def convert(self, value):
+        """The new value of one key."""
 
     def transform(self, results: Dict) -> Dict:
         """Convert each key."""
         for key in self.keys:
-            value = results[key]
-            if isinstance(value, torch.Tensor):
-                value = value.detach().cpu().numpy()
-            results[key] = np.asarray(value, dtype=self.dtype)
+            results[key] = self.convert(results[key])
         return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(keys={self.keys}, dtype={self.dtype})'
+
+@TRANSFORMS.register_module()
+class ToNumpy(_PerKeyTransform):
+    """Convert ``keys`` to numpy arrays (optionally of ``dtype``)."""
+
+    repr_fields = ('keys', 'dtype')
+
+    def __init__(self, keys: Sequence[str], dtype=None):
+        super().__init__(keys)
+        self.dtype = dtype
+
+    def convert(self, value) -> np.ndarray:
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().numpy()
+        return np.asarray(value, dtype=self.dtype)
 
 
 @TRANSFORMS.register_module()
 class ToPIL(BaseTransform):
     """Convert ``img`` to a ``PIL.Image`` (BGR -> RGB first when ``to_rgb``)."""
+
+    repr_fields = ('to_rgb', )
 
     def __init__(self, to_rgb: bool = False):
         self.to_rgb = to_rgb
@@ -224,62 +239,36 @@ class ToPIL(BaseTransform):
         results['img'] = Image.fromarray(img)
         return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(to_rgb={self.to_rgb})'
-
 
 @TRANSFORMS.register_module()
-class Transpose(BaseTransform):
+class Transpose(_PerKeyTransform):
     """Transpose ``keys`` (arrays or tensors) with axis ``order``."""
 
+    repr_fields = ('keys', 'order')
+
     def __init__(self, keys: Sequence[str], order: Tuple[int, ...]):
-        self.keys = tuple(keys)
+        super().__init__(keys)
         self.order = tuple(order)
 
-    def transform(self, results: Dict) -> Dict:
-        """Transpose each key."""
-        for key in self.keys:
-            value = results[key]
-            results[key] = value.permute(*self.order) if isinstance(value, torch.Tensor) \
-                else value.transpose(self.order)
-        return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(keys={self.keys}, order={self.order})'
+    def convert(self, value):
+        if isinstance(value, torch.Tensor):
+            return value.permute(*self.order)
+        return value.transpose(self.order)
 
 
 @TRANSFORMS.register_module()
-class ImageToTensor(BaseTransform):
+class ImageToTensor(_PerKeyTransform):
     """Convert HWC (or HW) images in ``keys`` to CHW tensors."""
 
-    def __init__(self, keys: Sequence[str]):
-        self.keys = tuple(keys)
-
-    def transform(self, results: Dict) -> Dict:
-        """Convert each key."""
-        for key in self.keys:
-            results[key] = image_to_chw_tensor(materialize(results[key]))
-        return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(keys={self.keys})'
+    def convert(self, value) -> torch.Tensor:
+        return image_to_chw_tensor(materialize(value))
 
 
 @TRANSFORMS.register_module()
-class ToTensor(BaseTransform):
+class ToTensor(_PerKeyTransform):
     """Convert ``keys`` (arrays, sequences, ints, floats) to tensors."""
 
-    def __init__(self, keys: Sequence[str]):
-        self.keys = tuple(keys)
-
-    def transform(self, results: Dict) -> Dict:
-        """Convert each key."""
-        for key in self.keys:
-            value = results[key]
-            if isinstance(value, Number) and not isinstance(value, (int, float)):
-                value = value.item()
-            results[key] = to_tensor(value)
-        return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(keys={self.keys})'
+    def convert(self, value) -> torch.Tensor:
+        if isinstance(value, Number) and not isinstance(value, (int, float)):
+            value = value.item()
+        return to_tensor(value)

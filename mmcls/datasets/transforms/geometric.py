@@ -226,19 +226,27 @@ def imrotate(img: np.ndarray,
     return _warp(img, matrix, border_value, interpolation)
 
 
+def _warp_along(img: np.ndarray, direction: str, horizontal: list, vertical: list, op: str,
+                border_value, interpolation: str) -> np.ndarray:
+    """Warp with the affine matrix ``horizontal`` or ``vertical``, as ``direction`` says
+    (``op`` names the operation in the error for any other direction)."""
+    if direction == 'horizontal':
+        matrix = horizontal
+    elif direction == 'vertical':
+        matrix = vertical
+    else:
+        raise ValueError(f'{op} direction must be "horizontal" or "vertical", got {direction!r}')
+    return _warp(img, np.float32(matrix), border_value, interpolation)
+
+
 def imshear(img: np.ndarray,
             magnitude: float,
             direction: str = 'horizontal',
             border_value: Union[Number, Sequence[Number]] = 0,
             interpolation: str = 'bilinear') -> np.ndarray:
     """Shear: horizontal maps (x, y) -> (x + magnitude * y, y); vertical the transpose."""
-    if direction == 'horizontal':
-        matrix = np.float32([[1, magnitude, 0], [0, 1, 0]])
-    elif direction == 'vertical':
-        matrix = np.float32([[1, 0, 0], [magnitude, 1, 0]])
-    else:
-        raise ValueError(f'shear direction must be "horizontal" or "vertical", got {direction!r}')
-    return _warp(img, matrix, border_value, interpolation)
+    return _warp_along(img, direction, [[1, magnitude, 0], [0, 1, 0]],
+                       [[1, 0, 0], [magnitude, 1, 0]], 'shear', border_value, interpolation)
 
 
 def imtranslate(img: np.ndarray,
@@ -247,14 +255,8 @@ def imtranslate(img: np.ndarray,
                 border_value: Union[Number, Sequence[Number]] = 0,
                 interpolation: str = 'bilinear') -> np.ndarray:
     """Translate by ``offset`` pixels (positive: right or down)."""
-    if direction == 'horizontal':
-        matrix = np.float32([[1, 0, offset], [0, 1, 0]])
-    elif direction == 'vertical':
-        matrix = np.float32([[1, 0, 0], [0, 1, offset]])
-    else:
-        raise ValueError(
-            f'translate direction must be "horizontal" or "vertical", got {direction!r}')
-    return _warp(img, matrix, border_value, interpolation)
+    return _warp_along(img, direction, [[1, 0, offset], [0, 1, 0]],
+                       [[1, 0, 0], [0, 1, offset]], 'translate', border_value, interpolation)
 
 
 def image_hw(img: Union[np.ndarray, LazyImage]) -> Tuple[int, int]:

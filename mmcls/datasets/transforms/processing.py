@@ -36,13 +36,19 @@ def _pair(value: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
     return int(value[0]), int(value[1])
 
 
+def _set_image(results: Dict, img: np.ndarray) -> Dict:
+    """Store the new ``img`` and its ``img_shape`` in ``results``; return ``results``."""
+    results['img'] = img
+    results['img_shape'] = img.shape[:2]
+    return results
+
+
 def _resize_whole(results: Dict, size: Tuple[int, int], interpolation: str,
                   backend: str) -> None:
     """Resize ``results['img']`` (array or LazyImage) to ``size=(w, h)``; set shape keys."""
     h, w = image_hw(results['img'])
-    img = crop_and_resize(results['img'], (0, 0, w, h), size, interpolation, backend)
-    results['img'] = img
-    results['img_shape'] = img.shape[:2]
+    _set_image(results, crop_and_resize(results['img'], (0, 0, w, h), size, interpolation,
+                                        backend))
     results['scale_factor'] = (size[0] / w, size[1] / h)
 
 
@@ -66,6 +72,8 @@ class Resize(BaseTransform):
     """
 
     accepts_lazy_image = True
+    repr_fields = ('scale', 'scale_factor', 'keep_ratio', 'clip_object_border', 'backend',
+                   'interpolation')
 
     def __init__(self,
                  scale: Union[int, Tuple[int, int], None] = None,
@@ -116,11 +124,6 @@ class Resize(BaseTransform):
         results['keep_ratio'] = self.keep_ratio
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(scale={self.scale}, scale_factor={self.scale_factor}, '
-                f'keep_ratio={self.keep_ratio}, clip_object_border={self.clip_object_border}, '
-                f'backend={self.backend}, interpolation={self.interpolation})')
-
 
 @TRANSFORMS.register_module()
 class ResizeEdge(BaseTransform):
@@ -140,6 +143,7 @@ class ResizeEdge(BaseTransform):
 
     accepts_lazy_image = True
     EDGES = ('short', 'long', 'width', 'height')
+    repr_fields = ('scale', 'edge', 'backend', 'interpolation')
 
     def __init__(self, scale: int, edge: str = 'short', backend: str = 'cv2',
                  interpolation: str = 'bilinear'):
@@ -169,10 +173,6 @@ class ResizeEdge(BaseTransform):
         results['scale'] = target
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(scale={self.scale}, edge={self.edge}, '
-                f'backend={self.backend}, interpolation={self.interpolation})')
-
 
 @TRANSFORMS.register_module()
 class RandomResize(BaseTransform):
@@ -188,6 +188,7 @@ class RandomResize(BaseTransform):
     """
 
     accepts_lazy_image = True  # the inner Resize decodes a LazyImage itself
+    repr_fields = ('scale', 'ratio_range', 'resize_cfg')
 
     def __init__(self, scale: Union[Tuple[int, int], Sequence[Tuple[int, int]]],
                  ratio_range: Optional[Tuple[float, float]] = None,
@@ -217,10 +218,6 @@ class RandomResize(BaseTransform):
         scale = _pair(self.random_scale(), 'RandomResize scale')
         return TRANSFORMS.build(dict(self.resize_cfg, scale=scale))(results)
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(scale={self.scale}, ratio_range={self.ratio_range}, '
-                f'resize_cfg={self.resize_cfg})')
-
 
 @TRANSFORMS.register_module()
 class RandomChoiceResize(BaseTransform):
@@ -231,6 +228,7 @@ class RandomChoiceResize(BaseTransform):
     """
 
     accepts_lazy_image = True  # the inner Resize decodes a LazyImage itself
+    repr_fields = ('scales', 'resize_cfg')
 
     def __init__(self, scales: Sequence, resize_type: str = 'Resize', **resize_kwargs):
         if not isinstance(scales, (list, tuple)) or not scales:
@@ -251,9 +249,6 @@ class RandomChoiceResize(BaseTransform):
         results['scale_idx'] = index
         return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(scales={self.scales}, resize_cfg={self.resize_cfg})'
-
 
 @TRANSFORMS.register_module()
 class Pad(BaseTransform):
@@ -269,6 +264,8 @@ class Pad(BaseTransform):
         pad_val: a number, a per-channel sequence, or ``dict(img=...)``.
         padding_mode: 'constant', 'edge', 'reflect' or 'symmetric'.
     """
+
+    repr_fields = ('size', 'size_divisor', 'pad_to_square', 'pad_val', 'padding_mode')
 
     def __init__(self,
                  size: Optional[Tuple[int, int]] = None,
@@ -301,17 +298,11 @@ class Pad(BaseTransform):
         pad_val = self.pad_val.get('img', 0) if isinstance(self.pad_val, dict) else self.pad_val
         img = impad(img, shape=(target_h, target_w), pad_val=pad_val,
                     padding_mode=self.padding_mode)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
+        _set_image(results, img)
         results['pad_shape'] = img.shape
         results['pad_fixed_size'] = self.size
         results['pad_size_divisor'] = self.size_divisor
         return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(size={self.size}, size_divisor={self.size_divisor}, '
-                f'pad_to_square={self.pad_to_square}, pad_val={self.pad_val}, '
-                f'padding_mode={self.padding_mode})')
 
 
 @TRANSFORMS.register_module()
@@ -331,6 +322,8 @@ class CenterCrop(BaseTransform):
         pad_cfg: config of the padding transform. Defaults to ``dict(type='Pad')``.
         clip_object_border: accepted for MMCV compatibility.
     """
+
+    repr_fields = ('crop_size', 'auto_pad', 'pad_cfg', 'clip_object_border')
 
     def __init__(self, crop_size: Union[int, Tuple[int, int]], auto_pad: bool = False,
                  pad_cfg: dict = dict(type='Pad'), clip_object_border: bool = True):
@@ -354,14 +347,7 @@ class CenterCrop(BaseTransform):
         x1 = max(0, int(round((w - crop_w) / 2.)))
         y2 = min(h, y1 + crop_h) - 1
         x2 = min(w, x1 + crop_w) - 1
-        img = imcrop(img, (x1, y1, x2, y2))
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(crop_size={self.crop_size}, auto_pad={self.auto_pad}, '
-                f'pad_cfg={self.pad_cfg}, clip_object_border={self.clip_object_border})')
+        return _set_image(results, imcrop(img, (x1, y1, x2, y2)))
 
 
 @TRANSFORMS.register_module()
@@ -379,6 +365,8 @@ class RandomCrop(BaseTransform):
         padding_mode: 'constant', 'edge', 'reflect' or 'symmetric' (used for
             both kinds of padding, as torchvision does).
     """
+
+    repr_fields = ('crop_size', 'padding', 'pad_if_needed', 'pad_val', 'padding_mode')
 
     def __init__(self, crop_size: Union[int, Sequence[int]],
                  padding: Union[int, Sequence[int], None] = None, pad_if_needed: bool = False,
@@ -413,15 +401,8 @@ class RandomCrop(BaseTransform):
             img = impad(img, padding=(w_pad, h_pad, w_pad, h_pad), pad_val=self.pad_val,
                         padding_mode=self.padding_mode)
         offset_h, offset_w, target_h, target_w = self.rand_crop_params(img)
-        img = imcrop(img, (offset_w, offset_h, offset_w + target_w - 1, offset_h + target_h - 1))
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(crop_size={self.crop_size}, padding={self.padding}, '
-                f'pad_if_needed={self.pad_if_needed}, pad_val={self.pad_val}, '
-                f'padding_mode={self.padding_mode})')
+        box = (offset_w, offset_h, offset_w + target_w - 1, offset_h + target_h - 1)
+        return _set_image(results, imcrop(img, box))
 
 
 @TRANSFORMS.register_module()
@@ -499,9 +480,7 @@ class RandomResizedCrop(BaseTransform):
         offset_h, offset_w, target_h, target_w = self.rand_crop_params(img)
         img = crop_and_resize(img, (offset_w, offset_h, target_w, target_h),
                               (self.scale[1], self.scale[0]), self.interpolation, self.backend)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        return results
+        return _set_image(results, img)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(scale={self.scale}, crop_ratio_range='
@@ -511,9 +490,18 @@ class RandomResizedCrop(BaseTransform):
                 f'backend={self.backend})')
 
 
-def _efficientnet_crop_extent(crop_size: float) -> int:
-    """Pixels covered by an inclusive crop of float size (MMCV truncates the end corner)."""
-    return int(crop_size - 1) + 1
+def _efficientnet_center_crop(h: int, w: int, size: int,
+                              crop_padding: int) -> Tuple[int, int, int, int]:
+    """``(offset_h, offset_w, target_h, target_w)`` of the centred EfficientNet crop.
+
+    The crop side is ``size / (size + crop_padding)`` of the short edge; as a float
+    it covers ``int(side - 1) + 1`` pixels (MMCV truncates the inclusive end corner).
+    """
+    crop = size / (size + crop_padding) * min(h, w)
+    offset_h = max(0, int(round((h - crop) / 2.)))
+    offset_w = max(0, int(round((w - crop) / 2.)))
+    extent = int(crop - 1) + 1
+    return offset_h, offset_w, min(extent, h - offset_h), min(extent, w - offset_w)
 
 
 @TRANSFORMS.register_module()
@@ -567,11 +555,7 @@ class EfficientNetRandomCrop(RandomResizedCrop):
             offset_h = int(np.random.randint(0, h - target_h + 1))
             offset_w = int(np.random.randint(0, w - target_w + 1))
             return offset_h, offset_w, target_h, target_w
-        crop = self.scale[0] / (self.scale[0] + self.crop_padding) * min(h, w)
-        offset_h = max(0, int(round((h - crop) / 2.)))
-        offset_w = max(0, int(round((w - crop) / 2.)))
-        extent = _efficientnet_crop_extent(crop)
-        return offset_h, offset_w, min(extent, h - offset_h), min(extent, w - offset_w)
+        return _efficientnet_center_crop(h, w, self.scale[0], self.crop_padding)
 
     def __repr__(self) -> str:
         return (super().__repr__()[:-1] + f', min_covered={self.min_covered}, '
@@ -593,6 +577,7 @@ class EfficientNetCenterCrop(BaseTransform):
     """
 
     accepts_lazy_image = True
+    repr_fields = ('crop_size', 'crop_padding', 'interpolation', 'backend')
 
     def __init__(self, crop_size: int, crop_padding: int = 32, interpolation: str = 'bicubic',
                  backend: str = 'cv2'):
@@ -609,25 +594,16 @@ class EfficientNetCenterCrop(BaseTransform):
 
     def crop_box(self, h: int, w: int) -> Tuple[int, int, int, int]:
         """``(x, y, w, h)`` of the central crop in an ``h`` x ``w`` image."""
-        crop = self.crop_size / (self.crop_size + self.crop_padding) * min(h, w)
-        offset_h = max(0, int(round((h - crop) / 2.)))
-        offset_w = max(0, int(round((w - crop) / 2.)))
-        extent = _efficientnet_crop_extent(crop)
-        return offset_w, offset_h, min(extent, w - offset_w), min(extent, h - offset_h)
+        offset_h, offset_w, target_h, target_w = _efficientnet_center_crop(
+            h, w, self.crop_size, self.crop_padding)
+        return offset_w, offset_h, target_w, target_h
 
     def transform(self, results: Dict) -> Dict:
         """Crop the centre and resize."""
         h, w = image_hw(results['img'])
         img = crop_and_resize(results['img'], self.crop_box(h, w),
                               (self.crop_size, self.crop_size), self.interpolation, self.backend)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(crop_size={self.crop_size}, crop_padding='
-                f'{self.crop_padding}, interpolation={self.interpolation}, '
-                f'backend={self.backend})')
+        return _set_image(results, img)
 
 
 @TRANSFORMS.register_module()
@@ -647,6 +623,8 @@ class RandomFlip(BaseTransform):
         swap_seg_labels: accepted for MMCV compatibility (there are no
             segmentation maps to swap in classification).
     """
+
+    repr_fields = ('prob', 'direction')
 
     def __init__(self, prob: Union[float, Sequence[float], None] = None,
                  direction: Union[str, Sequence[str]] = 'horizontal',
@@ -691,6 +669,3 @@ class RandomFlip(BaseTransform):
         if direction is not None:
             results['img'] = imflip(materialize(results['img']), direction)
         return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(prob={self.prob}, direction={self.direction})'

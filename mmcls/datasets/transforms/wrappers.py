@@ -88,6 +88,8 @@ class Compose(BaseTransform):
 class RandomApply(BaseTransform):
     """Apply ``transforms`` (as a Compose) with probability ``prob``."""
 
+    repr_fields = ('transforms', 'prob')
+
     def __init__(self, transforms: Union[TransformLike, Sequence[TransformLike]],
                  prob: float = 0.5):
         if not 0 <= prob <= 1:
@@ -107,9 +109,6 @@ class RandomApply(BaseTransform):
     def __iter__(self):
         return iter(self.transforms)
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(transforms={self.transforms}, prob={self.prob})'
-
 
 @TRANSFORMS.register_module()
 class RandomChoice(BaseTransform):
@@ -120,6 +119,8 @@ class RandomChoice(BaseTransform):
             transforms) or single transforms.
         prob: one probability per sub-pipeline, summing to 1.
     """
+
+    repr_fields = ('transforms', 'prob')
 
     def __init__(self, transforms: Sequence[Union[TransformLike, Sequence[TransformLike]]],
                  prob: Optional[Sequence[float]] = None):
@@ -145,9 +146,6 @@ class RandomChoice(BaseTransform):
 
     def __iter__(self):
         return iter(self.transforms)
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(transforms={self.transforms}, prob={self.prob})'
 
 
 class _Missing:
@@ -176,6 +174,8 @@ class KeyMapper(BaseTransform):
         allow_nonexist_keys: skip mapped outer keys that are absent instead of
             raising KeyError.
     """
+
+    repr_fields = ('transforms', 'mapping', 'remapping', 'auto_remap', 'allow_nonexist_keys')
 
     def __init__(self, transforms: Union[TransformLike, Sequence[TransformLike], None] = None,
                  mapping: Optional[Dict] = None, remapping: Optional[Dict] = None,
@@ -249,11 +249,6 @@ class KeyMapper(BaseTransform):
         results.update(self.map_output(outputs, self.remapping))
         return results
 
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(transforms={self.transforms}, mapping={self.mapping}, '
-                f'remapping={self.remapping}, auto_remap={self.auto_remap}, '
-                f'allow_nonexist_keys={self.allow_nonexist_keys})')
-
 
 @TRANSFORMS.register_module()
 class TransformBroadcaster(KeyMapper):
@@ -263,6 +258,8 @@ class TransformBroadcaster(KeyMapper):
     the transforms run once per position.  With ``share_random_params`` every
     position uses the random parameters drawn for the first one.
     """
+
+    repr_fields = KeyMapper.repr_fields + ('share_random_params', )
 
     def __init__(self, transforms, mapping: Optional[Dict] = None,
                  remapping: Optional[Dict] = None, auto_remap: Optional[bool] = None,
@@ -300,6 +297,3 @@ class TransformBroadcaster(KeyMapper):
                 gathered[key] = [out[key] for out in outputs]
         results.update(self.map_output(gathered, self.remapping))
         return results
-
-    def __repr__(self) -> str:
-        return super().__repr__()[:-1] + f', share_random_params={self.share_random_params})'

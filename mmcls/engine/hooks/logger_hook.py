@@ -112,19 +112,20 @@ class LoggerHook(Hook):
         runner.logger.info(log_str)
         runner.visualizer.add_scalars(tag, step=runner.iter + 1, file_path=self.json_log_path)
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
-                       outputs=None) -> None:
+    def _after_eval_iter(self, runner, batch_idx: int, mode: str) -> None:
+        """Advance the progress bar; log every ``interval`` batches of validation or test."""
         self.eval_bar.advance()
         if self.every_n_inner_iters(batch_idx, self.interval):
-            _, log_str = runner.log_processor.get_log_after_iter(runner, batch_idx, 'val')
+            _, log_str = runner.log_processor.get_log_after_iter(runner, batch_idx, mode)
             runner.logger.info(log_str)
+
+    def after_val_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                       outputs=None) -> None:
+        self._after_eval_iter(runner, batch_idx, 'val')
 
     def after_test_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                         outputs=None) -> None:
-        self.eval_bar.advance()
-        if self.every_n_inner_iters(batch_idx, self.interval):
-            _, log_str = runner.log_processor.get_log_after_iter(runner, batch_idx, 'test')
-            runner.logger.info(log_str)
+        self._after_eval_iter(runner, batch_idx, 'test')
 
     # ------------------------------------------------------------ epochs
     def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:

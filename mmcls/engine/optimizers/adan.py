@@ -18,6 +18,8 @@ from torch.optim import Optimizer
 
 from mmcls.registry import OPTIMIZERS
 
+from ._step_utils import evaluate_closure, global_grad_norm
+
 
 @OPTIMIZERS.register_module()
 class Adan(Optimizer):
@@ -62,20 +64,15 @@ class Adan(Optimizer):
         max_norm = self.defaults['max_grad_norm']
         if max_norm <= 0:
             return 1.0
-        grads = [p.grad for g in self.param_groups for p in g['params'] if p.grad is not None]
-        if not grads:
+        norm = global_grad_norm(self.param_groups)
+        if norm is None:
             return 1.0
-        norm = torch.linalg.vector_norm(
-            torch.stack([torch.linalg.vector_norm(g) for g in grads])).item()
-        return min(max_norm / (norm + self.defaults['eps']), 1.0)
+        return min(max_norm / (norm.item() + self.defaults['eps']), 1.0)
 
     @torch.no_grad()
     def step(self, closure: Optional[Callable] = None):
         """Perform one optimisation step; ``closure`` re-evaluates the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = evaluate_closure(closure)
         factor = self._grad_factor()
         for group in self.param_groups:
             for p in group['params']:

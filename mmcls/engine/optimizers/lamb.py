@@ -17,6 +17,8 @@ from torch.optim import Optimizer
 
 from mmcls.registry import OPTIMIZERS
 
+from ._step_utils import evaluate_closure, global_grad_norm
+
 
 @OPTIMIZERS.register_module()
 class Lamb(Optimizer):
@@ -62,10 +64,9 @@ class Lamb(Optimizer):
 
     def _grad_scale(self) -> torch.Tensor:
         """Factor dividing every gradient so the global norm is <= max_grad_norm."""
-        grads = [p.grad for g in self.param_groups for p in g['params'] if p.grad is not None]
-        if not grads:
+        norm = global_grad_norm(self.param_groups)
+        if norm is None:
             return torch.tensor(1.0)
-        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
         max_norm = self.defaults['max_grad_norm']
         if max_norm is None or max_norm <= 0:
             return torch.ones_like(norm)
@@ -74,10 +75,7 @@ class Lamb(Optimizer):
     @torch.no_grad()
     def step(self, closure: Optional[Callable] = None):
         """Perform one optimisation step; ``closure`` re-evaluates the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = evaluate_closure(closure)
         grad_scale = self._grad_scale()
         for group in self.param_groups:
             beta1, beta2 = group['betas']

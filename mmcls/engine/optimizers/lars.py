@@ -15,6 +15,8 @@ from torch.optim import Optimizer
 
 from mmcls.registry import OPTIMIZERS
 
+from ._step_utils import evaluate_closure
+
 
 @OPTIMIZERS.register_module()
 class LARS(Optimizer):
@@ -68,10 +70,7 @@ class LARS(Optimizer):
     @torch.no_grad()
     def step(self, closure: Optional[Callable] = None):
         """Perform one optimisation step; ``closure`` re-evaluates the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = evaluate_closure(closure)
         for group in self.param_groups:
             momentum, dampening = group['momentum'], group['dampening']
             for p in group['params']:

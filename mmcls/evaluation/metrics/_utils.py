@@ -22,7 +22,8 @@ PRF_ITEMS = ('precision', 'recall', 'f1-score', 'support')
 
 __all__ = ['to_tensor', 'label_to_onehot', 'precision_recall_f1_support', 'check_items',
            'check_same_length', 'check_not_empty', 'pred_score_of', 'pred_label_of', 'gt_label_of',
-           'gt_score_of', 'thr_suffix', 'normalize_thrs']
+           'gt_score_of', 'thr_suffix', 'normalize_thrs', 'label_metric_inputs',
+           'check_num_classes_given']
 
 
 def to_tensor(value: ArrayLike, name: str = 'value') -> torch.Tensor:
@@ -61,6 +62,27 @@ def check_same_length(pred: torch.Tensor, target: torch.Tensor) -> None:
     if pred.size(0) != target.size(0):
         raise ValueError(f"the size of pred ({pred.size(0)}) doesn't match "
                          f'the target ({target.size(0)})')
+
+
+def label_metric_inputs(pred: ArrayLike, target: ArrayLike,
+                        owner: str) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``pred`` (labels or scores) as a tensor and ``target`` as flat class indices.
+
+    Raises ``ValueError`` when they differ in length or hold no sample
+    (``owner`` names the metric).
+    """
+    pred = to_tensor(pred, 'pred')
+    target = to_tensor(target, 'target').long().flatten()
+    check_same_length(pred, target)
+    check_not_empty(pred.size(0), owner)
+    return pred, target
+
+
+def check_num_classes_given(num_classes: Optional[int], owner: str) -> None:
+    """Labels (not scores) as ``pred`` do not tell the number of classes: it must be given."""
+    if num_classes is None:
+        raise ValueError(f'{owner}.calculate: `num_classes` is required when '
+                         '`pred` holds labels instead of scores')
 
 
 def check_items(items: Sequence[str], owner: str) -> Tuple[str, ...]:

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from mmcls.registry import METRICS
-from ._utils import ArrayLike, check_not_empty, check_same_length, gt_label_of, pred_label_of, \
-    pred_score_of, to_tensor
+from ._utils import (ArrayLike, check_num_classes_given, gt_label_of, label_metric_inputs,
+                     pred_label_of, pred_score_of, to_tensor)
 from .base_metric import BaseMetric
 
 __all__ = ['ConfusionMatrix']
@@ -66,14 +66,9 @@ class ConfusionMatrix(BaseMetric):
     def calculate(pred: ArrayLike, target: ArrayLike,
                   num_classes: Optional[int] = None) -> torch.Tensor:
         """``(C, C)`` LongTensor; ``pred`` is labels ``(N,)`` or scores ``(N, C)``."""
-        pred = to_tensor(pred, 'pred')
-        target = to_tensor(target, 'target').long().flatten()
-        check_same_length(pred, target)
-        check_not_empty(pred.size(0), 'ConfusionMatrix')
+        pred, target = label_metric_inputs(pred, target, 'ConfusionMatrix')
         if pred.ndim == 1:
-            if num_classes is None:
-                raise ValueError('ConfusionMatrix.calculate: `num_classes` is required when '
-                                 '`pred` holds labels instead of scores')
+            check_num_classes_given(num_classes, 'ConfusionMatrix')
             pred_label = pred.long()
         else:
             num_classes = num_classes or pred.size(1)

@@ -50,8 +50,23 @@ def _format_matrix(value, is_indices: bool, num_classes: Optional[int], name: st
         else torch.zeros(0, num_classes or 0)
 
 
+class _ScoreRecordMetric(BaseMetric):
+    """Base of the multi-label metrics: each sample is kept as ``pred_score``/``gt_score`` vectors."""
+
+    default_prefix = 'multi-label'
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        self.results.extend(multi_label_record(s, type(self).__name__) for s in data_samples)
+
+    @staticmethod
+    def stack_scores(results: List[dict]) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The ``(N, C)`` predicted and target scores of the recorded samples."""
+        return (torch.stack([r['pred_score'] for r in results]),
+                torch.stack([r['gt_score'] for r in results]))
+
+
 @METRICS.register_module()
-class MultiLabelMetric(BaseMetric):
+class MultiLabelMetric(_ScoreRecordMetric):
     """Precision, recall, F1-score (in %) and support for multi-label tasks.
 
     A class is predicted positive when its score is ``>= thr``, or, if only
@@ -69,8 +84,6 @@ class MultiLabelMetric(BaseMetric):
             together, L7330) or ``None`` (per-class lists, ``_classwise``).
         collect_device, prefix: see :class:`BaseMetric`.
     """
-
-    default_prefix = 'multi-label'
 
     def __init__(self,
                  thr: Optional[float] = None,
@@ -95,12 +108,8 @@ class MultiLabelMetric(BaseMetric):
         self.items = check_items(items, 'MultiLabelMetric')
         self.average = average
 
-    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        self.results.extend(multi_label_record(s, type(self).__name__) for s in data_samples)
-
     def compute_metrics(self, results: List[dict]) -> Dict[str, object]:
-        pred = torch.stack([r['pred_score'] for r in results])
-        target = torch.stack([r['gt_score'] for r in results])
+        pred, target = self.stack_scores(results)
         if self.thr is not None:
             suffix = '' if self.thr == 0.5 else f'_thr-{self.thr:.2f}'
         else:
@@ -176,7 +185,7 @@ def _average_precision(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor
 
 
 @METRICS.register_module()
-class AveragePrecision(BaseMetric):
+class AveragePrecision(_ScoreRecordMetric):
     """Average precision (in %) per class and its mean, mAP.
 
     Args:
@@ -192,8 +201,6 @@ class AveragePrecision(BaseMetric):
         tensor(70.8333)
     """
 
-    default_prefix = 'multi-label'
-
     def __init__(self, average: Optional[str] = 'macro', collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -202,12 +209,8 @@ class AveragePrecision(BaseMetric):
                              f'got {average!r}')
         self.average = average
 
-    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        self.results.extend(multi_label_record(s, type(self).__name__) for s in data_samples)
-
     def compute_metrics(self, results: List[dict]) -> Dict[str, object]:
-        pred = torch.stack([r['pred_score'] for r in results])
-        target = torch.stack([r['gt_score'] for r in results])
+        pred, target = self.stack_scores(results)
         ap = self.calculate(pred, target, self.average)
         if self.average is None:
             return {'AP_classwise': ap.detach().cpu().tolist()}

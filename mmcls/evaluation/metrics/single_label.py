@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 
 from mmcls.registry import METRICS
-from ._utils import (AVERAGE_OPTIONS, ArrayLike, check_items, check_not_empty, check_same_length,
-                     gt_label_of, normalize_thrs, pred_label_of, pred_score_of,
-                     precision_recall_f1_support, thr_suffix, to_tensor)
+from ._utils import (AVERAGE_OPTIONS, ArrayLike, check_items, check_num_classes_given,
+                     gt_label_of, label_metric_inputs, normalize_thrs, pred_label_of,
+                     pred_score_of, precision_recall_f1_support, thr_suffix)
 from .base_metric import BaseMetric
 
 __all__ = ['Accuracy', 'SingleLabelMetric']
@@ -113,10 +113,7 @@ class Accuracy(BaseMetric):
         tensors.  Raises ``ValueError`` for empty input, mismatched lengths
         and ``max(topk)`` larger than the number of classes.
         """
-        pred = to_tensor(pred, 'pred')
-        target = to_tensor(target, 'target').long().flatten()
-        check_same_length(pred, target)
-        check_not_empty(pred.size(0), 'Accuracy')
+        pred, target = label_metric_inputs(pred, target, 'Accuracy')
         num = pred.size(0)
         if pred.ndim == 1:
             return pred.long().eq(target).float().sum(0, keepdim=True).mul_(100. / num)
@@ -227,14 +224,9 @@ class SingleLabelMetric(BaseMetric):
         """
         if average not in AVERAGE_OPTIONS:
             raise ValueError(f'invalid average {average!r}; choose from {list(AVERAGE_OPTIONS)}')
-        pred = to_tensor(pred, 'pred')
-        target = to_tensor(target, 'target').long().flatten()
-        check_same_length(pred, target)
-        check_not_empty(pred.size(0), 'SingleLabelMetric')
+        pred, target = label_metric_inputs(pred, target, 'SingleLabelMetric')
         if pred.ndim == 1:
-            if num_classes is None:
-                raise ValueError('SingleLabelMetric.calculate: `num_classes` is required when '
-                                 '`pred` holds labels instead of scores')
+            check_num_classes_given(num_classes, 'SingleLabelMetric')
             gt_positive = _onehot(target, num_classes, 'target')
             pred_positive = _onehot(pred.long(), num_classes, 'pred')
             return precision_recall_f1_support(pred_positive, gt_positive, average)

@@ -2,11 +2,9 @@
 from typing import Optional
 
 import torch
-import torch.nn as nn
 
 from mmcls.registry import MODELS
-from .utils import (check_reduction, convert_to_one_hot, expand_sample_weight, is_index_target,
-                    weight_reduce_loss)
+from .utils import ScoreTargetLoss, expand_sample_weight, weight_reduce_loss
 
 
 def asymmetric_loss(pred: torch.Tensor,
@@ -36,7 +34,7 @@ def asymmetric_loss(pred: torch.Tensor,
 
 
 @MODELS.register_module()
-class AsymmetricLoss(nn.Module):
+class AsymmetricLoss(ScoreTargetLoss):
     """Asymmetric loss.
 
     Args:
@@ -55,25 +53,16 @@ class AsymmetricLoss(nn.Module):
                  loss_weight: float = 1.0,
                  use_sigmoid: bool = True,
                  eps: float = 1e-8) -> None:
-        super().__init__()
+        super().__init__(reduction, loss_weight)
         self.gamma_pos = gamma_pos
         self.gamma_neg = gamma_neg
         self.clip = clip
-        self.reduction = check_reduction(None, reduction)
-        self.loss_weight = loss_weight
         self.use_sigmoid = use_sigmoid
         self.eps = eps
 
-    def forward(self,
-                pred: torch.Tensor,
-                target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> torch.Tensor:
-        reduction = check_reduction(reduction_override, self.reduction)
-        if is_index_target(target):
-            target = convert_to_one_hot(target.view(-1, 1), pred.shape[-1])
-        return self.loss_weight * asymmetric_loss(
+    def compute(self, pred: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor],
+                reduction: str, avg_factor: Optional[float]) -> torch.Tensor:
+        return asymmetric_loss(
             pred, target, weight, gamma_pos=self.gamma_pos, gamma_neg=self.gamma_neg,
             clip=self.clip, reduction=reduction, avg_factor=avg_factor,
             use_sigmoid=self.use_sigmoid, eps=self.eps)

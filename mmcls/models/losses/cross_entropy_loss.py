@@ -9,6 +9,14 @@ from mmcls.registry import MODELS
 from .utils import check_reduction, expand_sample_weight, weight_reduce_loss
 
 
+def _reduce_per_sample(loss: torch.Tensor, weight: Optional[torch.Tensor], reduction: str,
+                       avg_factor: Optional[float]) -> torch.Tensor:
+    """Weight (as float) and reduce a per-sample ``(N,)`` loss."""
+    if weight is not None:
+        weight = weight.float()
+    return weight_reduce_loss(loss, weight, reduction, avg_factor)
+
+
 def cross_entropy(pred: torch.Tensor,
                   label: torch.Tensor,
                   weight: Optional[torch.Tensor] = None,
@@ -17,9 +25,7 @@ def cross_entropy(pred: torch.Tensor,
                   class_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Softmax cross entropy of ``pred`` (N, C) against class indices ``label`` (N,)."""
     loss = F.cross_entropy(pred, label.long(), weight=class_weight, reduction='none')
-    if weight is not None:
-        weight = weight.float()
-    return weight_reduce_loss(loss, weight, reduction, avg_factor)
+    return _reduce_per_sample(loss, weight, reduction, avg_factor)
 
 
 def soft_cross_entropy(pred: torch.Tensor,
@@ -32,10 +38,7 @@ def soft_cross_entropy(pred: torch.Tensor,
     loss = -label * F.log_softmax(pred, dim=-1)
     if class_weight is not None:
         loss = loss * class_weight
-    loss = loss.sum(dim=-1)
-    if weight is not None:
-        weight = weight.float()
-    return weight_reduce_loss(loss, weight, reduction, avg_factor)
+    return _reduce_per_sample(loss.sum(dim=-1), weight, reduction, avg_factor)
 
 
 def binary_cross_entropy(pred: torch.Tensor,

@@ -2,12 +2,10 @@
 from typing import Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmcls.registry import MODELS
-from .utils import (check_reduction, convert_to_one_hot, expand_sample_weight, is_index_target,
-                    weight_reduce_loss)
+from .utils import ScoreTargetLoss, expand_sample_weight, weight_reduce_loss
 
 
 def sigmoid_focal_loss(pred: torch.Tensor,
@@ -30,7 +28,7 @@ def sigmoid_focal_loss(pred: torch.Tensor,
 
 
 @MODELS.register_module()
-class FocalLoss(nn.Module):
+class FocalLoss(ScoreTargetLoss):
     """Focal loss on sigmoid scores.
 
     Args:
@@ -42,22 +40,13 @@ class FocalLoss(nn.Module):
 
     def __init__(self, gamma: float = 2.0, alpha: float = 0.25, reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(reduction, loss_weight)
         self.gamma = gamma
         self.alpha = alpha
-        self.reduction = check_reduction(None, reduction)
-        self.loss_weight = loss_weight
 
-    def forward(self,
-                pred: torch.Tensor,
-                target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> torch.Tensor:
-        reduction = check_reduction(reduction_override, self.reduction)
-        if is_index_target(target):
-            target = convert_to_one_hot(target.view(-1, 1), pred.shape[-1])
-        return self.loss_weight * sigmoid_focal_loss(
+    def compute(self, pred: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor],
+                reduction: str, avg_factor: Optional[float]) -> torch.Tensor:
+        return sigmoid_focal_loss(
             pred, target, weight, gamma=self.gamma, alpha=self.alpha, reduction=reduction,
             avg_factor=avg_factor)
 

@@ -9,6 +9,7 @@ import functools
 from typing import Callable, Optional
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 REDUCTIONS = ('none', 'mean', 'sum')
@@ -100,7 +101,40 @@ def expand_sample_weight(weight: Optional[torch.Tensor], pred: torch.Tensor) -> 
     return weight.reshape(-1, 1) if pred.dim() > 1 else weight
 
 
+class ScoreTargetLoss(nn.Module):
+    """Base of the losses computed against per-class score targets (multi-label style).
+
+    ``forward`` resolves the reduction, turns class-index targets into one-hot
+    rows and scales :meth:`compute` by ``loss_weight``.
+
+    Args:
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+        loss_weight: multiplies the loss.
+    """
+
+    def __init__(self, reduction: str = 'mean', loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.reduction = check_reduction(None, reduction)
+        self.loss_weight = loss_weight
+
+    def compute(self, pred: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor],
+                reduction: str, avg_factor: Optional[float]) -> torch.Tensor:
+        """The unscaled loss of ``pred`` against a ``target`` of the same shape."""
+        raise TypeError(f'{type(self).__name__} must define compute()')
+
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None) -> torch.Tensor:
+        reduction = check_reduction(reduction_override, self.reduction)
+        if is_index_target(target):
+            target = convert_to_one_hot(target.view(-1, 1), pred.shape[-1])
+        return self.loss_weight * self.compute(pred, target, weight, reduction, avg_factor)
+
+
 __all__ = [
     'reduce_loss', 'weight_reduce_loss', 'weighted_loss', 'convert_to_one_hot', 'is_index_target',
-    'check_reduction', 'expand_sample_weight'
+    'check_reduction', 'expand_sample_weight', 'ScoreTargetLoss'
 ]

@@ -1,6 +1,6 @@
 """Patch embedding, patch merging and position-embedding resizing for vision transformers."""
 import math
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -12,6 +12,7 @@ from .helpers import to_2tuple
 from .norm import build_norm_layer
 
 Size = Union[int, Tuple[int, int]]
+Pair = Tuple[int, int]
 
 
 class AdaptivePadding(nn.Module):
@@ -44,6 +45,25 @@ class AdaptivePadding(nn.Module):
         return x
 
 
+def _sampling_geometry(
+        kernel_size: Size, stride: Optional[Size], padding: Union[int, tuple, str], dilation: Size
+) -> Tuple[Pair, Pair, Pair, Pair, Optional[AdaptivePadding]]:
+    """``(kernel_size, stride, padding, dilation)`` of a patch sampler as pairs, and its
+    :class:`AdaptivePadding` (or None).
+
+    ``stride`` defaults to the kernel size; a string ``padding`` ('same' or
+    'corner') becomes an AdaptivePadding run before a zero-padded sampler.
+    """
+    kernel_size = to_2tuple(kernel_size)
+    stride = to_2tuple(stride if stride is not None else kernel_size)
+    dilation = to_2tuple(dilation)
+    adaptive_padding = None
+    if isinstance(padding, str):
+        adaptive_padding = AdaptivePadding(kernel_size, stride, dilation, padding)
+        padding = 0
+    return kernel_size, stride, to_2tuple(padding), dilation, adaptive_padding
+
+
 def _conv_out_size(size: Tuple[int, int], kernel, stride, padding, dilation) -> Tuple[int, int]:
     return tuple((s + 2 * p - d * (k - 1) - 1) // st + 1
                  for s, k, st, p, d in zip(size, kernel, stride, padding, dilation))
@@ -70,15 +90,8 @@ class PatchEmbed(BaseModule):
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims
-        kernel_size = to_2tuple(kernel_size)
-        stride = to_2tuple(stride if stride is not None else kernel_size)
-        dilation = to_2tuple(dilation)
-        if isinstance(padding, str):
-            self.adaptive_padding = AdaptivePadding(kernel_size, stride, dilation, padding)
-            padding = 0
-        else:
-            self.adaptive_padding = None
-        padding = to_2tuple(padding)
+        kernel_size, stride, padding, dilation, self.adaptive_padding = _sampling_geometry(
+            kernel_size, stride, padding, dilation)
         self.projection = build_conv_layer(dict(type=conv_type), in_channels, embed_dims,
                                            kernel_size=kernel_size, stride=stride,
                                            padding=padding, dilation=dilation, bias=bias)
@@ -125,15 +138,8 @@ class PatchMerging(BaseModule):
         super().__init__(init_cfg)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.use_post_norm = use_post_norm
-        kernel_size = to_2tuple(kernel_size)
-        stride = to_2tuple(stride if stride is not None else kernel_size)
-        dilation = to_2tuple(dilation)
-        if isinstance(padding, str):
-            self.adaptive_padding = AdaptivePadding(kernel_size, stride, dilation, padding)
-            padding = 0
-        else:
-            self.adaptive_padding = None
-        padding = to_2tuple(padding)
+        kernel_size, stride, padding, dilation, self.adaptive_padding = _sampling_geometry(
+            kernel_size, stride, padding, dilation)
         self.kernel_size, self.stride, self.padding, self.dilation = (kernel_size, stride,
                                                                       padding, dilation)
         self.sampler = nn.Unfold(kernel_size=kernel_size, dilation=dilation, padding=padding,
