@@ -1,6 +1,7 @@
 """BaseBackbone and the stage-freezing / norm-eval helpers every backbone shares."""
 from abc import ABCMeta, abstractmethod
-from typing import Sequence, Tuple, Union
+from itertools import islice
+from typing import Iterable, List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -23,9 +24,23 @@ def set_batchnorm_eval(module: nn.Module) -> None:
             m.eval()
 
 
+def stem_and_stages(stem: nn.Module, stages: Iterable[nn.Module],
+                    frozen_stages: int) -> List[nn.Module]:
+    """The modules that the common ``frozen_stages`` convention freezes.
+
+    -1 freezes nothing; ``n >= 0`` freezes the stem and the first ``n`` stages.
+    """
+    if frozen_stages < 0:
+        return []
+    return [stem, *islice(stages, frozen_stages)]
+
+
 def normalize_out_indices(out_indices: Union[int, Sequence[int]], num_stages: int,
-                          owner: str) -> Tuple[int, ...]:
-    """Check ``out_indices`` against ``num_stages`` and turn negative indices positive."""
+                          owner: str, unit: str = 'stages') -> Tuple[int, ...]:
+    """Check ``out_indices`` against ``num_stages`` and turn negative indices positive.
+
+    ``unit`` names what is counted in the range error (PoolFormer counts network entries).
+    """
     if isinstance(out_indices, int):
         out_indices = [out_indices]
     if not isinstance(out_indices, (list, tuple)):
@@ -34,19 +49,67 @@ def normalize_out_indices(out_indices: Union[int, Sequence[int]], num_stages: in
     result = []
     for index in out_indices:
         if not -num_stages <= index < num_stages:
-            raise ValueError(f'{owner}: out_indices {index} is out of range for {num_stages} stages')
+            raise ValueError(f'{owner}: out_indices {index} is out of range for {num_stages} '
+                             f'{unit}')
         result.append(index % num_stages)
     return tuple(result)
 
 
 class BaseBackbone(BaseModule, metaclass=ABCMeta):
     """Base class of backbones: ``forward`` returns a tuple of feature maps, one per
-    ``out_indices`` entry.  Backbones with ``frozen_stages``/``norm_eval`` override
-    ``train(mode)`` to re-apply them (see :func:`freeze_module`, :func:`set_batchnorm_eval`)."""
+    ``out_indices`` entry.
+
+    Stage freezing: a backbone with ``frozen_stages`` lists what it freezes in
+    :meth:`_frozen_modules` (eval mode and no gradients) and :meth:`_frozen_params` (no
+    gradients only). ``train(mode)`` re-applies both after every mode switch, and with
+    ``norm_eval=True`` puts the batch norms back in eval mode, because ``nn.Module.train``
+    would otherwise undo them. Backbones without these settings freeze nothing.
+    """
+
+    # Keep batch norms in eval mode while training; backbones that take the argument set it.
+    norm_eval: bool = False
 
     @abstractmethod
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the feature maps of the selected stages."""
 
+    def _frozen_modules(self) -> List[nn.Module]:
+        """Submodules held in eval mode without gradients (none unless overridden)."""
+        return []
 
-__all__ = ['BaseBackbone', 'freeze_module', 'set_batchnorm_eval', 'normalize_out_indices']
+    def _frozen_params(self) -> List[nn.Parameter]:
+        """Parameters held without gradients outside :meth:`_frozen_modules` (none here)."""
+        return []
+
+    def _apply_frozen_stages(self) -> None:
+        """Freeze what :meth:`_frozen_modules` and :meth:`_frozen_params` name."""
+        for module in self._frozen_modules():
+            freeze_module(module)
+        for param in self._frozen_params():
+            param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'BaseBackbone':
+        """Switch train/eval mode, keeping frozen stages (and, with ``norm_eval``, batch
+        norms) in eval mode."""
+        super().train(mode)
+        self._apply_frozen_stages()
+        if mode and self.norm_eval:
+            set_batchnorm_eval(self)
+        return self
+
+    def _forward_stages(self, x: torch.Tensor,
+                        stages: Iterable[nn.Module]) -> Tuple[torch.Tensor, ...]:
+        """Run ``x`` through ``stages`` in turn; return the outputs of the ``out_indices``
+        stages."""
+        outs = []
+        for i, stage in enumerate(stages):
+            x = stage(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+
+__all__ = [
+    'BaseBackbone', 'freeze_module', 'set_batchnorm_eval', 'stem_and_stages',
+    'normalize_out_indices'
+]

@@ -13,15 +13,13 @@ import torch.nn.functional as F
 
 from mmcls.registry import MODELS
 
-from ..utils.base_module import BaseModule, ModuleList
+from ..utils.base_module import BaseModule
 from ..utils.drop import build_dropout
-from ..utils.embed import PatchEmbed, resize_pos_embed
 from ..utils.ffn import FFN
-from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.window_attention import relative_position_index, resize_relative_position_bias_table
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import VisionTransformer, resolve_arch
+from .base_backbone import BaseBackbone, normalize_out_indices
+from .vision_transformer import VisionTransformer, build_patch_embed
 
 
 def beit_relative_position_index(window_size: Tuple[int, int]) -> torch.Tensor:
@@ -230,79 +228,24 @@ class BEiT(VisionTransformer):
                  layer_cfgs: Union[dict, Sequence[dict]] = dict(),
                  init_cfg=None) -> None:
         BaseBackbone.__init__(self, init_cfg)
-        owner = type(self).__name__
-        self.arch_settings = resolve_arch(arch, self.arch_zoo, owner)
-        self.embed_dims = self.arch_settings['embed_dims']
-        self.num_layers = self.arch_settings['num_layers']
-        self.img_size = to_2tuple(img_size)
-        if output_cls_token and not with_cls_token:
-            raise ValueError('output_cls_token=True needs with_cls_token=True')
+        self._init_arch(arch, img_size, with_cls_token, output_cls_token)
         if use_rel_pos_bias and use_shared_rel_pos_bias:
             raise ValueError('use_rel_pos_bias and use_shared_rel_pos_bias cannot both be True')
-
-        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
-                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size)
-        patch.update(patch_cfg)
-        self.patch_embed = PatchEmbed(**patch)
-        self.patch_resolution = self.patch_embed.init_out_size
-        num_patches = self.patch_resolution[0] * self.patch_resolution[1]
-
-        self.with_cls_token = with_cls_token
-        self.output_cls_token = output_cls_token
-        self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
-        self.interpolate_mode = interpolate_mode
-        if use_abs_pos_emb:
-            self.pos_embed = nn.Parameter(
-                torch.zeros(1, num_patches + self.num_extra_tokens, self.embed_dims))
-            self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
-        else:
-            self.pos_embed = None
-        self.drop_after_pos = nn.Dropout(p=drop_rate)
+        self.patch_embed = build_patch_embed(in_channels, img_size, self.embed_dims, patch_size,
+                                             patch_cfg)
+        self._init_tokens(drop_rate, interpolate_mode, use_pos_embed=use_abs_pos_emb)
         self.rel_pos_bias = (RelativePositionBias(self.patch_resolution,
                                                   self.arch_settings['num_heads'])
                              if use_shared_rel_pos_bias else None)
         self._register_load_state_dict_pre_hook(self._prepare_relative_position_bias_table)
 
-        self.out_indices = normalize_out_indices(out_indices, self.num_layers, owner)
-        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
-        if isinstance(layer_cfgs, dict):
-            layer_cfgs = [layer_cfgs] * self.num_layers
-        self.layers = ModuleList()
-        for i in range(self.num_layers):
-            cfg = dict(embed_dims=self.embed_dims, num_heads=self.arch_settings['num_heads'],
-                       feedforward_channels=self.arch_settings['feedforward_channels'],
-                       layer_scale_init_value=layer_scale_init_value,
-                       window_size=self.patch_resolution, use_rel_pos_bias=use_rel_pos_bias,
-                       drop_rate=drop_rate, drop_path_rate=dpr[i], norm_cfg=norm_cfg)
-            cfg.update(layer_cfgs[i])
-            self.layers.append(BEiTTransformerEncoderLayer(**cfg))
-
-        self.pre_norm = nn.Identity()
-        self.final_norm = final_norm
-        if final_norm:
-            self.ln1 = build_norm_layer(norm_cfg, self.embed_dims)[1]
-        self.avg_token = avg_token
-        if avg_token:
-            self.ln2 = build_norm_layer(norm_cfg, self.embed_dims)[1]
-        self.frozen_stages = frozen_stages
-        if frozen_stages > 0:
-            self._freeze_stages()
-
-    def init_weights(self) -> None:
-        if self.pos_embed is not None:
-            super().init_weights()  # also draws the absolute position embedding
-        else:
-            BaseBackbone.init_weights(self)
-
-    def _freeze_stages(self) -> None:
-        if self.pos_embed is not None:
-            self.pos_embed.requires_grad = False
-        self.cls_token.requires_grad = False
-        self.drop_after_pos.eval()
-        for module in [self.patch_embed] + list(self.layers[:self.frozen_stages]):
-            freeze_module(module)
-        if self.frozen_stages >= self.num_layers and self.final_norm:
-            freeze_module(self.ln1)
+        self.out_indices = normalize_out_indices(out_indices, self.num_layers, type(self).__name__)
+        self.layers = self._build_layers(
+            BEiTTransformerEncoderLayer, drop_path_rate, layer_cfgs,
+            layer_scale_init_value=layer_scale_init_value, window_size=self.patch_resolution,
+            use_rel_pos_bias=use_rel_pos_bias, drop_rate=drop_rate, norm_cfg=norm_cfg)
+        self._init_norms(norm_cfg, pre_norm=False, final_norm=final_norm, avg_token=avg_token,
+                         frozen_stages=frozen_stages)
 
     def _prepare_relative_position_bias_table(self, state_dict, prefix, *args, **kwargs) -> None:
         """Resample checkpoint bias tables of another patch grid; keep this model's indices."""
@@ -318,26 +261,9 @@ class BEiT(VisionTransformer):
                                                               self.patch_resolution)
 
     def forward(self, x: torch.Tensor) -> tuple:
-        batch = x.shape[0]
-        x, patch_resolution = self.patch_embed(x)
-        x = torch.cat(self._extra_tokens(batch) + [x], dim=1)
-        if self.pos_embed is not None:
-            x = x + resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
-                                     mode=self.interpolate_mode,
-                                     num_extra_tokens=self.num_extra_tokens)
-        x = self.drop_after_pos(x)
-        if not self.with_cls_token:
-            x = x[:, self.num_extra_tokens:]
+        x, patch_resolution = self._embed(x)
         rel_pos_bias = self.rel_pos_bias() if self.rel_pos_bias is not None else None
-
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x, rel_pos_bias)
-            if i == len(self.layers) - 1 and self.final_norm:
-                x = self.ln1(x)
-            if i in self.out_indices:
-                outs.append(self._format_output(x, patch_resolution))
-        return tuple(outs)
+        return self._forward_layers(x, patch_resolution, rel_pos_bias)
 
 
 __all__ = ['BEiT', 'BEiTAttention', 'BEiTTransformerEncoderLayer', 'RelativePositionBias']

@@ -1,13 +1,13 @@
 """ConvMixer (Trockman & Kolter, 2022, "Patches Are All You Need?"): a patch embedding followed
 by isotropic blocks of depthwise (spatial) and pointwise (channel) convolution mixing."""
-from typing import Sequence, Union
+from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import build_activation_layer, build_norm_layer
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
+from .base_backbone import BaseBackbone, normalize_out_indices
 from .vision_transformer import resolve_arch
 
 # embed_dims: width ("h"); depth: number of blocks ("d"); patch_size: stem stride ("p");
@@ -81,27 +81,16 @@ class ConvMixer(BaseBackbone):
             _mixer_layer(self.embed_dims, self.arch['kernel_size'], norm_cfg, act_cfg)
             for _ in range(self.depth)
         ])
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
-        x = self.stem(x)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._forward_stages(self.stem(x), self.stages)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages > 0:
-            freeze_module(self.stem)
-        for i in range(self.frozen_stages):
-            freeze_module(self.stages[i])
-
-    def train(self, mode: bool = True) -> 'ConvMixer':
-        super().train(mode)
-        self._freeze_stages()
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        # Unlike most backbones, 0 freezes nothing here, not even the stem.
+        if self.frozen_stages <= 0:
+            return []
+        return [self.stem, *self.stages[:self.frozen_stages]]
 
 
 __all__ = ['ConvMixer']

@@ -2,8 +2,7 @@
 7x7 depthwise convolutions, LayerNorm, inverted-bottleneck MLPs and layer scale. V2 adds GRN
 (``use_grn=True``) and drops layer scale (``layer_scale_init_value=0``)."""
 from functools import partial
-from itertools import chain
-from typing import Sequence, Union
+from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -95,8 +94,51 @@ class ConvNeXtBlock(nn.Module):
         return self._forward(x)
 
 
+class ConvNeXtLike(BaseBackbone):
+    """The macro design ConvNeXt, EdgeNeXt and HorNet share: stage ``i`` runs
+    ``downsample_layers[i]`` then ``stages[i]``; each ``out_indices`` output goes through
+    ``norm{i}``, after global average pooling when ``gap_before_final_norm`` (the (N, C)
+    vectors the classifiers expect); ``frozen_stages`` freezes the first downsample/stage pairs.
+    """
+
+    @staticmethod
+    def _make_stem(in_channels: int, channels: int, patch_size: int,
+                   norm_cfg: dict) -> nn.Sequential:
+        """The patchify stem: a ``patch_size`` conv of the same stride, then a norm."""
+        return nn.Sequential(
+            nn.Conv2d(in_channels, channels, kernel_size=patch_size, stride=patch_size),
+            build_norm_layer(norm_cfg, channels)[1])
+
+    @staticmethod
+    def _make_downsample(in_channels: int, out_channels: int, norm_cfg: dict) -> nn.Sequential:
+        """The downsampling in front of later stages: a norm, then a 2x2 stride-2 conv."""
+        return nn.Sequential(
+            build_norm_layer(norm_cfg, in_channels)[1],
+            nn.Conv2d(in_channels, out_channels, kernel_size=2, stride=2))
+
+    def _forward_stage(self, index: int, x: torch.Tensor) -> torch.Tensor:
+        """Run stage ``index`` (HorNet adds gradient checkpointing)."""
+        return self.stages[index](x)
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        outs = []
+        for i in range(len(self.stages)):
+            x = self._forward_stage(i, self.downsample_layers[i](x))
+            if i in self.out_indices:
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    outs.append(norm(x.mean([-2, -1], keepdim=True)).flatten(1))
+                else:
+                    outs.append(norm(x))
+        return tuple(outs)
+
+    def _frozen_modules(self) -> List[nn.Module]:
+        num_frozen = max(self.frozen_stages, 0)
+        return [*self.downsample_layers[:num_frozen], *self.stages[:num_frozen]]
+
+
 @MODELS.register_module()
-class ConvNeXt(BaseBackbone):
+class ConvNeXt(ConvNeXtLike):
     """ConvNeXt backbone (V1 and, with ``use_grn=True``, V2).
 
     Args:
@@ -148,17 +190,14 @@ class ConvNeXt(BaseBackbone):
 
         dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
         self.downsample_layers = ModuleList()
-        self.downsample_layers.append(nn.Sequential(
-            nn.Conv2d(in_channels, self.channels[0], kernel_size=stem_patch_size,
-                      stride=stem_patch_size),
-            build_norm_layer(norm_cfg, self.channels[0])[1]))
+        self.downsample_layers.append(
+            self._make_stem(in_channels, self.channels[0], stem_patch_size, norm_cfg))
         self.stages = ModuleList()
         block_idx = 0
         for i, (depth, channels) in enumerate(zip(self.depths, self.channels)):
             if i > 0:
-                self.downsample_layers.append(nn.Sequential(
-                    build_norm_layer(norm_cfg, self.channels[i - 1])[1],
-                    nn.Conv2d(self.channels[i - 1], channels, kernel_size=2, stride=2)))
+                self.downsample_layers.append(
+                    self._make_downsample(self.channels[i - 1], channels, norm_cfg))
             self.stages.append(Sequential(*[
                 ConvNeXtBlock(channels, norm_cfg=norm_cfg, act_cfg=act_cfg,
                               linear_pw_conv=linear_pw_conv, use_grn=use_grn,
@@ -169,32 +208,7 @@ class ConvNeXt(BaseBackbone):
             block_idx += depth
             if i in self.out_indices:
                 self.add_module(f'norm{i}', build_norm_layer(norm_cfg, channels)[1])
-        self._freeze_stages()
-
-    def forward(self, x: torch.Tensor) -> tuple:
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(self.downsample_layers[i](x))
-            if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean([-2, -1], keepdim=True)).flatten(1))
-                else:
-                    outs.append(norm(x))
-        return tuple(outs)
-
-    def _freeze_stages(self) -> None:
-        for i in range(self.frozen_stages):
-            modules = (self.downsample_layers[i], self.stages[i])
-            for module in modules:
-                module.eval()
-            for param in chain(*(m.parameters() for m in modules)):
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'ConvNeXt':
-        super().train(mode)
-        self._freeze_stages()
-        return self
+        self._apply_frozen_stages()
 
 
-__all__ = ['ConvNeXtBlock', 'ConvNeXt']
+__all__ = ['ConvNeXtBlock', 'ConvNeXtLike', 'ConvNeXt']

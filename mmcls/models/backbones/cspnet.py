@@ -1,5 +1,5 @@
 """CSPNet (Wang et al., 2020): Cross-Stage-Partial stages for DarkNet, ResNet and ResNeXt."""
-from typing import Callable, Dict, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -7,7 +7,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import ConvModule, DropPath, Sequential
 from ..utils.base_module import BaseModule
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices
 from .resnet import Bottleneck
 
 DEFAULT_NORM = dict(type='BN', eps=1e-5)
@@ -170,27 +170,29 @@ class CSPNet(BaseBackbone):
 
         return {key: per_stage(key, value) for key, value in arch.items()}
 
+    def _init_from_depth(self, depth: int, conv_cfg: Optional[dict], norm_cfg: dict,
+                         act_cfg: dict, **kwargs) -> None:
+        """Build the ``arch_settings[depth]`` network of a subclass whose
+        ``_make_stem_layer(in_channels)`` builds the stem; ``kwargs`` go to ``CSPNet``."""
+        if depth not in self.arch_settings:
+            raise KeyError(f'{type(self).__name__}: invalid depth {depth}, choose from '
+                           f'{sorted(self.arch_settings)}')
+        arch = dict(self.arch_settings[depth])
+        block_fn = arch.pop('block_fn')
+        self.depth = depth
+        self._stem_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self._stem_channels = arch['in_channels'][0]
+        CSPNet.__init__(self, arch=arch, stem_fn=self._make_stem_layer, block_fn=block_fn,
+                        conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg, **kwargs)
+
     def forward(self, x: torch.Tensor) -> tuple:
-        x = self.stem(x)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._forward_stages(self.stem(x), self.stages)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            freeze_module(self.stem)
-        for i in range(self.frozen_stages + 1):
-            freeze_module(self.stages[i])
-
-    def train(self, mode: bool = True) -> 'CSPNet':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        # frozen_stages counts from 0 here: k freezes the stem and stages 0..k.
+        if self.frozen_stages < 0:
+            return []
+        return [self.stem, *self.stages[:self.frozen_stages + 1]]
 
 
 @MODELS.register_module()
@@ -224,18 +226,9 @@ class CSPDarkNet(CSPNet):
                  init_cfg: Optional[dict] = dict(type='Kaiming', layer='Conv2d', a=5**0.5,
                                                  distribution='uniform', mode='fan_in',
                                                  nonlinearity='leaky_relu')) -> None:
-        if depth not in self.arch_settings:
-            raise KeyError(f'CSPDarkNet: invalid depth {depth}, choose from '
-                           f'{sorted(self.arch_settings)}')
-        arch = dict(self.arch_settings[depth])
-        block_fn = arch.pop('block_fn')
-        self.depth = depth
-        self._stem_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self._stem_channels = arch['in_channels'][0]
-        super().__init__(arch=arch, stem_fn=self._make_stem_layer, block_fn=block_fn,
-                         in_channels=in_channels, out_indices=out_indices,
-                         frozen_stages=frozen_stages, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
-                         act_cfg=act_cfg, norm_eval=norm_eval, init_cfg=init_cfg)
+        self._init_from_depth(depth, conv_cfg, norm_cfg, act_cfg, in_channels=in_channels,
+                              out_indices=out_indices, frozen_stages=frozen_stages,
+                              norm_eval=norm_eval, init_cfg=init_cfg)
 
     def _make_stem_layer(self, in_channels: int) -> nn.Module:
         return ConvModule(in_channels, self._stem_channels, 3, padding=1, **self._stem_cfg)
@@ -271,19 +264,10 @@ class CSPResNet(CSPNet):
                  act_cfg: dict = DEFAULT_ACT,
                  norm_eval: bool = False,
                  init_cfg: Optional[dict] = dict(type='Kaiming', layer='Conv2d')) -> None:
-        if depth not in self.arch_settings:
-            raise KeyError(f'{type(self).__name__}: invalid depth {depth}, choose from '
-                           f'{sorted(self.arch_settings)}')
-        arch = dict(self.arch_settings[depth])
-        block_fn = arch.pop('block_fn')
-        self.depth = depth
         self.deep_stem = deep_stem
-        self._stem_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self._stem_channels = arch['in_channels'][0]
-        super().__init__(arch=arch, stem_fn=self._make_stem_layer, block_fn=block_fn,
-                         in_channels=in_channels, out_indices=out_indices,
-                         frozen_stages=frozen_stages, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
-                         act_cfg=act_cfg, norm_eval=norm_eval, init_cfg=init_cfg)
+        self._init_from_depth(depth, conv_cfg, norm_cfg, act_cfg, in_channels=in_channels,
+                              out_indices=out_indices, frozen_stages=frozen_stages,
+                              norm_eval=norm_eval, init_cfg=init_cfg)
 
     def _make_stem_layer(self, in_channels: int) -> nn.Module:
         out = self._stem_channels

@@ -9,7 +9,7 @@ import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils import build_activation_layer, build_norm_layer
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
+from .base_backbone import BaseBackbone, normalize_out_indices
 
 arch_settings = {
     '121': dict(growth_rate=32, depths=[6, 12, 24, 16], init_channels=64),
@@ -163,7 +163,7 @@ class DenseNet(BaseBackbone):
                 self.transitions.append(
                     nn.Sequential(build_norm_layer(norm_cfg, channels)[1], self.act))
         self.out_channels = channels
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
         x = self.stem(x)
@@ -174,15 +174,8 @@ class DenseNet(BaseBackbone):
                 outs.append(x)
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        for i in range(self.frozen_stages):
-            freeze_module(self.transitions[i])
-            freeze_module(self.stages[i])
-
-    def train(self, mode: bool = True) -> 'DenseNet':
-        super().train(mode)
-        self._freeze_stages()
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return [*self.transitions[:self.frozen_stages], *self.stages[:self.frozen_stages]]
 
 
 __all__ = ['DenseNet']

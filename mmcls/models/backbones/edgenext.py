@@ -9,8 +9,8 @@ import torch.nn.functional as F
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, Sequential, build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices
-from .convnext import ConvNeXtBlock
+from .base_backbone import normalize_out_indices
+from .convnext import ConvNeXtBlock, ConvNeXtLike
 from .vision_transformer import resolve_arch
 
 # channels / depths per stage; num_heads of the channel attention.
@@ -141,7 +141,7 @@ class SDTAEncoder(nn.Module):
 
 
 @MODELS.register_module()
-class EdgeNeXt(BaseBackbone):
+class EdgeNeXt(ConvNeXtLike):
     """EdgeNeXt backbone (ConvNeXt-like stem, downsampling and output norms).
 
     Args:
@@ -196,17 +196,15 @@ class EdgeNeXt(BaseBackbone):
         self.frozen_stages = frozen_stages
         self.gap_before_final_norm = gap_before_final_norm
 
-        self.downsample_layers = ModuleList([nn.Sequential(
-            nn.Conv2d(in_channels, channels[0], kernel_size=4, stride=4),
-            build_norm_layer(norm_cfg, channels[0])[1])])
+        self.downsample_layers = ModuleList(
+            [self._make_stem(in_channels, channels[0], 4, norm_cfg)])
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
         self.stages = ModuleList()
         block_idx = 0
         for i, depth in enumerate(depths):
             if i > 0:
-                self.downsample_layers.append(nn.Sequential(
-                    build_norm_layer(norm_cfg, channels[i - 1])[1],
-                    nn.Conv2d(channels[i - 1], channels[i], kernel_size=2, stride=2)))
+                self.downsample_layers.append(
+                    self._make_downsample(channels[i - 1], channels[i], norm_cfg))
             num_global = global_blocks[i] if global_block_type[i] == 'SDTA' else 0
             blocks = []
             for j in range(depth):
@@ -227,31 +225,7 @@ class EdgeNeXt(BaseBackbone):
             if i in self.out_indices:
                 out_norm = dict(type='LN2d') if gap_before_final_norm else norm_cfg
                 self.add_module(f'norm{i}', build_norm_layer(out_norm, channels[i])[1])
-        self._freeze_stages()
-
-    def forward(self, x: torch.Tensor) -> tuple:
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(self.downsample_layers[i](x))
-            if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean([-2, -1], keepdim=True)).flatten(1))
-                else:
-                    outs.append(norm(x))
-        return tuple(outs)
-
-    def _freeze_stages(self) -> None:
-        for i in range(self.frozen_stages):
-            for module in (self.downsample_layers[i], self.stages[i]):
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'EdgeNeXt':
-        super().train(mode)
-        self._freeze_stages()
-        return self
+        self._apply_frozen_stages()
 
 
 __all__ = ['PositionEncodingFourier', 'ChannelMultiheadAttention', 'SDTAEncoder', 'EdgeNeXt']

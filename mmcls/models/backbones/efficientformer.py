@@ -11,13 +11,13 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils.activation import build_activation_layer
-from ..utils.attention_bias import offset_bias_index
 from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.layer_scale import LayerScale
 from ..utils.norm import build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
+from .levit import BiasedAttention
 from .poolformer import Pooling
 from .vision_transformer import resolve_arch
 
@@ -31,32 +31,22 @@ arch_settings = {
 }
 
 
-class AttentionWithBias(BaseModule):
+class AttentionWithBias(BiasedAttention):
     """Multi-head self-attention on a ``resolution`` x ``resolution`` token grid with a learned
     bias per head and relative offset; values are ``attn_ratio`` x wider than keys."""
 
     def __init__(self, embed_dims: int, num_heads: int = 8, key_dim: int = 32,
                  attn_ratio: float = 4., resolution: int = 7) -> None:
-        super().__init__()
-        self.num_heads = num_heads
-        self.scale = key_dim**-0.5
-        self.key_dim = key_dim
-        self.d = int(attn_ratio * key_dim)
-        self.dh = self.d * num_heads
+        super().__init__(key_dim, num_heads, attn_ratio)
         self.qkv = nn.Linear(embed_dims, self.dh + 2 * key_dim * num_heads)
         self.proj = nn.Linear(self.dh, embed_dims)
-        num_offsets, idxs = offset_bias_index(resolution)
-        self.attention_biases = nn.Parameter(torch.zeros(num_heads, num_offsets))
-        self.register_buffer('attention_bias_idxs', idxs)
+        self._init_biases(num_heads, resolution, resolution, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, N, _ = x.shape
         qkv = self.qkv(x).reshape(B, N, self.num_heads, -1).permute(0, 2, 1, 3)
         q, k, v = qkv.split([self.key_dim, self.key_dim, self.d], dim=-1)
-        attn = (q @ k.transpose(-2, -1)) * self.scale
-        attn = attn + self.attention_biases[:, self.attention_bias_idxs]
-        x = (attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, N, self.dh)
-        return self.proj(x)
+        return self.proj(self._attend(q, k, v).transpose(1, 2).reshape(B, N, self.dh))
 
 
 class Flat(nn.Module):
@@ -233,7 +223,7 @@ class EfficientFormer(BaseBackbone):
             else:  # GroupNorm with one group: a channel-first layer norm
                 norm = build_norm_layer(dict(type='GN', num_groups=1), self.embed_dims[i])[1]
             self.add_module(f'norm{i}', norm)
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
         x = self.patch_embed(x)
@@ -256,21 +246,10 @@ class EfficientFormer(BaseBackbone):
             outs.append(out.contiguous())
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages < 0:
-            return
-        modules = [self.patch_embed, *self.network[:self.frozen_stages]]
-        modules += [getattr(self, f'norm{i}') for i in range(self.frozen_stages)
-                    if i in self.out_indices]
-        for module in modules:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'EfficientFormer':
-        super().train(mode)
-        self._freeze_stages()
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        modules = stem_and_stages(self.patch_embed, self.network, self.frozen_stages)
+        return modules + [getattr(self, f'norm{i}') for i in self.out_indices
+                          if i < self.frozen_stages]
 
 
 __all__ = ['EfficientFormer']

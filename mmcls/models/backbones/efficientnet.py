@@ -6,12 +6,11 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, DropPath, InvertedResidual, SELayer, Sequential, make_divisible
-from ..utils.base_module import BaseModule
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from ..utils.inverted_residual import MBConvBase
+from .base_backbone import BaseBackbone, normalize_out_indices
 
 # arch -> (width factor, depth factor, native resolution)
 arch_settings = {
@@ -55,7 +54,7 @@ layer_settings = {
 }
 
 
-class EdgeResidual(BaseModule):
+class EdgeResidual(MBConvBase):
     """Fused MBConv (EfficientNet-EdgeTPU, EfficientNetV2): kxk expand -> (SE) -> 1x1 project.
 
     Args:
@@ -93,16 +92,7 @@ class EdgeResidual(BaseModule):
                                 norm_cfg=norm_cfg, act_cfg=None)
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.conv1(x)
-        if self.with_se:
-            out = self.se(out)
-        out = self.conv2(out)
-        return x + self.drop_path(out) if self.with_residual else out
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
+        return self._squeeze_project(x, self.conv1(x), self.conv2, self.with_residual)
 
 
 def _split_by_channels(stage: list) -> List[list]:
@@ -237,23 +227,10 @@ class EfficientNet(BaseBackbone):
             self.layers.append(Sequential(*blocks))
 
     def forward(self, x: torch.Tensor) -> tuple:
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._forward_stages(x, self.layers)
 
-    def _freeze_stages(self) -> None:
-        for i in range(min(self.frozen_stages, len(self.layers))):
-            freeze_module(self.layers[i])
-
-    def train(self, mode: bool = True) -> 'EfficientNet':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return list(self.layers[:self.frozen_stages])
 
 
 __all__ = ['EfficientNet', 'EdgeResidual', 'model_scaling']

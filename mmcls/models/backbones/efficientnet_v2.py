@@ -6,7 +6,7 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, DropPath, InvertedResidual, Sequential
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices
 from .efficientnet import EdgeResidual
 
 # One row per stage: repeats, kernel size, stride, expand ratio, in channels, out channels,
@@ -165,23 +165,10 @@ class EfficientNetV2(BaseBackbone):
                                       act_cfg=self.act_cfg))
 
     def forward(self, x: torch.Tensor) -> tuple:
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._forward_stages(x, self.layers)
 
-    def _freeze_stages(self) -> None:
-        for i in range(min(self.frozen_stages, len(self.layers))):
-            freeze_module(self.layers[i])
-
-    def train(self, mode: bool = True) -> 'EfficientNetV2':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return list(self.layers[:self.frozen_stages])
 
 
 __all__ = ['EfficientNetV2', 'EnhancedConvModule']

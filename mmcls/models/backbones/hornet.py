@@ -12,7 +12,8 @@ import torch.utils.checkpoint as cp
 from mmcls.registry import MODELS
 from ..utils import DropPath, LayerScale, ModuleList, build_norm_layer
 from ..utils.weight_init import trunc_normal_
-from .base_backbone import BaseBackbone, normalize_out_indices
+from .base_backbone import normalize_out_indices
+from .convnext import ConvNeXtLike
 from .vision_transformer import resolve_arch
 
 _DW7 = dict(type='DW', kernel_size=7)
@@ -136,7 +137,7 @@ class HorNetBlock(nn.Module):
 
 
 @MODELS.register_module()
-class HorNet(BaseBackbone):
+class HorNet(ConvNeXtLike):
     """HorNet backbone (ConvNeXt-like stem, downsampling and output norms).
 
     Args:
@@ -175,13 +176,9 @@ class HorNet(BaseBackbone):
         self.frozen_stages, self.with_cp = frozen_stages, with_cp
         self.gap_before_final_norm = gap_before_final_norm
 
-        self.downsample_layers = ModuleList([nn.Sequential(
-            nn.Conv2d(in_channels, dims[0], kernel_size=4, stride=4),
-            build_norm_layer(_LN2D, dims[0])[1])])
+        self.downsample_layers = ModuleList([self._make_stem(in_channels, dims[0], 4, _LN2D)])
         for i in range(num_stages - 1):
-            self.downsample_layers.append(nn.Sequential(
-                build_norm_layer(_LN2D, dims[i])[1],
-                nn.Conv2d(dims[i], dims[i + 1], kernel_size=2, stride=2)))
+            self.downsample_layers.append(self._make_downsample(dims[i], dims[i + 1], _LN2D))
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
         self.stages = ModuleList()
         start = 0
@@ -193,35 +190,13 @@ class HorNet(BaseBackbone):
             start += depth
         for i in self.out_indices:
             self.add_module(f'norm{i}', build_norm_layer(_LN2D, dims[i])[1])
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
-    def forward(self, x: torch.Tensor) -> tuple:
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = self.downsample_layers[i](x)
-            if self.with_cp and x.requires_grad:
-                x = cp.checkpoint_sequential(stage, len(stage), x, use_reentrant=False)
-            else:
-                x = stage(x)
-            if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean([-2, -1], keepdim=True)).flatten(1))
-                else:
-                    outs.append(norm(x))
-        return tuple(outs)
-
-    def _freeze_stages(self) -> None:
-        for i in range(self.frozen_stages):
-            for module in (self.downsample_layers[i], self.stages[i]):
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'HorNet':
-        super().train(mode)
-        self._freeze_stages()
-        return self
+    def _forward_stage(self, index: int, x: torch.Tensor) -> torch.Tensor:
+        stage = self.stages[index]
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint_sequential(stage, len(stage), x, use_reentrant=False)
+        return stage(x)
 
 
 __all__ = ['GlobalLocalFilter', 'gnConv', 'HorNetBlock', 'HorNet']

@@ -8,7 +8,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import ModuleList, Sequential, build_conv_layer, build_norm_layer
 from ..utils.base_module import BaseModule
-from .base_backbone import BaseBackbone, set_batchnorm_eval
+from .base_backbone import BaseBackbone
 from .resnet import BasicBlock, Bottleneck, ResLayer, get_expansion
 
 BLOCKS = {'BASIC': BasicBlock, 'BOTTLENECK': Bottleneck}
@@ -237,12 +237,6 @@ class HRNet(BaseBackbone):
             inputs = [layer(feats[min(j, len(feats) - 1)]) for j, layer in enumerate(transition)]
             feats = getattr(self, f'stage{i}')(inputs)
         return tuple(feats)
-
-    def train(self, mode: bool = True) -> 'HRNet':
-        super().train(mode)
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
 
 
 __all__ = ['HRModule', 'HRNet']

@@ -4,7 +4,7 @@ A four-conv stem (16x downsampling), then three stages of attention + MLP residu
 tokens, with linear layers followed by batch norm (foldable for deployment) and learned
 attention biases indexed by the relative offset of the two positions.
 """
-from typing import Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -16,7 +16,7 @@ from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.drop import DropPath
 from ..utils.norm import build_norm_layer
 from ..utils.reparam import fuse_conv_bn
-from .base_backbone import BaseBackbone, normalize_out_indices
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .vision_transformer import resolve_arch
 
 arch_settings = {
@@ -116,8 +116,18 @@ class Residual(BaseModule):
         return x + self.drop_path(self.block(x))
 
 
-class _BiasedAttention(BaseModule):
-    """Shared attention-bias machinery of :class:`Attention` and :class:`AttentionSubsample`."""
+class BiasedAttention(BaseModule):
+    """Head sizes and learned per-offset attention biases shared by LeViT's :class:`Attention`
+    and :class:`AttentionSubsample` and EfficientFormer's attention: keys of ``key_dim``,
+    values ``attn_ratio`` times wider."""
+
+    def __init__(self, key_dim: int, num_heads: int, attn_ratio: float) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = key_dim**-0.5
+        self.key_dim = key_dim
+        self.d = int(attn_ratio * key_dim)
+        self.dh = self.d * num_heads
 
     def _init_biases(self, num_heads: int, resolution: int, sub_resolution: int,
                      stride: int) -> None:
@@ -131,17 +141,12 @@ class _BiasedAttention(BaseModule):
         return attn.softmax(dim=-1) @ v
 
 
-class Attention(_BiasedAttention):
+class Attention(BiasedAttention):
     """Multi-head self-attention with per-offset biases; values are ``attn_ratio`` x wider."""
 
     def __init__(self, dim: int, key_dim: int, num_heads: int = 8, attn_ratio: int = 4,
                  act_cfg: dict = dict(type='HSwish'), resolution: int = 14) -> None:
-        super().__init__()
-        self.num_heads = num_heads
-        self.scale = key_dim**-0.5
-        self.key_dim = key_dim
-        self.d = int(attn_ratio * key_dim)
-        self.dh = self.d * num_heads
+        super().__init__(key_dim, num_heads, attn_ratio)
         self.qkv = LinearBN(dim, self.dh + 2 * key_dim * num_heads)
         self.proj = nn.Sequential(build_activation_layer(act_cfg), LinearBN(self.dh, dim))
         self._init_biases(num_heads, resolution, resolution, 1)
@@ -183,19 +188,14 @@ class Subsample(nn.Module):
         return x.reshape(B, -1, C)
 
 
-class AttentionSubsample(_BiasedAttention):
+class AttentionSubsample(BiasedAttention):
     """Attention whose queries come from a subsampled grid: halves the resolution and changes
     the width from ``in_dim`` to ``out_dim`` (the downsampling block between stages)."""
 
     def __init__(self, in_dim: int, out_dim: int, key_dim: int, num_heads: int = 8,
                  attn_ratio: int = 2, act_cfg: dict = dict(type='HSwish'), stride: int = 2,
                  resolution: int = 14) -> None:
-        super().__init__()
-        self.num_heads = num_heads
-        self.scale = key_dim**-0.5
-        self.key_dim = key_dim
-        self.d = int(attn_ratio * key_dim)
-        self.dh = self.d * num_heads
+        super().__init__(key_dim, num_heads, attn_ratio)
         self.sub_resolution = (resolution - 1) // stride + 1
         self.kv = LinearBN(in_dim, self.dh + key_dim * num_heads)
         self.q = nn.Sequential(Subsample(stride, resolution), LinearBN(in_dim, key_dim * num_heads))
@@ -274,7 +274,7 @@ class LeViT(BaseBackbone):
         self.deploy = False
         if deploy:
             self.switch_to_deploy()
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def switch_to_deploy(self) -> None:
         """Fold every batch norm into the preceding linear/conv layer (inference only)."""
@@ -283,17 +283,8 @@ class LeViT(BaseBackbone):
         fuse_children(self)
         self.deploy = True
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            for module in [self.patch_embed, *self.stages[:self.frozen_stages]]:
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'LeViT':
-        super().train(mode)
-        self._freeze_stages()
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return stem_and_stages(self.patch_embed, self.stages, self.frozen_stages)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.patch_embed(x).flatten(2).transpose(1, 2)
@@ -306,4 +297,4 @@ class LeViT(BaseBackbone):
         return tuple(outs)
 
 
-__all__ = ['LeViT', 'fuse_children']
+__all__ = ['BiasedAttention', 'LeViT', 'fuse_children']

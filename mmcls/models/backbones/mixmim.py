@@ -16,12 +16,12 @@ from torch.utils.checkpoint import checkpoint
 from mmcls.registry import MODELS
 from ..utils.base_module import BaseModule, ModuleList
 from ..utils.drop import DropPath
-from ..utils.embed import PatchEmbed, PatchMerging, resize_pos_embed
+from ..utils.embed import PatchMerging, resize_pos_embed
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.window_attention import ShiftWindowMSA, WindowMSA
 from .base_backbone import BaseBackbone
-from .vision_transformer import TransformerEncoderLayer, resolve_arch
+from .vision_transformer import TransformerEncoderLayer, build_patch_embed, resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['b', 'base'], dict(embed_dims=128, depths=[2, 2, 18, 2],
@@ -162,11 +162,8 @@ class MixMIMTransformer(BaseBackbone):
                              f'got {window_size!r}')
         self.encoder_stride = 32
 
-        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
-                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size,
-                     norm_cfg=dict(type='LN'))
-        patch.update(patch_cfg)
-        self.patch_embed = PatchEmbed(**patch)
+        self.patch_embed = build_patch_embed(in_channels, img_size, self.embed_dims, patch_size,
+                                             patch_cfg, norm_cfg=dict(type='LN'))
         self.patch_resolution = self.patch_embed.init_out_size
 
         dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()

@@ -7,12 +7,12 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 
-from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import PatchEmbed
+from ..utils.base_module import BaseModule
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
 from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .vision_transformer import (build_layers, build_patch_embed, freeze_layers, resolve_arch,
+                                 run_layers)
 
 # embed_dims, num_layers, tokens_mlp_dims (token-mixing hidden width),
 # channels_mlp_dims (channel-mixing hidden width)
@@ -108,26 +108,17 @@ class MlpMixer(BaseBackbone):
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']
         self.img_size = img_size
-        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
-                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size)
-        patch.update(patch_cfg)
-        self.patch_embed = PatchEmbed(**patch)
+        self.patch_embed = build_patch_embed(in_channels, img_size, self.embed_dims, patch_size,
+                                             patch_cfg)
         self.patch_resolution = self.patch_embed.init_out_size
         num_tokens = self.patch_resolution[0] * self.patch_resolution[1]
 
         self.out_indices = normalize_out_indices(out_indices, self.num_layers, owner)
-        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
-        if isinstance(layer_cfgs, dict):
-            layer_cfgs = [layer_cfgs] * self.num_layers
-        self.layers = ModuleList()
-        for i in range(self.num_layers):
-            cfg = dict(num_tokens=num_tokens, embed_dims=self.embed_dims,
-                       tokens_mlp_dims=self.arch_settings['tokens_mlp_dims'],
-                       channels_mlp_dims=self.arch_settings['channels_mlp_dims'],
-                       drop_rate=drop_rate, drop_path_rate=dpr[i], act_cfg=act_cfg,
-                       norm_cfg=norm_cfg)
-            cfg.update(layer_cfgs[i])
-            self.layers.append(MixerBlock(**cfg))
+        self.layers = build_layers(MixerBlock, self.num_layers, drop_path_rate, layer_cfgs,
+                                   num_tokens=num_tokens, embed_dims=self.embed_dims,
+                                   tokens_mlp_dims=self.arch_settings['tokens_mlp_dims'],
+                                   channels_mlp_dims=self.arch_settings['channels_mlp_dims'],
+                                   drop_rate=drop_rate, act_cfg=act_cfg, norm_cfg=norm_cfg)
         self.final_norm = final_norm
         if final_norm:
             self.ln1 = build_norm_layer(norm_cfg, self.embed_dims)[1]
@@ -141,21 +132,13 @@ class MlpMixer(BaseBackbone):
                              f'img_size {self.patch_embed.init_input_size}; the token-mixing MLPs '
                              'need a fixed number of patches')
         x, _ = self.patch_embed(x)
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i == len(self.layers) - 1 and self.final_norm:
-                x = self.ln1(x)
-            if i in self.out_indices:
-                outs.append(x.transpose(1, 2))
+        _, outs = run_layers(self.layers, x, self.out_indices,
+                             self.ln1 if self.final_norm else None, lambda t: t.transpose(1, 2))
         return tuple(outs)
 
     def _freeze_stages(self) -> None:
         freeze_module(self.patch_embed)
-        for layer in self.layers[:self.frozen_stages]:
-            freeze_module(layer)
-        if self.frozen_stages >= self.num_layers and self.final_norm:
-            freeze_module(self.ln1)
+        freeze_layers(self.layers, self.frozen_stages, self.ln1 if self.final_norm else None)
 
     def train(self, mode: bool = True) -> 'MlpMixer':
         super().train(mode)

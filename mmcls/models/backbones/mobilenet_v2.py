@@ -7,7 +7,7 @@ import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, make_divisible
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 
 # One row per stage: expand ratio, output channels, number of blocks, stride of the first block.
 arch_settings = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1],
@@ -115,26 +115,11 @@ class MobileNetV2(BaseBackbone):
         self.layers.append('conv2')
 
     def forward(self, x: torch.Tensor) -> tuple:
-        x = self.conv1(x)
-        outs = []
-        for i, layer_name in enumerate(self.layers):
-            x = getattr(self, layer_name)(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._forward_stages(self.conv1(x), map(self.get_submodule, self.layers))
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            freeze_module(self.conv1)
-        for i in range(1, self.frozen_stages + 1):
-            freeze_module(getattr(self, f'layer{i}'))
-
-    def train(self, mode: bool = True) -> 'MobileNetV2':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return stem_and_stages(self.conv1, map(self.get_submodule, self.layers),
+                               self.frozen_stages)
 
 
 __all__ = ['MobileNetV2']

@@ -2,10 +2,11 @@
 from typing import List, Optional, Sequence, Union
 
 import torch
+import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, InvertedResidual
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices
 
 # One row per block: kernel size, mid (expanded) channels, out channels, with SE, activation,
 # stride.
@@ -113,23 +114,10 @@ class MobileNetV3(BaseBackbone):
         return names
 
     def forward(self, x: torch.Tensor) -> tuple:
-        outs = []
-        for i, name in enumerate(self.layers):
-            x = getattr(self, name)(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._forward_stages(x, map(self.get_submodule, self.layers))
 
-    def _freeze_stages(self) -> None:
-        for i in range(self.frozen_stages + 1):
-            freeze_module(getattr(self, f'layer{i}'))
-
-    def train(self, mode: bool = True) -> 'MobileNetV3':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return [self.get_submodule(name) for name in self.layers[:self.frozen_stages + 1]]
 
 
 __all__ = ['MobileNetV3']

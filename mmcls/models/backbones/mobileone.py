@@ -1,6 +1,6 @@
 """MobileOne (Vasu et al., 2023): depthwise/pointwise blocks trained with several conv+BN
 branches, a 1x1 scale branch and a BN identity, fused by ``switch_to_deploy()``."""
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -8,8 +8,9 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import (ModuleList, SELayer, Sequential, build_activation_layer, build_conv_layer,
                      build_norm_layer)
-from ..utils.reparam import detach_parameters, fuse_conv_bn, identity_kernel, pad_kernel_to
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from ..utils.reparam import fuse_conv_bn, identity_kernel, pad_kernel_to
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
+from .repvgg import ReparamBlock, deploy_blocks
 from .vision_transformer import resolve_arch
 
 # num_blocks per stage; width_factor multiplies (64, 128, 256, 512); num_conv_branches: the
@@ -29,7 +30,7 @@ arch_settings = {
 BASE_CHANNELS = (64, 128, 256, 512)
 
 
-class MobileOneBlock(nn.Module):
+class MobileOneBlock(ReparamBlock):
     """``act(se(sum(conv_bn_k(x)) + bn(conv1x1(x)) + bn(x)))``; deploy: ``act(se(conv(x)))``.
 
     The 1x1 ``branch_scale`` exists for kernels larger than 1, the BN identity ``branch_norm``
@@ -41,6 +42,7 @@ class MobileOneBlock(nn.Module):
         se_cfg: ``SELayer`` arguments, or ``None``.
         deploy: build the fused ``branch_reparam`` convolution only.
     """
+    _branch_names = ('branch_conv_list', 'branch_scale', 'branch_norm')
 
     def __init__(self,
                  in_channels: int,
@@ -78,12 +80,6 @@ class MobileOneBlock(nn.Module):
                                 stride=self.stride, padding=padding, dilation=dilation,
                                 groups=self.groups, bias=bias)
 
-    def _conv_bn(self, kernel_size: int, padding: int, dilation: int) -> nn.Sequential:
-        conv_bn = Sequential()
-        conv_bn.add_module('conv', self._conv(kernel_size, padding, dilation, bias=False))
-        conv_bn.add_module('norm', build_norm_layer(self.norm_cfg, self.out_channels)[1])
-        return conv_bn
-
     def _branches(self, x: torch.Tensor) -> torch.Tensor:
         if self.deploy:
             return self.branch_reparam(x)
@@ -114,19 +110,6 @@ class MobileOneBlock(nn.Module):
             k, b = fuse_conv_bn(k, self.branch_norm)
             kernel, bias = kernel + k, bias + b
         return kernel, bias
-
-    def switch_to_deploy(self) -> None:
-        """Replace the training branches by one fused convolution (in place)."""
-        if self.deploy:
-            return
-        weight, bias = self.reparameterize()
-        conv = self._conv(self.kernel_size, self.padding, self.dilation, bias=True).to(weight)
-        conv.weight.data.copy_(weight.detach())
-        conv.bias.data.copy_(bias.detach())
-        self.branch_reparam = conv
-        del self.branch_conv_list, self.branch_scale, self.branch_norm
-        detach_parameters(self)
-        self.deploy = True
 
 
 @MODELS.register_module()
@@ -188,7 +171,7 @@ class MobileOne(BaseBackbone):
             self.stages.append(f'stage{i + 1}')
             channels = out_channels
         self.out_channels = channels
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def _make_stage(self, in_channels: int, out_channels: int, num_blocks: int, num_se: int,
                     num_convs: int) -> nn.Sequential:
@@ -206,33 +189,15 @@ class MobileOne(BaseBackbone):
         return Sequential(*blocks)
 
     def forward(self, x: torch.Tensor) -> tuple:
-        x = self.stage0(x)
-        outs = []
-        for i, name in enumerate(self.stages):
-            x = getattr(self, name)(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._forward_stages(self.stage0(x), map(self.get_submodule, self.stages))
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            freeze_module(self.stage0)
-        for i in range(self.frozen_stages):
-            freeze_module(getattr(self, self.stages[i]))
-
-    def train(self, mode: bool = True) -> 'MobileOne':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return stem_and_stages(self.stage0, map(self.get_submodule, self.stages),
+                               self.frozen_stages)
 
     def switch_to_deploy(self) -> None:
         """Fuse every block into its single-convolution inference form."""
-        for module in self.modules():
-            if isinstance(module, MobileOneBlock):
-                module.switch_to_deploy()
-        self.deploy = True
+        deploy_blocks(self, MobileOneBlock)
 
 
 __all__ = ['MobileOneBlock', 'MobileOne']

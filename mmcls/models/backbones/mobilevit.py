@@ -15,8 +15,7 @@ from mmcls.registry import MODELS
 
 from ..utils.conv_module import ConvModule
 from ..utils.norm import build_norm_layer
-from .base_backbone import (BaseBackbone, freeze_module, normalize_out_indices,
-                            set_batchnorm_eval)
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .mobilenet_v2 import InvertedResidual
 from .vision_transformer import TransformerEncoderLayer
 
@@ -191,7 +190,7 @@ class MobileViT(BaseBackbone):
         self.layers = nn.Sequential(*layers)
         self.conv_1x1_exp = ConvModule(channels, last_exp_factor * channels, 1,
                                        conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     @staticmethod
     def make_mobilevit_layer(in_channels: int, out_channels: int, stride: int,
@@ -217,19 +216,8 @@ class MobileViT(BaseBackbone):
             in_channels = out_channels
         return nn.Sequential(*blocks), out_channels
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            freeze_module(self.stem)
-        for i in range(self.frozen_stages):
-            freeze_module(self.layers[i])
-
-    def train(self, mode: bool = True) -> 'MobileViT':
-        super().train(mode)
-        if mode:
-            self._freeze_stages()
-            if self.norm_eval:
-                set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return stem_and_stages(self.stem, self.layers, self.frozen_stages)
 
     def forward(self, x: torch.Tensor) -> tuple:
         x = self.stem(x)

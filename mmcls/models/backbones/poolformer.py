@@ -1,13 +1,13 @@
 """PoolFormer (Yu et al., 2022, "MetaFormer Is Actually What You Need for Vision"): the
 transformer macro-architecture with average pooling as its only token mixer."""
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, build_activation_layer, build_norm_layer
-from .base_backbone import BaseBackbone, freeze_module
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .vision_transformer import resolve_arch
 
 # layers: blocks per stage; embed_dims: stage widths; mlp_ratios: MLP hidden ratio per stage;
@@ -143,7 +143,8 @@ class PoolFormer(BaseBackbone):
                 network.append(PatchEmbed(down_patch_size, down_stride, down_pad, dims[i],
                                           dims[i + 1]))
         self.network = nn.ModuleList(network)
-        self.out_indices = self._check_out_indices(out_indices)
+        self.out_indices = normalize_out_indices(out_indices, len(self.network), 'PoolFormer',
+                                                 unit='network entries')
         channels = self._channels_per_entry()
         for i in self.out_indices:
             self.add_module(f'norm{i}', build_norm_layer(norm_cfg, channels[i])[1])
@@ -151,19 +152,7 @@ class PoolFormer(BaseBackbone):
             raise ValueError(f'PoolFormer: frozen_stages must be in [-1, {len(self.network)}], '
                              f'got {frozen_stages}')
         self.frozen_stages = frozen_stages
-        self._freeze_stages()
-
-    def _check_out_indices(self, out_indices) -> tuple:
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        num = len(self.network)
-        result = []
-        for index in out_indices:
-            if not -num <= index < num:
-                raise ValueError(f'PoolFormer: out_indices {index} is out of range for '
-                                 f'{num} network entries')
-            result.append(index % num)
-        return tuple(result)
+        self._apply_frozen_stages()
 
     def _channels_per_entry(self) -> list:
         """Output channels of every ``network`` entry."""
@@ -182,19 +171,10 @@ class PoolFormer(BaseBackbone):
                 outs.append(getattr(self, f'norm{i}')(x))
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages < 0:
-            return
-        freeze_module(self.patch_embed)
-        for i in range(self.frozen_stages):
-            freeze_module(self.network[i])
-            if i in self.out_indices:
-                freeze_module(getattr(self, f'norm{i}'))
-
-    def train(self, mode: bool = True) -> 'PoolFormer':
-        super().train(mode)
-        self._freeze_stages()
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        modules = stem_and_stages(self.patch_embed, self.network, self.frozen_stages)
+        return modules + [getattr(self, f'norm{i}') for i in self.out_indices
+                          if i < self.frozen_stages]
 
 
 __all__ = ['PoolFormerBlock', 'PoolFormer']

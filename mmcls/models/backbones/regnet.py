@@ -131,7 +131,7 @@ class RegNet(ResNet):
             self.add_module(f'layer{i + 1}', res_layer)
             self.res_layers.append(f'layer{i + 1}')
         self.feat_dim = stage_widths[-1]
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def _make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
         self.conv1 = build_conv_layer(self.conv_cfg, in_channels, stem_channels, kernel_size=3,

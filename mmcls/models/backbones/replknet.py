@@ -10,7 +10,7 @@ from mmcls.registry import MODELS
 from ..utils import DropPath, build_activation_layer, build_conv_layer, build_norm_layer
 from ..utils.base_module import BaseModule
 from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .vision_transformer import resolve_arch
 
 # large_kernel_sizes / layers / channels per stage; small_kernel: the parallel branch (None:
@@ -248,7 +248,7 @@ class RepLKNet(BaseBackbone):
                     conv_bn(channels[i], channels[i + 1], 1, relu=True, **cfgs),
                     conv_bn(channels[i + 1], channels[i + 1], 3, stride=2,
                             groups=channels[i + 1], relu=True, **cfgs)))
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
         for layer in self.stem:
@@ -265,20 +265,9 @@ class RepLKNet(BaseBackbone):
                 x = self.transitions[i](x)
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            freeze_module(self.stem)
-        for i in range(self.frozen_stages):
-            freeze_module(self.stages[i])
-            if i < len(self.transitions):
-                freeze_module(self.transitions[i])
-
-    def train(self, mode: bool = True) -> 'RepLKNet':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        modules = stem_and_stages(self.stem, self.stages, self.frozen_stages)
+        return modules + list(self.transitions[:max(self.frozen_stages, 0)])
 
     def switch_to_deploy(self) -> None:
         """Merge every small-kernel branch into its large kernel."""

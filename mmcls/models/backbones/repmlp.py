@@ -7,7 +7,7 @@ Each stage works on a fixed grid: the map is cut into ``h_parts x w_parts`` part
 branches (``repconv{k}``). :meth:`RepMLPNet.switch_to_deploy` folds batch norms and branches
 into ``fc3``.
 """
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -23,7 +23,7 @@ from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
 from ..utils.se_layer import SELayer
-from .base_backbone import BaseBackbone, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .vision_transformer import resolve_arch
 
 arch_settings = {
@@ -254,7 +254,7 @@ class RepMLPNet(BaseBackbone):
         self.out_indices = normalize_out_indices(out_indices, self.num_stage, 'RepMLPNet')
         self.final_norm = (build_norm_layer(norm_cfg, self.channels[-1])[1] if final_norm
                            else nn.Identity())
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
         x, _ = self.patch_embed(x)
@@ -267,25 +267,9 @@ class RepMLPNet(BaseBackbone):
                 outs.append(self.final_norm(x) if i == self.num_stage - 1 else x)
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages < 0:
-            return
-        modules = [self.patch_embed]
-        for i in range(self.frozen_stages):
-            modules.append(self.stages[i])
-            if i < self.num_stage - 1:
-                modules.append(self.downsample_layers[i])
-        for module in modules:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'RepMLPNet':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        modules = stem_and_stages(self.patch_embed, self.stages, self.frozen_stages)
+        return modules + list(self.downsample_layers[:max(self.frozen_stages, 0)])
 
     def switch_to_deploy(self) -> None:
         """Fold every block's batch norm and conv branches into its fc3 (inference only)."""

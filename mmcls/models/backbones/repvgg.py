@@ -1,6 +1,6 @@
 """RepVGG (Ding et al., 2021): a VGG-style plain network trained with 3x3 + 1x1 + identity
 branches that ``switch_to_deploy()`` folds into one 3x3 convolution per block."""
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -10,7 +10,7 @@ from mmcls.registry import MODELS
 from ..utils import (SELayer, Sequential, build_activation_layer, build_conv_layer,
                      build_norm_layer)
 from ..utils.reparam import detach_parameters, fuse_conv_bn, identity_kernel, pad_kernel_to
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .vision_transformer import resolve_arch
 
 _GROUPWISE_LAYERS = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26)
@@ -51,7 +51,40 @@ arch_settings = {
 }
 
 
-class RepVGGBlock(nn.Module):
+class ReparamBlock(nn.Module):
+    """Base of the blocks that train several conv+BN branches and fold them into one
+    ``branch_reparam`` convolution for inference (RepVGGBlock, MobileOneBlock).
+
+    Subclasses provide ``_conv(kernel_size, padding, dilation, bias)``, ``reparameterize()``
+    (the fused weight and bias), the ``kernel_size``/``padding``/``dilation`` of the fused
+    convolution, and name their training branches in ``_branch_names``.
+    """
+
+    _branch_names: Tuple[str, ...] = ()
+
+    def _conv_bn(self, kernel_size: int, padding: int, dilation: int) -> nn.Sequential:
+        """A bias-free ``_conv`` then a norm, named ``conv``/``norm`` as in the checkpoints."""
+        conv_bn = Sequential()
+        conv_bn.add_module('conv', self._conv(kernel_size, padding, dilation, bias=False))
+        conv_bn.add_module('norm', build_norm_layer(self.norm_cfg, self.out_channels)[1])
+        return conv_bn
+
+    def switch_to_deploy(self) -> None:
+        """Replace the training branches by one fused convolution (in place)."""
+        if self.deploy:
+            return
+        weight, bias = self.reparameterize()
+        conv = self._conv(self.kernel_size, self.padding, self.dilation, bias=True).to(weight)
+        conv.weight.data.copy_(weight.detach())
+        conv.bias.data.copy_(bias.detach())
+        self.branch_reparam = conv
+        for name in self._branch_names:
+            delattr(self, name)
+        detach_parameters(self)
+        self.deploy = True
+
+
+class RepVGGBlock(ReparamBlock):
     """``act(se(bn(conv3x3(x)) + bn(conv1x1(x)) + bn(x)))``; in deploy form ``act(se(conv(x)))``.
 
     The identity branch (``branch_norm``) exists only when input and output shapes agree.
@@ -60,6 +93,8 @@ class RepVGGBlock(nn.Module):
         se_cfg: arguments of ``SELayer`` (applied after the branch sum), or ``None``.
         deploy: build the single fused ``branch_reparam`` convolution instead of the branches.
     """
+    kernel_size = 3
+    _branch_names = ('branch_3x3', 'branch_1x1', 'branch_norm')
 
     def __init__(self,
                  in_channels: int,
@@ -83,25 +118,19 @@ class RepVGGBlock(nn.Module):
         self.with_cp = with_cp
         self.deploy = deploy
         if deploy:
-            self.branch_reparam = self._conv(3, dilation, padding, bias=True)
+            self.branch_reparam = self._conv(3, padding, dilation, bias=True)
         else:
             same_shape = in_channels == out_channels and stride == 1 and padding == dilation
             self.branch_norm = build_norm_layer(norm_cfg, in_channels)[1] if same_shape else None
-            self.branch_3x3 = self._conv_bn(3, dilation, padding)
-            self.branch_1x1 = self._conv_bn(1, 1, 0)
+            self.branch_3x3 = self._conv_bn(3, padding, dilation)
+            self.branch_1x1 = self._conv_bn(1, 0, 1)
         self.se_layer = SELayer(out_channels, **se_cfg) if se_cfg is not None else None
         self.act = build_activation_layer(act_cfg)
 
-    def _conv(self, kernel_size: int, dilation: int, padding: int, bias: bool) -> nn.Module:
+    def _conv(self, kernel_size: int, padding: int, dilation: int, bias: bool) -> nn.Module:
         return build_conv_layer(self.conv_cfg, self.in_channels, self.out_channels, kernel_size,
                                 stride=self.stride, padding=padding, dilation=dilation,
                                 groups=self.groups, bias=bias, padding_mode=self.padding_mode)
-
-    def _conv_bn(self, kernel_size: int, dilation: int, padding: int) -> nn.Sequential:
-        conv_bn = Sequential()
-        conv_bn.add_module('conv', self._conv(kernel_size, dilation, padding, bias=False))
-        conv_bn.add_module('norm', build_norm_layer(self.norm_cfg, self.out_channels)[1])
-        return conv_bn
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.deploy:
@@ -132,17 +161,14 @@ class RepVGGBlock(nn.Module):
             kernel, bias = kernel + k_id, bias + b_id
         return kernel, bias
 
-    def switch_to_deploy(self) -> None:
-        """Replace the training branches by one fused 3x3 convolution (in place)."""
-        if self.deploy:
-            return
-        weight, bias = self.reparameterize()
-        self.branch_reparam = self._conv(3, self.dilation, self.padding, bias=True).to(weight)
-        self.branch_reparam.weight.data.copy_(weight.detach())
-        self.branch_reparam.bias.data.copy_(bias.detach())
-        del self.branch_3x3, self.branch_1x1, self.branch_norm
-        detach_parameters(self)
-        self.deploy = True
+
+def deploy_blocks(backbone: nn.Module, block_type: type) -> None:
+    """Switch every ``block_type`` block of ``backbone`` to its fused inference form and mark
+    the backbone ``deploy`` (RepVGG, MobileOne)."""
+    for module in backbone.modules():
+        if isinstance(module, block_type):
+            module.switch_to_deploy()
+    backbone.deploy = True
 
 
 @MODELS.register_module()
@@ -212,36 +238,18 @@ class RepVGG(BaseBackbone):
             self.add_module(f'stage_{i + 1}', Sequential(*blocks))
             self.stages.append(f'stage_{i + 1}')
         self.out_channels = channels
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
-        x = self.stem(x)
-        outs = []
-        for i, name in enumerate(self.stages):
-            x = getattr(self, name)(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._forward_stages(self.stem(x), map(self.get_submodule, self.stages))
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            freeze_module(self.stem)
-        for i in range(self.frozen_stages):
-            freeze_module(getattr(self, self.stages[i]))
-
-    def train(self, mode: bool = True) -> 'RepVGG':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return stem_and_stages(self.stem, map(self.get_submodule, self.stages),
+                               self.frozen_stages)
 
     def switch_to_deploy(self) -> None:
         """Fuse every block into its single-convolution inference form."""
-        for module in self.modules():
-            if isinstance(module, RepVGGBlock):
-                module.switch_to_deploy()
-        self.deploy = True
+        deploy_blocks(self, RepVGGBlock)
 
 
-__all__ = ['RepVGGBlock', 'RepVGG']
+__all__ = ['ReparamBlock', 'RepVGGBlock', 'RepVGG', 'deploy_blocks']

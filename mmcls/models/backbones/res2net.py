@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..utils import DropPath, build_activation_layer, build_conv_layer, build_norm_layer
+from ..utils import build_conv_layer, build_norm_layer
 from .resnet import DEFAULT_ACT, DEFAULT_NORM, ResLayer, ResNet, _ResidualBlock
 
 
@@ -63,13 +63,7 @@ class Bottle2neck(_ResidualBlock):
             [build_norm_layer(norm_cfg, width, postfix=i + 1)[1] for i in range(scales - 1)])
         self.conv3 = build_conv_layer(conv_cfg, width * scales, out_channels, 1, bias=False)
         self.norm3_name = self._add_norm(norm_cfg, out_channels, 3)
-        self.relu = build_activation_layer(act_cfg)
-        self.downsample = downsample
-        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 1e-6 else nn.Identity()
-
-    @property
-    def norm3(self) -> nn.Module:
-        return getattr(self, self.norm3_name)
+        self._add_output_parts(act_cfg, downsample, drop_path_rate)
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
         splits = torch.split(self.relu(self.norm1(self.conv1(x))), self.width, 1)
@@ -84,8 +78,9 @@ class Bottle2neck(_ResidualBlock):
         return self.norm3(self.conv3(torch.cat(outs, 1)))
 
 
-class Res2Layer(nn.Sequential):
-    """A Res2Net stage: a 'stage' first block (strides, projects), then 'normal' blocks."""
+class Res2Layer(ResLayer):
+    """A Res2Net stage: a 'stage' first block (strides, projects), then 'normal' blocks;
+    average-pooled shortcuts by default."""
 
     def __init__(self,
                  block: type,
@@ -99,20 +94,12 @@ class Res2Layer(nn.Sequential):
                  norm_cfg: dict = DEFAULT_NORM,
                  drop_path_rate: Union[float, Sequence[float]] = 0.,
                  **kwargs) -> None:
-        if isinstance(drop_path_rate, (int, float)):
-            drop_path_rate = [float(drop_path_rate)] * num_blocks
-        downsample = None
-        if stride != 1 or in_channels != out_channels:
-            downsample = ResLayer._shortcut(in_channels, out_channels, stride, avg_down,
-                                            conv_cfg, norm_cfg)
-        layers = [
-            block(in_channels if i == 0 else out_channels, out_channels, expansion=expansion,
-                  stride=stride if i == 0 else 1, downsample=downsample if i == 0 else None,
-                  stage_type='stage' if i == 0 else 'normal', conv_cfg=conv_cfg,
-                  norm_cfg=norm_cfg, drop_path_rate=drop_path_rate[i], **kwargs)
-            for i in range(num_blocks)
-        ]
-        super().__init__(*layers)
+        super().__init__(block, num_blocks, in_channels, out_channels, expansion=expansion,
+                         stride=stride, avg_down=avg_down, conv_cfg=conv_cfg,
+                         norm_cfg=norm_cfg, drop_path_rate=drop_path_rate, **kwargs)
+
+    def _block_kwargs(self, index: int) -> dict:
+        return dict(stage_type='stage' if index == 0 else 'normal')
 
 
 @MODELS.register_module()

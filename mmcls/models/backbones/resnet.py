@@ -20,7 +20,7 @@ from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import constant_init
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices
 
 DEFAULT_NORM = dict(type='BN', requires_grad=True)
 DEFAULT_ACT = dict(type='ReLU', inplace=True)
@@ -34,6 +34,17 @@ class _ResidualBlock(BaseModule, metaclass=ABCMeta):
         self.add_module(name, norm)
         return name
 
+    def _set_widths(self, owner: str, in_channels: int, out_channels: int,
+                    expansion: int) -> None:
+        """Record the block widths; ``out_channels`` must be a multiple of ``expansion``."""
+        if out_channels % expansion:
+            raise ValueError(f'{owner}: out_channels {out_channels} is not divisible by '
+                             f'expansion {expansion}')
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.expansion = expansion
+        self.mid_channels = out_channels // expansion
+
     @property
     def norm1(self) -> nn.Module:
         return getattr(self, self.norm1_name)
@@ -41,6 +52,17 @@ class _ResidualBlock(BaseModule, metaclass=ABCMeta):
     @property
     def norm2(self) -> nn.Module:
         return getattr(self, self.norm2_name)
+
+    @property
+    def norm3(self) -> nn.Module:
+        return getattr(self, self.norm3_name)
+
+    def _add_output_parts(self, act_cfg: dict, downsample: Optional[nn.Module],
+                          drop_path_rate: float) -> None:
+        """The activation, the shortcut projection and the drop path every block ends with."""
+        self.relu = build_activation_layer(act_cfg)
+        self.downsample = downsample
+        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 1e-6 else nn.Identity()
 
     @abstractmethod
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
@@ -88,13 +110,7 @@ class BasicBlock(_ResidualBlock):
                  act_cfg: dict = DEFAULT_ACT,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.expansion = expansion
-        if out_channels % expansion:
-            raise ValueError(f'BasicBlock: out_channels {out_channels} is not divisible by '
-                             f'expansion {expansion}')
-        self.mid_channels = out_channels // expansion
+        self._set_widths('BasicBlock', in_channels, out_channels, expansion)
         self.stride, self.dilation, self.style, self.with_cp = stride, dilation, style, with_cp
         self.conv1 = build_conv_layer(conv_cfg, in_channels, self.mid_channels, 3, stride=stride,
                                       padding=dilation, dilation=dilation, bias=False)
@@ -102,9 +118,7 @@ class BasicBlock(_ResidualBlock):
         self.conv2 = build_conv_layer(conv_cfg, self.mid_channels, out_channels, 3, padding=1,
                                       bias=False)
         self.norm2_name = self._add_norm(norm_cfg, out_channels, 2)
-        self.relu = build_activation_layer(act_cfg)
-        self.downsample = downsample
-        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 1e-6 else nn.Identity()
+        self._add_output_parts(act_cfg, downsample, drop_path_rate)
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.norm1(self.conv1(x)))
@@ -143,13 +157,7 @@ class Bottleneck(_ResidualBlock):
         super().__init__(init_cfg=init_cfg)
         if style not in ('pytorch', 'caffe'):
             raise ValueError(f'Bottleneck style must be "pytorch" or "caffe", got {style!r}')
-        if out_channels % expansion:
-            raise ValueError(f'Bottleneck: out_channels {out_channels} is not divisible by '
-                             f'expansion {expansion}')
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.expansion = expansion
-        self.mid_channels = out_channels // expansion
+        self._set_widths('Bottleneck', in_channels, out_channels, expansion)
         if groups != 1:
             self.mid_channels = groups * width_per_group * self.mid_channels // base_channels
         self.stride, self.dilation, self.style, self.with_cp = stride, dilation, style, with_cp
@@ -164,13 +172,7 @@ class Bottleneck(_ResidualBlock):
         self.norm2_name = self._add_norm(norm_cfg, mid, 2)
         self.conv3 = build_conv_layer(conv_cfg, mid, out_channels, 1, bias=False)
         self.norm3_name = self._add_norm(norm_cfg, out_channels, 3)
-        self.relu = build_activation_layer(act_cfg)
-        self.downsample = downsample
-        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 1e-6 else nn.Identity()
-
-    @property
-    def norm3(self) -> nn.Module:
-        return getattr(self, self.norm3_name)
+        self._add_output_parts(act_cfg, downsample, drop_path_rate)
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.norm1(self.conv1(x)))
@@ -240,8 +242,13 @@ class ResLayer(nn.Sequential):
                 conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg,
                 drop_path_rate=drop_path_rate[i],
+                **self._block_kwargs(i),
                 **kwargs))
         super().__init__(*layers)
+
+    def _block_kwargs(self, index: int) -> dict:
+        """Extra arguments of block ``index`` (none here; Res2Net marks its first block)."""
+        return {}
 
     @staticmethod
     def _shortcut(in_channels: int, out_channels: int, stride: int, avg_down: bool,
@@ -369,7 +376,7 @@ class ResNet(BaseBackbone):
             self.res_layers.append(layer_name)
             stage_in, stage_out = stage_out, stage_out * 2
         self.feat_dim = res_layer[-1].out_channels
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def make_res_layer(self, **kwargs) -> nn.Module:
         """Build one stage; subclasses add block arguments (ResNeXt groups, SE ratio)."""
@@ -400,13 +407,11 @@ class ResNet(BaseBackbone):
     def _stem_modules(self) -> List[nn.Module]:
         return [self.stem] if self.deep_stem else [self.conv1, self.norm1]
 
-    def _freeze_stages(self) -> None:
+    def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
-            return
-        for module in self._stem_modules():
-            freeze_module(module)
-        for i in range(1, self.frozen_stages + 1):
-            freeze_module(getattr(self, f'layer{i}'))
+            return []
+        layers = map(self.get_submodule, self.res_layers[:self.frozen_stages])
+        return [*self._stem_modules(), *layers]
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -427,20 +432,8 @@ class ResNet(BaseBackbone):
         return self.maxpool(x)
 
     def forward(self, x: torch.Tensor) -> tuple:
-        x = self._forward_stem(x)
-        outs = []
-        for i, layer_name in enumerate(self.res_layers):
-            x = getattr(self, layer_name)(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
-
-    def train(self, mode: bool = True) -> 'ResNet':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+        layers = map(self.get_submodule, self.res_layers)
+        return self._forward_stages(self._forward_stem(x), layers)
 
 
 @MODELS.register_module()

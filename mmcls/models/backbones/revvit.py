@@ -13,15 +13,15 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils.attention import MultiheadAttention
-from ..utils.base_module import BaseModule, ModuleList
+from ..utils.base_module import BaseModule
 from ..utils.drop import DropPath
-from ..utils.embed import PatchEmbed, resize_pos_embed
+from ..utils.embed import resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import trunc_normal_
-from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
+from .vision_transformer import build_layers, build_patch_embed, resolve_arch
 
 
 def _vit(embed_dims: int, num_layers: int, num_heads: int, ffn: int) -> dict:
@@ -217,10 +217,8 @@ class RevVisionTransformer(BaseBackbone):
         self.img_size = to_2tuple(img_size)
         self.no_custom_backward = no_custom_backward
 
-        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
-                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size)
-        patch.update(patch_cfg)
-        self.patch_embed = PatchEmbed(**patch)
+        self.patch_embed = build_patch_embed(in_channels, img_size, self.embed_dims, patch_size,
+                                             patch_cfg)
         self.patch_resolution = self.patch_embed.init_out_size
         num_patches = self.patch_resolution[0] * self.patch_resolution[1]
         self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
@@ -235,17 +233,11 @@ class RevVisionTransformer(BaseBackbone):
         if self.out_indices != (self.num_layers - 1, ):
             raise ValueError('RevVisionTransformer: only the last layer can be output '
                              f'(out_indices=-1), got {out_indices!r}')
-        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
-        if isinstance(layer_cfgs, dict):
-            layer_cfgs = [layer_cfgs] * self.num_layers
-        self.layers = ModuleList()
-        for i in range(self.num_layers):
-            cfg = dict(embed_dims=self.embed_dims, num_heads=self.arch_settings['num_heads'],
-                       feedforward_channels=self.arch_settings['feedforward_channels'],
-                       drop_rate=drop_rate, drop_path_rate=dpr[i], qkv_bias=qkv_bias,
-                       norm_cfg=norm_cfg)
-            cfg.update(layer_cfgs[i])
-            self.layers.append(RevTransformerEncoderLayer(**cfg))
+        self.layers = build_layers(RevTransformerEncoderLayer, self.num_layers, drop_path_rate,
+                                   layer_cfgs, embed_dims=self.embed_dims,
+                                   num_heads=self.arch_settings['num_heads'],
+                                   feedforward_channels=self.arch_settings['feedforward_channels'],
+                                   drop_rate=drop_rate, qkv_bias=qkv_bias, norm_cfg=norm_cfg)
         self.fusion_layer = TwoStreamFusion(fusion_mode)
         self.final_norm = final_norm
         if final_norm:
@@ -275,9 +267,7 @@ class RevVisionTransformer(BaseBackbone):
         if self.frozen_stages == self.num_layers and self.final_norm:
             modules.append(self.ln1)
         for module in modules:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
+            freeze_module(module)
 
     def train(self, mode: bool = True) -> 'RevVisionTransformer':
         super().train(mode)

@@ -1,5 +1,5 @@
 """ShuffleNetV1 (Zhang et al., 2018): grouped 1x1 convs with channel shuffle."""
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -9,7 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmcls.registry import MODELS
 from ..utils import ConvModule, build_activation_layer, channel_shuffle, make_divisible
 from ..utils.weight_init import constant_init, normal_init
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices
 
 # groups -> output channels of the three stages (for widen_factor 1.0)
 arch_settings = {
@@ -84,8 +84,39 @@ class ShuffleUnit(nn.Module):
         return self._forward(x)
 
 
+class ShuffleNetBase(BaseBackbone):
+    """What ShuffleNetV1 and V2 share: a ``conv1`` + ``maxpool`` stem, the ``layers`` stages,
+    their initialisation, and ``frozen_stages`` (-1: nothing; ``k``: the stem's parameters
+    and the first ``k`` stages; as in the reference, the stem itself stays in train mode)."""
+
+    # Norm layers that ``init_weights`` sets to (weight 1, bias 1e-4).
+    _init_norm_types: tuple = (_BatchNorm, nn.GroupNorm)
+
+    def init_weights(self) -> None:
+        """Unless pretrained: normal init with std 1/fan-in (0.01 in the stem), BN to (1, 1e-4)."""
+        super().init_weights()
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            return
+        for name, m in self.named_modules():
+            if isinstance(m, nn.Conv2d):
+                normal_init(m, mean=0, std=0.01 if 'conv1' in name else 1.0 / m.weight.shape[1])
+            elif isinstance(m, self._init_norm_types):
+                constant_init(m, val=1, bias=0.0001)
+                if isinstance(m, _BatchNorm) and m.running_mean is not None:
+                    nn.init.constant_(m.running_mean, 0)
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        return self._forward_stages(self.maxpool(self.conv1(x)), self.layers)
+
+    def _frozen_modules(self) -> List[nn.Module]:
+        return list(self.layers[:max(self.frozen_stages, 0)])
+
+    def _frozen_params(self) -> List[nn.Parameter]:
+        return list(self.conv1.parameters()) if self.frozen_stages >= 0 else []
+
+
 @MODELS.register_module()
-class ShuffleNetV1(BaseBackbone):
+class ShuffleNetV1(ShuffleNetBase):
     """ShuffleNetV1 backbone.
 
     Args:
@@ -134,41 +165,5 @@ class ShuffleNetV1(BaseBackbone):
                 self.in_channels = channels[i]
             self.layers.append(nn.Sequential(*units))
 
-    def init_weights(self) -> None:
-        """Unless pretrained: normal init with std 1/fan-in (0.01 in the stem), BN to (1, 1e-4)."""
-        super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            return
-        for name, m in self.named_modules():
-            if isinstance(m, nn.Conv2d):
-                normal_init(m, mean=0, std=0.01 if 'conv1' in name else 1.0 / m.weight.shape[1])
-            elif isinstance(m, (_BatchNorm, nn.GroupNorm)):
-                constant_init(m, val=1, bias=0.0001)
-                if isinstance(m, _BatchNorm) and m.running_mean is not None:
-                    nn.init.constant_(m.running_mean, 0)
 
-    def forward(self, x: torch.Tensor) -> tuple:
-        x = self.maxpool(self.conv1(x))
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
-
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            for param in self.conv1.parameters():
-                param.requires_grad = False
-        for i in range(self.frozen_stages):
-            freeze_module(self.layers[i])
-
-    def train(self, mode: bool = True) -> 'ShuffleNetV1':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
-
-
-__all__ = ['ShuffleNetV1', 'ShuffleUnit']
+__all__ = ['ShuffleNetBase', 'ShuffleNetV1', 'ShuffleUnit']

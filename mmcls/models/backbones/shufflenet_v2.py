@@ -8,8 +8,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, channel_shuffle
-from ..utils.weight_init import constant_init, normal_init
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import normalize_out_indices
+from .shufflenet_v1 import ShuffleNetBase
 
 # widen factor -> channels of the three stages and of the final 1x1 conv
 arch_settings = {
@@ -71,7 +71,7 @@ class InvertedResidual(nn.Module):
 
 
 @MODELS.register_module()
-class ShuffleNetV2(BaseBackbone):
+class ShuffleNetV2(ShuffleNetBase):
     """ShuffleNetV2 backbone.
 
     Args:
@@ -79,6 +79,8 @@ class ShuffleNetV2(BaseBackbone):
         out_indices: stages to output (0-2 the shuffle stages, 3 the final 1x1 conv).
         frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
     """
+
+    _init_norm_types = (_BatchNorm, )  # unlike V1, group norms keep their default init
 
     def __init__(self,
                  widen_factor: float = 1.0,
@@ -116,42 +118,6 @@ class ShuffleNetV2(BaseBackbone):
                 self.in_channels = channels[i]
             self.layers.append(nn.Sequential(*units))
         self.layers.append(ConvModule(self.in_channels, channels[-1], 1, **conv_kwargs))
-
-    def init_weights(self) -> None:
-        """Unless pretrained: normal init with std 1/fan-in (0.01 in the stem), BN to (1, 1e-4)."""
-        super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            return
-        for name, m in self.named_modules():
-            if isinstance(m, nn.Conv2d):
-                normal_init(m, mean=0, std=0.01 if 'conv1' in name else 1.0 / m.weight.shape[1])
-            elif isinstance(m, _BatchNorm):
-                constant_init(m, val=1, bias=0.0001)
-                if m.running_mean is not None:
-                    nn.init.constant_(m.running_mean, 0)
-
-    def forward(self, x: torch.Tensor) -> tuple:
-        x = self.maxpool(self.conv1(x))
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
-
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            for param in self.conv1.parameters():
-                param.requires_grad = False
-        for i in range(self.frozen_stages):
-            freeze_module(self.layers[i])
-
-    def train(self, mode: bool = True) -> 'ShuffleNetV2':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
 
 
 __all__ = ['ShuffleNetV2']

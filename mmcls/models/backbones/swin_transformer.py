@@ -1,6 +1,7 @@
 """Swin Transformer (Liu et al. 2021): shifted-window attention in a 4-stage pyramid."""
+from abc import ABCMeta, abstractmethod
 from copy import deepcopy
-from typing import Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -9,13 +10,13 @@ import torch.utils.checkpoint as cp
 from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import PatchEmbed, PatchMerging, resize_pos_embed
+from ..utils.embed import PatchMerging, resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from ..utils.window_attention import ShiftWindowMSA, resize_relative_position_bias_table
 from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
-from .vision_transformer import resolve_arch
+from .vision_transformer import build_patch_embed, resolve_arch
 
 # embed_dims, depths (blocks per stage), num_heads (per stage)
 arch_settings = {
@@ -30,7 +31,50 @@ arch_settings = {
 }
 
 
-class SwinBlock(BaseModule):
+class SwinBlockBase(BaseModule, metaclass=ABCMeta):
+    """What the Swin V1 and V2 blocks share: the (shifted) window attention and FFN builders, and
+    a ``forward`` that runs :meth:`_residual` with optional gradient checkpointing (``with_cp``:
+    recompute the block in backward to save memory)."""
+
+    def __init__(self, with_cp: bool = False, init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.with_cp = with_cp
+
+    @staticmethod
+    def build_attn(embed_dims: int, num_heads: int, window_size: int, shift: bool,
+                   drop_path: float, pad_small_map: bool, attn_cfgs: dict,
+                   **fixed) -> ShiftWindowMSA:
+        """Window attention, shifted by half a window when ``shift``; ``attn_cfgs`` overrides
+        the arguments and ``fixed`` overrides both."""
+        attn = dict(embed_dims=embed_dims, num_heads=num_heads, window_size=window_size,
+                    shift_size=window_size // 2 if shift else 0,
+                    dropout_layer=dict(type='DropPath', drop_prob=drop_path),
+                    pad_small_map=pad_small_map)
+        attn.update(attn_cfgs)
+        attn.update(fixed)
+        return ShiftWindowMSA(**attn)
+
+    @staticmethod
+    def build_ffn(embed_dims: int, ffn_ratio: float, drop_path: float, ffn_cfgs: dict,
+                  **defaults) -> FFN:
+        """The GELU FFN of ``ffn_ratio`` hidden width; ``ffn_cfgs`` overrides the arguments."""
+        ffn = dict(embed_dims=embed_dims, feedforward_channels=int(embed_dims * ffn_ratio),
+                   num_fcs=2, ffn_drop=0, dropout_layer=dict(type='DropPath', drop_prob=drop_path),
+                   act_cfg=dict(type='GELU'), **defaults)
+        ffn.update(ffn_cfgs)
+        return FFN(**ffn)
+
+    @abstractmethod
+    def _residual(self, x: torch.Tensor, hw_shape) -> torch.Tensor:
+        """The block's attention and FFN branches on (B, H*W, C) tokens of an ``hw_shape`` map."""
+
+    def forward(self, x: torch.Tensor, hw_shape) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._residual, x, hw_shape, use_reentrant=False)
+        return self._residual(x, hw_shape)
+
+
+class SwinBlock(SwinBlockBase):
     """Pre-norm Swin block: ``x + (S)W-MSA(norm1(x))`` then ``x + FFN(norm2(x))``.
 
     Args:
@@ -56,30 +100,27 @@ class SwinBlock(BaseModule):
                  norm_cfg: dict = dict(type='LN'),
                  with_cp: bool = False,
                  init_cfg=None) -> None:
-        super().__init__(init_cfg)
-        self.with_cp = with_cp
+        super().__init__(with_cp, init_cfg)
         self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
-        attn = dict(embed_dims=embed_dims, num_heads=num_heads, window_size=window_size,
-                    shift_size=window_size // 2 if shift else 0,
-                    dropout_layer=dict(type='DropPath', drop_prob=drop_path),
-                    pad_small_map=pad_small_map)
-        attn.update(attn_cfgs)
-        self.attn = ShiftWindowMSA(**attn)
+        self.attn = self.build_attn(embed_dims, num_heads, window_size, shift, drop_path,
+                                    pad_small_map, attn_cfgs)
         self.norm2 = build_norm_layer(norm_cfg, embed_dims)[1]
-        ffn = dict(embed_dims=embed_dims, feedforward_channels=int(embed_dims * ffn_ratio),
-                   num_fcs=2, ffn_drop=0, dropout_layer=dict(type='DropPath', drop_prob=drop_path),
-                   act_cfg=dict(type='GELU'))
-        ffn.update(ffn_cfgs)
-        self.ffn = FFN(**ffn)
+        self.ffn = self.build_ffn(embed_dims, ffn_ratio, drop_path, ffn_cfgs)
 
-    def forward(self, x: torch.Tensor, hw_shape) -> torch.Tensor:
-        def inner(x: torch.Tensor) -> torch.Tensor:
-            x = x + self.attn(self.norm1(x), hw_shape)
-            return self.ffn(self.norm2(x), identity=x)
+    def _residual(self, x: torch.Tensor, hw_shape) -> torch.Tensor:
+        x = x + self.attn(self.norm1(x), hw_shape)
+        return self.ffn(self.norm2(x), identity=x)
 
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(inner, x, use_reentrant=False)
-        return inner(x)
+
+def per_block_args(drop_paths: Union[float, Sequence[float]],
+                   block_cfgs: Union[dict, Sequence[dict]], depth: int) -> Tuple[list, list]:
+    """A stage's stochastic depth rates and block overrides, one per block (a single value is
+    repeated ``depth`` times)."""
+    if not isinstance(drop_paths, Sequence):
+        drop_paths = [drop_paths] * depth
+    if not isinstance(block_cfgs, Sequence):
+        block_cfgs = [deepcopy(block_cfgs) for _ in range(depth)]
+    return list(drop_paths), list(block_cfgs)
 
 
 class SwinBlockSequence(BaseModule):
@@ -99,10 +140,7 @@ class SwinBlockSequence(BaseModule):
                  pad_small_map: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        if not isinstance(drop_paths, Sequence):
-            drop_paths = [drop_paths] * depth
-        if not isinstance(block_cfgs, Sequence):
-            block_cfgs = [deepcopy(block_cfgs) for _ in range(depth)]
+        drop_paths, block_cfgs = per_block_args(drop_paths, block_cfgs, depth)
         self.embed_dims = embed_dims
         self.blocks = ModuleList()
         for i in range(depth):
@@ -131,48 +169,20 @@ class SwinBlockSequence(BaseModule):
         return x, in_shape
 
 
-@MODELS.register_module()
-class SwinTransformer(BaseBackbone):
-    """Swin Transformer backbone.
+class SwinBackboneBase(BaseBackbone):
+    """The skeleton shared by the Swin V1 and V2 backbones.
 
-    Args:
-        arch: 'tiny', 'small', 'base', 'large' (or t/s/b/l) or a dict with embed_dims, depths,
-            num_heads.
-        img_size / patch_size: training resolution and patch size (4).
-        window_size: attention window (7 for 224 px models, 12 for 384 px ones).
-        out_indices: stages whose normalised map (``norm{i}``) is returned.
-        out_after_downsample: output a stage after its patch merging.
-        use_abs_pos_embed: add a learned absolute position embedding after the patch embedding
-            (interpolated for other input sizes).
-        pad_small_map: allow maps smaller than a window (zero-padded).
-        frozen_stages: freeze the patch embedding (>= 0) and the first N stages.
-        norm_eval: keep batch-norm layers in eval mode while training.
-        stage_cfgs / patch_cfg: overrides of the stage / patch-embedding arguments.
+    A patch embedding with an optional absolute position embedding, a pyramid of stages (each a
+    ``*Sequence`` module with a ``downsample`` patch merging), a norm ``norm{i}`` per output stage,
+    stage freezing and ``norm_eval``. Subclasses call :meth:`_init_arch`,
+    :meth:`_init_patch_embed` and :meth:`_init_stages` in their ``__init__``.
     """
-    arch_zoo = arch_settings
+    arch_zoo: dict = {}
     num_extra_tokens = 0
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'tiny',
-                 img_size: Union[int, Sequence[int]] = 224,
-                 patch_size: int = 4,
-                 in_channels: int = 3,
-                 window_size: int = 7,
-                 drop_rate: float = 0.,
-                 drop_path_rate: float = 0.1,
-                 out_indices: Union[int, Sequence[int]] = (3, ),
-                 out_after_downsample: bool = False,
-                 use_abs_pos_embed: bool = False,
-                 interpolate_mode: str = 'bicubic',
-                 with_cp: bool = False,
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 pad_small_map: bool = False,
-                 norm_cfg: dict = dict(type='LN'),
-                 stage_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 patch_cfg: dict = dict(),
-                 init_cfg=None) -> None:
-        super().__init__(init_cfg)
+    def _init_arch(self, arch: Union[str, dict], out_indices: Union[int, Sequence[int]],
+                   frozen_stages: int, norm_eval: bool) -> None:
+        """Resolve ``arch`` (embed_dims, depths, num_heads per stage) and check ``out_indices``."""
         owner = type(self).__name__
         self.arch_settings = resolve_arch(arch, self.arch_zoo, owner)
         self.embed_dims = self.arch_settings['embed_dims']
@@ -180,48 +190,53 @@ class SwinTransformer(BaseBackbone):
         self.num_heads = self.arch_settings['num_heads']
         self.num_layers = len(self.depths)
         self.out_indices = normalize_out_indices(out_indices, self.num_layers, owner)
-        self.out_after_downsample = out_after_downsample
-        self.use_abs_pos_embed = use_abs_pos_embed
-        self.interpolate_mode = interpolate_mode
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
 
-        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
-                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size,
-                     norm_cfg=dict(type='LN'))
-        patch.update(patch_cfg)
-        self.patch_embed = PatchEmbed(**patch)
+    def _init_patch_embed(self, in_channels: int, img_size: Union[int, Sequence[int]],
+                          patch_size: int, patch_cfg: dict, drop_rate: float,
+                          use_abs_pos_embed: bool, interpolate_mode: str) -> None:
+        """Build ``patch_embed`` (LN-normalised), the optional ``absolute_pos_embed`` with its
+        checkpoint-resizing hook, and ``drop_after_pos``."""
+        self.use_abs_pos_embed = use_abs_pos_embed
+        self.interpolate_mode = interpolate_mode
+        self.patch_embed = build_patch_embed(in_channels, img_size, self.embed_dims, patch_size,
+                                             patch_cfg, norm_cfg=dict(type='LN'))
         self.patch_resolution = self.patch_embed.init_out_size
         if use_abs_pos_embed:
             num_patches = self.patch_resolution[0] * self.patch_resolution[1]
             self.absolute_pos_embed = nn.Parameter(torch.zeros(1, num_patches, self.embed_dims))
             self._register_load_state_dict_pre_hook(self._prepare_abs_pos_embed)
-        self._register_load_state_dict_pre_hook(self._prepare_relative_position_bias_table)
         self.drop_after_pos = nn.Dropout(p=drop_rate)
 
-        total_depth = sum(self.depths)
-        dpr = torch.linspace(0, drop_path_rate, total_depth).tolist()
+    def _init_stages(self, stage_type: type, stage_args: Sequence[dict],
+                     stage_cfgs: Union[dict, Sequence[dict]], drop_path_rate: float,
+                     out_after_downsample: bool, norm_cfg: Optional[dict]) -> None:
+        """Build ``stages`` (``stage_type`` with ``stage_args[i]``, then ``stage_cfgs``
+        overrides), the ``norm{i}`` of each output stage, and apply ``frozen_stages``.
+
+        Stochastic depth rises linearly over all blocks. ``out_after_downsample``: a stage's
+        output follows its patch merging, so ``num_features`` are the stage output widths.
+        """
+        self.out_after_downsample = out_after_downsample
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
         self.stages = ModuleList()
         dims = [self.embed_dims]
         for i, (depth, num_heads) in enumerate(zip(self.depths, self.num_heads)):
             stage_cfg = stage_cfgs[i] if isinstance(stage_cfgs, Sequence) else deepcopy(stage_cfgs)
             stage = dict(embed_dims=dims[-1], depth=depth, num_heads=num_heads,
-                         window_size=window_size, downsample=i < self.num_layers - 1,
-                         drop_paths=dpr[:depth], with_cp=with_cp, pad_small_map=pad_small_map)
+                         drop_paths=dpr[:depth], **stage_args[i])
             stage.update(stage_cfg)
-            self.stages.append(SwinBlockSequence(**stage))
+            self.stages.append(stage_type(**stage))
             dpr = dpr[depth:]
             dims.append(self.stages[-1].out_channels)
 
-        if out_after_downsample:
-            self.num_features = dims[1:]
-        else:
-            self.num_features = dims[:-1]
+        self.num_features = dims[1:] if out_after_downsample else dims[:-1]
         for i in self.out_indices:
             norm = (build_norm_layer(norm_cfg, self.num_features[i])[1]
                     if norm_cfg is not None else nn.Identity())
             self.add_module(f'norm{i}', norm)
-        if frozen_stages >= 0:
+        if self.frozen_stages >= 0:
             self._freeze_stages()
 
     def init_weights(self) -> None:
@@ -258,7 +273,7 @@ class SwinTransformer(BaseBackbone):
             if i in self.out_indices:
                 freeze_module(getattr(self, f'norm{i}'))
 
-    def train(self, mode: bool = True) -> 'SwinTransformer':
+    def train(self, mode: bool = True) -> 'SwinBackboneBase':
         super().train(mode)
         if mode:
             self._freeze_stages()
@@ -278,6 +293,58 @@ class SwinTransformer(BaseBackbone):
         state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
                                            self.interpolate_mode, self.num_extra_tokens)
 
+
+@MODELS.register_module()
+class SwinTransformer(SwinBackboneBase):
+    """Swin Transformer backbone.
+
+    Args:
+        arch: 'tiny', 'small', 'base', 'large' (or t/s/b/l) or a dict with embed_dims, depths,
+            num_heads.
+        img_size / patch_size: training resolution and patch size (4).
+        window_size: attention window (7 for 224 px models, 12 for 384 px ones).
+        out_indices: stages whose normalised map (``norm{i}``) is returned.
+        out_after_downsample: output a stage after its patch merging.
+        use_abs_pos_embed: add a learned absolute position embedding after the patch embedding
+            (interpolated for other input sizes).
+        pad_small_map: allow maps smaller than a window (zero-padded).
+        frozen_stages: freeze the patch embedding (>= 0) and the first N stages.
+        norm_eval: keep batch-norm layers in eval mode while training.
+        stage_cfgs / patch_cfg: overrides of the stage / patch-embedding arguments.
+    """
+    arch_zoo = arch_settings
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 4,
+                 in_channels: int = 3,
+                 window_size: int = 7,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.1,
+                 out_indices: Union[int, Sequence[int]] = (3, ),
+                 out_after_downsample: bool = False,
+                 use_abs_pos_embed: bool = False,
+                 interpolate_mode: str = 'bicubic',
+                 with_cp: bool = False,
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 pad_small_map: bool = False,
+                 norm_cfg: dict = dict(type='LN'),
+                 stage_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 patch_cfg: dict = dict(),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self._init_arch(arch, out_indices, frozen_stages, norm_eval)
+        self._init_patch_embed(in_channels, img_size, patch_size, patch_cfg, drop_rate,
+                               use_abs_pos_embed, interpolate_mode)
+        self._register_load_state_dict_pre_hook(self._prepare_relative_position_bias_table)
+        stage_args = [dict(window_size=window_size, downsample=i < self.num_layers - 1,
+                           with_cp=with_cp, pad_small_map=pad_small_map)
+                      for i in range(self.num_layers)]
+        self._init_stages(SwinBlockSequence, stage_args, stage_cfgs, drop_path_rate,
+                          out_after_downsample, norm_cfg)
+
     def _prepare_relative_position_bias_table(self, state_dict, prefix, *args, **kwargs) -> None:
         """Resample checkpoint bias tables trained with another window size to this model's."""
         own = self.state_dict()
@@ -296,4 +363,5 @@ class SwinTransformer(BaseBackbone):
                 state_dict[index_key] = own[index_key[len(prefix):]]
 
 
-__all__ = ['SwinTransformer', 'SwinBlock', 'SwinBlockSequence']
+__all__ = ['SwinTransformer', 'SwinBackboneBase', 'SwinBlock', 'SwinBlockBase', 'SwinBlockSequence',
+           'per_block_args']

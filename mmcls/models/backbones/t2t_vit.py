@@ -4,8 +4,8 @@ The T2T module unfolds the image into overlapping 7x7 patches (stride 4), then t
 tokens with a small transformer layer, folds them back into a map and unfolds again (3x3,
 stride 2), so 224x224 inputs give 14x14 tokens.  Position embeddings are a fixed sinusoid table.
 """
-import copy
 import math
+from functools import partial
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -14,14 +14,15 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 
 from ..utils.attention import MultiheadAttention
-from ..utils.base_module import BaseModule, ModuleList
+from ..utils.base_module import BaseModule
 from ..utils.embed import resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import trunc_normal_
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .vision_transformer import (build_layers, freeze_layers, resolve_arch, run_layers,
+                                 tokens_to_map)
 
 arch_settings = {
     **dict.fromkeys(['t-14', 't2t-vit-t-14'], dict(embed_dims=384, num_layers=14, num_heads=6,
@@ -193,19 +194,14 @@ class T2T_ViT(BaseBackbone):
         self.drop_after_pos = nn.Dropout(p=drop_rate)
 
         self.out_indices = normalize_out_indices(out_indices, self.num_layers, 'T2T_ViT')
-        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
-        if isinstance(layer_cfgs, dict):
-            layer_cfgs = [copy.deepcopy(layer_cfgs) for _ in range(self.num_layers)]
-        if len(layer_cfgs) != self.num_layers:
+        if not isinstance(layer_cfgs, dict) and len(layer_cfgs) != self.num_layers:
             raise ValueError(f'T2T_ViT: layer_cfgs needs {self.num_layers} entries, got '
                              f'{len(layer_cfgs)}')
-        self.encoder = ModuleList()
-        for i in range(self.num_layers):
-            cfg = dict(embed_dims=self.embed_dims, num_heads=settings['num_heads'],
-                       feedforward_channels=settings['feedforward_channels'],
-                       drop_path_rate=dpr[i], qkv_bias=False, norm_cfg=norm_cfg)
-            cfg.update(layer_cfgs[i])
-            self.encoder.append(T2TTransformerLayer(**cfg))
+        self.encoder = build_layers(T2TTransformerLayer, self.num_layers, drop_path_rate,
+                                    layer_cfgs, embed_dims=self.embed_dims,
+                                    num_heads=settings['num_heads'],
+                                    feedforward_channels=settings['feedforward_channels'],
+                                    qkv_bias=False, norm_cfg=norm_cfg)
 
         self.final_norm = final_norm
         self.norm = (build_norm_layer(norm_cfg, self.embed_dims)[1] if final_norm
@@ -215,8 +211,7 @@ class T2T_ViT(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
-        if not any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs):
+        if not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.cls_token, std=.02)
 
     def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
@@ -238,10 +233,7 @@ class T2T_ViT(BaseBackbone):
         freeze_module(self.tokens_to_token)
         self.cls_token.requires_grad = False
         self.drop_after_pos.eval()
-        for layer in self.encoder[:self.frozen_stages]:
-            freeze_module(layer)
-        if self.frozen_stages >= self.num_layers:
-            freeze_module(self.norm)
+        freeze_layers(self.encoder, self.frozen_stages, self.norm)
 
     def train(self, mode: bool = True) -> 'T2T_ViT':
         super().train(mode)
@@ -260,16 +252,16 @@ class T2T_ViT(BaseBackbone):
         if not self.with_cls_token:
             x = x[:, 1:]
 
-        outs = []
-        for i, layer in enumerate(self.encoder):
-            x = layer(x)
-            if i == len(self.encoder) - 1 and self.final_norm:
-                x = self.norm(x)
-            if i in self.out_indices:
-                patches = x[:, 1:] if self.with_cls_token else x
-                patch_map = patches.reshape(batch, *patch_resolution, -1).permute(0, 3, 1, 2)
-                outs.append([patch_map, x[:, 0]] if self.output_cls_token else patch_map)
+        _, outs = run_layers(self.encoder, x, self.out_indices,
+                             self.norm if self.final_norm else None,
+                             partial(self._format_output, patch_resolution=patch_resolution))
         return tuple(outs)
+
+    def _format_output(self, x: torch.Tensor,
+                       patch_resolution: Tuple[int, int]) -> Union[torch.Tensor, list]:
+        """``[patch map (B, C, H, W), class token (B, C)]``, or the map alone."""
+        patch_map = tokens_to_map(x, patch_resolution, 1 if self.with_cls_token else 0)
+        return [patch_map, x[:, 0]] if self.output_cls_token else patch_map
 
 
 __all__ = ['T2T_ViT']

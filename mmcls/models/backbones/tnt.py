@@ -20,7 +20,7 @@ from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import trunc_normal_
 from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .vision_transformer import freeze_layers, resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['s', 'small'], dict(embed_dims_outer=384, embed_dims_inner=24,
@@ -219,10 +219,7 @@ class TNT(BaseBackbone):
             freeze_module(module)
         for param in (self.cls_token, self.patch_pos, self.pixel_pos):
             param.requires_grad = False
-        for layer in self.layers[:self.frozen_stages]:
-            freeze_module(layer)
-        if self.frozen_stages >= self.num_layers:
-            freeze_module(self.norm)
+        freeze_layers(self.layers, self.frozen_stages, self.norm)
 
     def train(self, mode: bool = True) -> 'TNT':
         super().train(mode)

@@ -1,13 +1,13 @@
 """VAN, the Visual Attention Network (Guo et al., 2022): large kernel attention (LKA), a
 depthwise conv, a dilated depthwise conv and a 1x1 conv whose output gates the input."""
-from typing import Sequence, Union
+from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, build_activation_layer, build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices
 from .vision_transformer import resolve_arch
 
 _FFN_RATIOS = [8, 8, 4, 4]
@@ -175,7 +175,7 @@ class VAN(BaseBackbone):
             ]))
             self.add_module(f'norm{i + 1}', build_norm_layer(norm_cfg, dims)[1])
             start += depth
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
         outs = []
@@ -190,20 +190,10 @@ class VAN(BaseBackbone):
                 outs.append(x)
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        for i in range(1, self.frozen_stages + 2):
-            for name in (f'patch_embed{i}', f'blocks{i}', f'norm{i}'):
-                module = getattr(self, name)
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'VAN':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        # frozen_stages is the index of the last frozen stage; the modules count from 1.
+        return [getattr(self, f'{part}{i}') for i in range(1, self.frozen_stages + 2)
+                for part in ('patch_embed', 'blocks', 'norm')]
 
 
 __all__ = ['MixFFN', 'LKA', 'SpatialAttention', 'VANBlock', 'VANPatchEmbed', 'VAN']

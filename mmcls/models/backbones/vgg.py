@@ -6,7 +6,7 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule
-from .base_backbone import BaseBackbone, freeze_module, set_batchnorm_eval
+from .base_backbone import BaseBackbone
 
 # depth -> number of 3x3 convs in each of the five stages
 arch_settings = {
@@ -122,17 +122,9 @@ class VGG(BaseBackbone):
             outs.append(self.classifier(x.flatten(1)))
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        for i in range(min(self.frozen_stages, len(self.range_sub_modules))):
-            for j in range(*self.range_sub_modules[i]):
-                freeze_module(self.features[j])
-
-    def train(self, mode: bool = True) -> 'VGG':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        frozen_ranges = self.range_sub_modules[:max(self.frozen_stages, 0)]
+        return [self.features[j] for start, end in frozen_ranges for j in range(start, end)]
 
 
 __all__ = ['VGG', 'make_vgg_layer']

@@ -17,7 +17,7 @@ from ..utils.activation import build_activation_layer
 from ..utils.base_module import ModuleList, Sequential
 from ..utils.drop import DropPath
 from ..utils.norm import build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices
 from .vision_transformer import resolve_arch
 
 vig_arch_settings = {
@@ -294,25 +294,22 @@ def _pick_rate(drop_path_rate: float, drop_path: Optional[float]) -> float:
 
 
 class _VigBase(BaseBackbone):
-    """frozen_stages / norm_eval handling shared by Vig and PyramidVig (``_units_name`` names
-    the ModuleList of blocks or stages that ``frozen_stages`` counts)."""
+    """Forward pass and frozen stages shared by Vig and PyramidVig (``_units_name`` names the
+    ModuleList of blocks or stages that ``out_indices`` and ``frozen_stages`` count)."""
 
     _units_name = 'blocks'
 
-    def _freeze(self) -> None:
-        if self.frozen_stages > 0:
-            for module in [self.stem, *getattr(self, self._units_name)[:self.frozen_stages]]:
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
-            self.pos_embed.requires_grad = False
+    def _frozen_modules(self) -> List[nn.Module]:
+        if self.frozen_stages <= 0:
+            return []
+        return [self.stem, *getattr(self, self._units_name)[:self.frozen_stages]]
 
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self._freeze()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        return [self.pos_embed] if self.frozen_stages > 0 else []
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        x = _add_pos_embed(self.stem(x), self.pos_embed)
+        return self._forward_stages(x, getattr(self, self._units_name))
 
 
 @MODELS.register_module()
@@ -377,16 +374,7 @@ class Vig(_VigBase):
                         epsilon, drop_path=dpr[i], relative_pos=relative_pos),
                 FFN(channels, channels * 4, act_cfg, dpr[i])) for i in range(self.num_blocks)
         ])
-        self._freeze()
-
-    def forward(self, x: torch.Tensor) -> tuple:
-        x = _add_pos_embed(self.stem(x), self.pos_embed)
-        outs = []
-        for i, block in enumerate(self.blocks):
-            x = block(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        self._apply_frozen_stages()
 
 
 @MODELS.register_module()
@@ -465,16 +453,7 @@ class PyramidVig(_VigBase):
                     FFN(channels, channels * 4, act_cfg, dpr[block_idx])))
                 block_idx += 1
             self.stages.append(Sequential(*layers))
-        self._freeze()
-
-    def forward(self, x: torch.Tensor) -> tuple:
-        x = _add_pos_embed(self.stem(x), self.pos_embed)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        self._apply_frozen_stages()
 
 
 __all__ = ['Vig', 'PyramidVig']

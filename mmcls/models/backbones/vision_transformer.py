@@ -2,8 +2,14 @@
 
 Each selected layer outputs ``[patch_token (B, C, H, W), cls_token (B, C)]`` (MMClassification
 1.0.0rc6 layout); ``VisionTransformerClsHead`` classifies the class token of the last one.
+
+The module also holds what the token-based backbones share (arch lookup, patch embedding, the
+layer stack with linear stochastic depth, running the stack, freezing its first layers), so
+BEiT, RevViT, MLP-Mixer, T2T-ViT, TNT, XCiT, MixMIM and Swin write them once.
 """
-from typing import List, Optional, Sequence, Union
+from copy import deepcopy
+from functools import partial
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -52,6 +58,72 @@ def resolve_arch(arch: Union[str, dict], settings: dict, owner: str) -> dict:
         raise ValueError(f'{owner}: a custom arch must be a dict with keys {sorted(required)}, '
                          f'got {arch!r}')
     return dict(arch)
+
+
+def build_patch_embed(in_channels: int, img_size: Union[int, Sequence[int]], embed_dims: int,
+                      patch_size: int, patch_cfg: dict, **defaults) -> PatchEmbed:
+    """A non-overlapping Conv2d patch embedding (kernel = stride = ``patch_size``).
+
+    ``defaults`` are the family's own arguments (``norm_cfg``, ``bias``, ...); ``patch_cfg``
+    overrides any argument.
+    """
+    patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=embed_dims,
+                 conv_type='Conv2d', kernel_size=patch_size, stride=patch_size, **defaults)
+    patch.update(patch_cfg)
+    return PatchEmbed(**patch)
+
+
+def build_layers(layer_type: type, num_layers: int, drop_path_rate: float,
+                 layer_cfgs: Union[dict, Sequence[dict]], **layer_args) -> ModuleList:
+    """``num_layers`` layers of ``layer_type`` built from ``layer_args``.
+
+    Stochastic depth (``drop_path_rate`` argument of each layer) rises linearly from 0 to
+    ``drop_path_rate``; ``layer_cfgs`` (one dict for every layer, or one per layer) overrides
+    the arguments.
+    """
+    dpr = torch.linspace(0, drop_path_rate, num_layers).tolist()
+    if isinstance(layer_cfgs, dict):
+        layer_cfgs = [deepcopy(layer_cfgs) for _ in range(num_layers)]
+    layers = ModuleList()
+    for i in range(num_layers):
+        cfg = dict(layer_args, drop_path_rate=dpr[i])
+        cfg.update(layer_cfgs[i])
+        layers.append(layer_type(**cfg))
+    return layers
+
+
+def run_layers(layers: Sequence[nn.Module], x: torch.Tensor, out_indices: Sequence[int],
+               final_norm: Optional[nn.Module], format_output: Callable[[torch.Tensor], Any],
+               *layer_args) -> Tuple[torch.Tensor, list]:
+    """Pass ``x`` through ``layers`` (each called with ``layer_args`` too), applying
+    ``final_norm`` (if any) after the last one.
+
+    Returns the final tokens and ``format_output(tokens)`` of every layer in ``out_indices``.
+    """
+    outs = []
+    for i, layer in enumerate(layers):
+        x = layer(x, *layer_args)
+        if i == len(layers) - 1 and final_norm is not None:
+            x = final_norm(x)
+        if i in out_indices:
+            outs.append(format_output(x))
+    return x, outs
+
+
+def tokens_to_map(x: torch.Tensor, patch_resolution: Sequence[int],
+                  num_extra_tokens: int) -> torch.Tensor:
+    """(B, extra + H*W, C) tokens -> the (B, C, H, W) map of the patch tokens."""
+    batch, _, channels = x.shape
+    return x[:, num_extra_tokens:].reshape(batch, *patch_resolution, channels).permute(0, 3, 1, 2)
+
+
+def freeze_layers(layers: Sequence[nn.Module], frozen_stages: int,
+                  final_norm: Optional[nn.Module]) -> None:
+    """Freeze the first ``frozen_stages`` layers, and ``final_norm`` (if any) once all are."""
+    for layer in layers[:frozen_stages]:
+        freeze_module(layer)
+    if frozen_stages >= len(layers) and final_norm is not None:
+        freeze_module(final_norm)
 
 
 class TransformerEncoderLayer(BaseModule):
@@ -141,44 +213,57 @@ class VisionTransformer(BaseBackbone):
                  layer_cfgs: Union[dict, Sequence[dict]] = dict(),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
+        self._init_arch(arch, img_size, with_cls_token, output_cls_token)
+        self.patch_embed = build_patch_embed(in_channels, img_size, self.embed_dims, patch_size,
+                                             patch_cfg, bias=not pre_norm)
+        self._init_tokens(drop_rate, interpolate_mode, use_pos_embed=True)
+        self.out_indices = normalize_out_indices(out_indices, self.num_layers, type(self).__name__)
+        self.layers = self._build_layers(TransformerEncoderLayer, drop_path_rate, layer_cfgs,
+                                         drop_rate=drop_rate, qkv_bias=qkv_bias,
+                                         norm_cfg=norm_cfg)
+        self._init_norms(norm_cfg, pre_norm, final_norm, avg_token, frozen_stages)
+
+    def _init_arch(self, arch: Union[str, dict], img_size: Union[int, Sequence[int]],
+                   with_cls_token: bool, output_cls_token: bool) -> None:
+        """Resolve ``arch`` and check the class-token options."""
         self.arch_settings = resolve_arch(arch, self.arch_zoo, type(self).__name__)
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']
         self.img_size = to_2tuple(img_size)
         if output_cls_token and not with_cls_token:
             raise ValueError('output_cls_token=True needs with_cls_token=True')
-
-        patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=self.embed_dims,
-                     conv_type='Conv2d', kernel_size=patch_size, stride=patch_size,
-                     bias=not pre_norm)
-        patch.update(patch_cfg)
-        self.patch_embed = PatchEmbed(**patch)
-        self.patch_resolution = self.patch_embed.init_out_size
-        num_patches = self.patch_resolution[0] * self.patch_resolution[1]
-
         self.with_cls_token = with_cls_token
         self.output_cls_token = output_cls_token
+
+    def _init_tokens(self, drop_rate: float, interpolate_mode: str, use_pos_embed: bool) -> None:
+        """The class (and subclass extra) tokens, the learned ``pos_embed`` over the patch grid of
+        ``patch_embed`` (resized when a checkpoint's grid differs; None without
+        ``use_pos_embed``) and ``drop_after_pos``."""
+        self.patch_resolution = self.patch_embed.init_out_size
+        num_patches = self.patch_resolution[0] * self.patch_resolution[1]
         self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
         self.interpolate_mode = interpolate_mode
-        self.pos_embed = nn.Parameter(
-            torch.zeros(1, num_patches + self._pos_extra_tokens, self.embed_dims))
+        if use_pos_embed:
+            self.pos_embed = nn.Parameter(
+                torch.zeros(1, num_patches + self._pos_extra_tokens, self.embed_dims))
+            self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        else:
+            self.pos_embed = None
         self._add_extra_tokens()
-        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
         self.drop_after_pos = nn.Dropout(p=drop_rate)
 
-        self.out_indices = normalize_out_indices(out_indices, self.num_layers, type(self).__name__)
-        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
-        if isinstance(layer_cfgs, dict):
-            layer_cfgs = [layer_cfgs] * self.num_layers
-        self.layers = ModuleList()
-        for i in range(self.num_layers):
-            cfg = dict(embed_dims=self.embed_dims, num_heads=self.arch_settings['num_heads'],
-                       feedforward_channels=self.arch_settings['feedforward_channels'],
-                       drop_rate=drop_rate, drop_path_rate=dpr[i], qkv_bias=qkv_bias,
-                       norm_cfg=norm_cfg)
-            cfg.update(layer_cfgs[i])
-            self.layers.append(TransformerEncoderLayer(**cfg))
+    def _build_layers(self, layer_type: type, drop_path_rate: float,
+                      layer_cfgs: Union[dict, Sequence[dict]], **layer_args) -> ModuleList:
+        """The encoder layers, sized by the arch (see :func:`build_layers`)."""
+        return build_layers(layer_type, self.num_layers, drop_path_rate, layer_cfgs,
+                            embed_dims=self.embed_dims, num_heads=self.arch_settings['num_heads'],
+                            feedforward_channels=self.arch_settings['feedforward_channels'],
+                            **layer_args)
 
+    def _init_norms(self, norm_cfg: dict, pre_norm: bool, final_norm: bool, avg_token: bool,
+                    frozen_stages: int) -> None:
+        """``pre_norm`` (before the layers), ``ln1`` (after the last layer), ``ln2`` (of the
+        averaged patch tokens), then apply ``frozen_stages``."""
         self.pre_norm = build_norm_layer(norm_cfg, self.embed_dims)[1] if pre_norm else nn.Identity()
         self.final_norm = final_norm
         if final_norm:
@@ -203,7 +288,7 @@ class VisionTransformer(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if not has_pretrained_init(self.init_cfg):
+        if self.pos_embed is not None and not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.pos_embed, std=0.02)
 
     def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
@@ -221,15 +306,13 @@ class VisionTransformer(BaseBackbone):
                                            self.interpolate_mode, self._pos_extra_tokens)
 
     def _freeze_stages(self) -> None:
-        self.pos_embed.requires_grad = False
+        if self.pos_embed is not None:
+            self.pos_embed.requires_grad = False
         self.cls_token.requires_grad = False
         self.drop_after_pos.eval()
         freeze_module(self.patch_embed)
         freeze_module(self.pre_norm)
-        for layer in self.layers[:self.frozen_stages]:
-            freeze_module(layer)
-        if self.frozen_stages >= self.num_layers and self.final_norm:
-            freeze_module(self.ln1)
+        freeze_layers(self.layers, self.frozen_stages, self.ln1 if self.final_norm else None)
 
     def train(self, mode: bool = True) -> 'VisionTransformer':
         super().train(mode)
@@ -238,34 +321,42 @@ class VisionTransformer(BaseBackbone):
         return self
 
     def forward(self, x: torch.Tensor) -> tuple:
+        x, patch_resolution = self._embed(x)
+        return self._forward_layers(x, patch_resolution)
+
+    def _embed(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        """Image -> the tokens entering the first layer (patch and extra tokens with their
+        position embedding), and the patch grid."""
         batch = x.shape[0]
         x, patch_resolution = self.patch_embed(x)
-        pos_embed = resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
-                                     mode=self.interpolate_mode,
-                                     num_extra_tokens=self._pos_extra_tokens)
-        if self.pos_embed_covers_extra_tokens:
-            x = torch.cat(self._extra_tokens(batch) + [x], dim=1) + pos_embed
+        tokens = self._extra_tokens(batch)
+        if self.pos_embed is None:
+            x = torch.cat(tokens + [x], dim=1)
         else:
-            x = torch.cat(self._extra_tokens(batch) + [x + pos_embed], dim=1)
+            pos_embed = resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
+                                         mode=self.interpolate_mode,
+                                         num_extra_tokens=self._pos_extra_tokens)
+            if self.pos_embed_covers_extra_tokens:
+                x = torch.cat(tokens + [x], dim=1) + pos_embed
+            else:
+                x = torch.cat(tokens + [x + pos_embed], dim=1)
         x = self.drop_after_pos(x)
         if not self.with_cls_token:
             x = x[:, self.num_extra_tokens:]
-        x = self.pre_norm(x)
+        return self.pre_norm(x), patch_resolution
 
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i == len(self.layers) - 1 and self.final_norm:
-                x = self.ln1(x)
-            if i in self.out_indices:
-                outs.append(self._format_output(x, patch_resolution))
+    def _forward_layers(self, x: torch.Tensor, patch_resolution: Tuple[int, int],
+                        *layer_args) -> tuple:
+        """Run the layers (with ``layer_args``) and format the outputs of ``out_indices``."""
+        _, outs = run_layers(self.layers, x, self.out_indices,
+                             self.ln1 if self.final_norm else None,
+                             partial(self._format_output, patch_resolution=patch_resolution),
+                             *layer_args)
         return tuple(outs)
 
     def _format_output(self, x: torch.Tensor, patch_resolution) -> Union[torch.Tensor, list]:
-        batch, _, channels = x.shape
         extra = self.num_extra_tokens if self.with_cls_token else 0
-        patch_token = x[:, extra:].reshape(batch, *patch_resolution, channels)
-        patch_token = patch_token.permute(0, 3, 1, 2)
+        patch_token = tokens_to_map(x, patch_resolution, extra)
         if self.avg_token:
             patch_token = self.ln2(patch_token.flatten(2).mean(dim=2))
         if not self.output_cls_token:
@@ -273,4 +364,5 @@ class VisionTransformer(BaseBackbone):
         return [patch_token] + [x[:, i] for i in range(self.num_extra_tokens)]
 
 
-__all__ = ['VisionTransformer', 'TransformerEncoderLayer', 'resolve_arch']
+__all__ = ['VisionTransformer', 'TransformerEncoderLayer', 'resolve_arch', 'build_patch_embed',
+           'build_layers', 'run_layers', 'tokens_to_map', 'freeze_layers']

@@ -6,6 +6,7 @@ two class-attention blocks then pool the tokens into the class token.  Position 
 from a Fourier encoding computed for any patch grid, so every input size works without resizing.
 """
 import math
+from functools import partial
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -19,9 +20,9 @@ from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import trunc_normal_
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .vision_transformer import freeze_layers, resolve_arch, run_layers, tokens_to_map
 
 # embed_dims, depth (XCA blocks), num_heads, and the official per-size recipe:
 # layer-scale initial value and whether class attention normalises every token.
@@ -368,8 +369,7 @@ class XCiT(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
-        if not any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs):
+        if not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.cls_token, std=.02)
 
     def _freeze_stages(self) -> None:
@@ -379,13 +379,11 @@ class XCiT(BaseBackbone):
         if self.use_pos_embed:
             freeze_module(self.pos_embed)
         self.pos_drop.eval()
-        layers = list(self.xca_layers) + list(self.ca_layers)
-        for layer in layers[:self.frozen_stages]:
-            freeze_module(layer)
+        # frozen_stages <= num_layers (checked in __init__): the norm freezes with the last layer
+        freeze_layers(list(self.xca_layers) + list(self.ca_layers), self.frozen_stages,
+                      self.norm if self.final_norm else None)
         if self.frozen_stages > len(self.xca_layers):
             self.cls_token.requires_grad = False
-        if self.frozen_stages == self.num_layers and self.final_norm:
-            freeze_module(self.norm)
 
     def train(self, mode: bool = True) -> 'XCiT':
         super().train(mode)
@@ -401,21 +399,16 @@ class XCiT(BaseBackbone):
             x = x + pos.flatten(2).transpose(1, 2)
         x = self.pos_drop(x)
 
-        outs = []
-        for i, layer in enumerate(self.xca_layers):
-            x = layer(x, height, width)
-            if i in self.out_indices:
-                outs.append(self._format_output(x, (height, width), with_cls_token=False))
-
+        x, outs = run_layers(self.xca_layers, x, self.out_indices, None,
+                             partial(self._format_output, size=(height, width),
+                                     with_cls_token=False), height, width)
         x = torch.cat((self.cls_token.expand(batch, -1, -1), x), dim=1)
         offset = len(self.xca_layers)
-        for i, layer in enumerate(self.ca_layers):
-            x = layer(x)
-            if i == len(self.ca_layers) - 1 and self.final_norm:
-                x = self.norm(x)
-            if i + offset in self.out_indices:
-                outs.append(self._format_output(x, (height, width), with_cls_token=True))
-        return tuple(outs)
+        _, ca_outs = run_layers(self.ca_layers, x, [i - offset for i in self.out_indices],
+                                self.norm if self.final_norm else None,
+                                partial(self._format_output, size=(height, width),
+                                        with_cls_token=True))
+        return tuple(outs + ca_outs)
 
     def _format_output(self, x: torch.Tensor, size: Tuple[int, int],
                        with_cls_token: bool) -> torch.Tensor:
@@ -423,10 +416,10 @@ class XCiT(BaseBackbone):
             return x
         if self.out_type == 'cls_token':
             return x[:, 0]
-        patches = x[:, 1:] if with_cls_token else x
+        extra = 1 if with_cls_token else 0
         if self.out_type == 'avg_featmap':
-            return patches.mean(dim=1)
-        return patches.reshape(x.shape[0], *size, -1).permute(0, 3, 1, 2)
+            return x[:, extra:].mean(dim=1)
+        return tokens_to_map(x, size, extra)
 
 
 __all__ = ['XCiT']

@@ -11,7 +11,26 @@ from .drop import DropPath
 from .se_layer import SELayer
 
 
-class InvertedResidual(BaseModule):
+class MBConvBase(BaseModule):
+    """The end every MBConv-family block (InvertedResidual, EdgeResidual) shares: optional SE
+    (``with_se``/``se``), the 1x1 projection, the identity shortcut through ``drop_path``;
+    ``forward`` runs the subclass's ``_forward`` under gradient checkpointing with ``with_cp``."""
+
+    def _squeeze_project(self, x: torch.Tensor, out: torch.Tensor, project: nn.Module,
+                         shortcut: bool) -> torch.Tensor:
+        """SE and ``project`` on the branch output ``out``, plus ``x`` when ``shortcut``."""
+        if self.with_se:
+            out = self.se(out)
+        out = project(out)
+        return x + self.drop_path(out) if shortcut else out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+
+class InvertedResidual(MBConvBase):
     """Expand (1x1, skipped when ``mid_channels == in_channels``) -> depthwise kxk -> SE -> 1x1.
 
     The residual connection is used when ``stride == 1`` and input/output channels match.
@@ -54,15 +73,7 @@ class InvertedResidual(BaseModule):
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.expand_conv(x) if self.with_expand_conv else x
         out = self.depthwise_conv(out)
-        if self.with_se:
-            out = self.se(out)
-        out = self.linear_conv(out)
-        return x + self.drop_path(out) if self.with_res_shortcut else out
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
+        return self._squeeze_project(x, out, self.linear_conv, self.with_res_shortcut)
 
 
-__all__ = ['InvertedResidual']
+__all__ = ['MBConvBase', 'InvertedResidual']

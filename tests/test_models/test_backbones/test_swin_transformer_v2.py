@@ -69,3 +69,23 @@ def test_frozen_stages_and_absolute_position_embedding():
     assert all(p.requires_grad for p in model.stages[2].parameters())
     out, = model.eval()(torch.randn(1, 3, 80, 80))
     assert out.shape == (1, 64, 3, 3)
+
+
+def test_gradient_checkpointing_gives_the_same_output_and_gradients():
+    x = torch.randn(1, 3, 64, 64)
+    # no stochastic depth: its random masks would differ between the two models
+    plain, ckpt = small(drop_path_rate=0.), small(drop_path_rate=0., with_cp=True)
+    ckpt.load_state_dict(plain.state_dict())
+    out_plain, out_ckpt = plain(x)[0], ckpt(x)[0]
+    assert torch.allclose(out_plain, out_ckpt, atol=1e-6)
+    out_plain.sum().backward()
+    out_ckpt.sum().backward()
+    grad = plain.stages[1].blocks[1].attn.w_msa.qkv.weight.grad
+    assert torch.allclose(grad, ckpt.stages[1].blocks[1].attn.w_msa.qkv.weight.grad, atol=1e-5)
+
+
+def test_norm_eval_keeps_batch_norms_in_eval_mode():
+    model = small(norm_eval=True, patch_cfg=dict(norm_cfg=dict(type='BN')))
+    model.train()
+    assert not model.patch_embed.norm.training
+    assert model.stages[0].training
