@@ -1,7 +1,7 @@
 """BaseBackbone and the stage-freezing / norm-eval helpers every backbone shares."""
 from abc import ABCMeta, abstractmethod
 from itertools import islice
-from typing import Iterable, List, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -33,6 +33,18 @@ def stem_and_stages(stem: nn.Module, stages: Iterable[nn.Module],
     if frozen_stages < 0:
         return []
     return [stem, *islice(stages, frozen_stages)]
+
+
+def leading_layers(layers: Sequence[nn.Module], frozen_stages: int,
+                   final_norm: Optional[nn.Module]) -> List[nn.Module]:
+    """The first ``frozen_stages`` of ``layers``, and ``final_norm`` (if any) once all are.
+
+    The token backbones' convention: the norm after the last layer freezes with it.
+    """
+    frozen = list(islice(layers, max(frozen_stages, 0)))
+    if frozen_stages >= len(layers) and final_norm is not None:
+        frozen.append(final_norm)
+    return frozen
 
 
 def normalize_out_indices(out_indices: Union[int, Sequence[int]], num_stages: int,
@@ -110,6 +122,6 @@ class BaseBackbone(BaseModule, metaclass=ABCMeta):
 
 
 __all__ = [
-    'BaseBackbone', 'freeze_module', 'set_batchnorm_eval', 'stem_and_stages',
+    'BaseBackbone', 'freeze_module', 'set_batchnorm_eval', 'stem_and_stages', 'leading_layers',
     'normalize_out_indices'
 ]

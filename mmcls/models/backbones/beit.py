@@ -15,11 +15,12 @@ from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule
 from ..utils.drop import build_dropout
+from ..utils.embed import build_patch_embed
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
 from ..utils.window_attention import relative_position_index, resize_relative_position_bias_table
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import VisionTransformer, build_patch_embed
+from .vision_transformer import VisionTransformer
 
 
 def beit_relative_position_index(window_size: Tuple[int, int]) -> torch.Tensor:

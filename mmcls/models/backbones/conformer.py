@@ -18,8 +18,8 @@ from ..utils.base_module import BaseModule
 from ..utils.drop import DropPath
 from ..utils.embed import AdaptivePadding
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import trunc_normal_
-from .base_backbone import BaseBackbone, freeze_module, set_batchnorm_eval
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from .base_backbone import BaseBackbone
 from .vision_transformer import TransformerEncoderLayer, resolve_arch
 
 arch_settings = {
@@ -242,7 +242,7 @@ class Conformer(BaseBackbone):
         self.trans_norm = nn.LayerNorm(self.embed_dims)
         if with_cls_token:
             trunc_normal_(self.cls_token, std=.02)
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def _check_out_indices(self, out_indices: Union[int, Sequence[int]]) -> List[int]:
         if isinstance(out_indices, int):
@@ -275,30 +275,23 @@ class Conformer(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
-        if any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs):
+        if has_pretrained_init(self.init_cfg):
             return
         self.apply(self._init_module)
 
-    def _freeze_stages(self) -> None:
+    def _frozen_modules(self) -> List[nn.Module]:
+        # frozen_stages counts blocks from 1 (the stem block): 0 freezes nothing
         if self.frozen_stages < 1:
-            return
-        for module in (self.conv1, self.bn1, self.conv_1, self.trans_patch_conv, self.trans_1):
-            freeze_module(module)
-        if self.with_cls_token:
-            self.cls_token.requires_grad = False
-        for i in range(2, min(self.frozen_stages, self.depths) + 1):
-            freeze_module(getattr(self, f'conv_trans_{i}'))
+            return []
+        modules = [self.conv1, self.bn1, self.conv_1, self.trans_patch_conv, self.trans_1]
+        modules += [getattr(self, f'conv_trans_{i}')
+                    for i in range(2, min(self.frozen_stages, self.depths) + 1)]
         if self.frozen_stages >= self.depths:
-            freeze_module(self.trans_norm)
+            modules.append(self.trans_norm)
+        return modules
 
-    def train(self, mode: bool = True) -> 'Conformer':
-        super().train(mode)
-        if mode:
-            self._freeze_stages()
-            if self.norm_eval:
-                set_batchnorm_eval(self)
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        return [self.cls_token] if self.frozen_stages >= 1 and self.with_cls_token else []
 
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]

@@ -6,10 +6,10 @@ from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, GRN, ModuleList, Sequential, build_activation_layer, build_norm_layer
+from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .vision_transformer import resolve_arch
 
@@ -89,9 +89,7 @@ class ConvNeXtBlock(nn.Module):
         return x + self.drop_path(out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
+        return checkpointed(self._forward, x, with_cp=self.with_cp)
 
 
 class ConvNeXtLike(BaseBackbone):

@@ -6,19 +6,19 @@ sees the whole image). Both use depth-wise conv position encodings (``cpe1``/``c
 their attention and FFN. Four stages, each followed by a LayerNorm + stride-2 conv downsample.
 """
 from copy import deepcopy
-from typing import Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils.base_module import BaseModule, ModuleList
 from ..utils.embed import AdaptivePadding, PatchEmbed
 from ..utils.ffn import FFN
+from ..utils.grad_checkpoint import checkpointed
 from ..utils.norm import build_norm_layer
 from ..utils.window_attention import ShiftWindowMSA
-from .base_backbone import BaseBackbone, normalize_out_indices, set_batchnorm_eval
+from .base_backbone import BaseBackbone, normalize_out_indices
 from .vision_transformer import resolve_arch
 
 
@@ -151,9 +151,7 @@ class _DualBlockBase(BaseModule):
             x = self.cpe2(x, hw_shape)
             return self.ffn(self.norm2(x), identity=x)
 
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(inner, x, use_reentrant=False)
-        return inner(x)
+        return checkpointed(inner, x, with_cp=self.with_cp)
 
 
 class SpatialBlock(_DualBlockBase):
@@ -315,24 +313,14 @@ class DaViT(BaseBackbone):
             norm = (build_norm_layer(norm_cfg, self.num_features[i])[1] if norm_cfg
                     else nn.Identity())
             self.add_module(f'norm{i}', norm)
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
-    def train(self, mode: bool = True) -> 'DaViT':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            set_batchnorm_eval(self)
-        return self
-
-    def _freeze_stages(self) -> None:
+    def _frozen_modules(self) -> List[nn.Module]:
+        # unlike Swin, frozen_stages=k also freezes stage k (and its output norm)
         if self.frozen_stages < 0:
-            return
-        modules = [self.patch_embed, *self.stages[:self.frozen_stages + 1]]
-        modules += [getattr(self, f'norm{i}') for i in self.out_indices if i <= self.frozen_stages]
-        for module in modules:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
+            return []
+        norms = [getattr(self, f'norm{i}') for i in self.out_indices if i <= self.frozen_stages]
+        return [self.patch_embed, *self.stages[:self.frozen_stages + 1], *norms]
 
     def forward(self, x: torch.Tensor) -> tuple:
         x, hw_shape = self.patch_embed(x)

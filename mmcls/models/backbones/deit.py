@@ -1,4 +1,6 @@
 """DeiT's distilled Vision Transformer: a second (distillation) token next to the class token."""
+from typing import List
+
 import torch
 import torch.nn as nn
 
@@ -23,12 +25,8 @@ class DistilledVisionTransformer(VisionTransformer):
     def _add_extra_tokens(self) -> None:
         self.dist_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
 
-    def _extra_tokens(self, batch: int):
-        return [self.cls_token.expand(batch, -1, -1), self.dist_token.expand(batch, -1, -1)]
-
-    def _freeze_stages(self) -> None:
-        super()._freeze_stages()
-        self.dist_token.requires_grad = False
+    def _token_params(self) -> List[nn.Parameter]:
+        return [self.cls_token, self.dist_token]
 
     def init_weights(self) -> None:
         super().init_weights()

@@ -5,10 +5,10 @@ from typing import List, Sequence, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils import build_activation_layer, build_norm_layer
+from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import BaseBackbone, normalize_out_indices
 
 arch_settings = {
@@ -48,10 +48,7 @@ class DenseLayer(nn.Module):
         return self.conv1(self.act(self.norm1(torch.cat(features, 1))))
 
     def forward(self, features: List[torch.Tensor]) -> torch.Tensor:
-        if self.memory_efficient and any(f.requires_grad for f in features):
-            out = cp.checkpoint(self.bottleneck_fn, *features, use_reentrant=False)
-        else:
-            out = self.bottleneck_fn(*features)
+        out = checkpointed(self.bottleneck_fn, *features, with_cp=self.memory_efficient)
         out = self.conv2(self.act(self.norm2(out)))
         if self.drop_rate > 0:
             out = F.dropout(out, p=self.drop_rate, training=self.training)

@@ -11,13 +11,13 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils.activation import build_activation_layer
+from ..utils.attention_bias import BiasedAttention
 from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.layer_scale import LayerScale
 from ..utils.norm import build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .levit import BiasedAttention
 from .poolformer import Pooling
 from .vision_transformer import resolve_arch
 

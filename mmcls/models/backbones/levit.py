@@ -11,7 +11,7 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils.activation import build_activation_layer
-from ..utils.attention_bias import offset_bias_index
+from ..utils.attention_bias import BiasedAttention
 from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.drop import DropPath
 from ..utils.norm import build_norm_layer
@@ -114,31 +114,6 @@ class Residual(BaseModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.drop_path(self.block(x))
-
-
-class BiasedAttention(BaseModule):
-    """Head sizes and learned per-offset attention biases shared by LeViT's :class:`Attention`
-    and :class:`AttentionSubsample` and EfficientFormer's attention: keys of ``key_dim``,
-    values ``attn_ratio`` times wider."""
-
-    def __init__(self, key_dim: int, num_heads: int, attn_ratio: float) -> None:
-        super().__init__()
-        self.num_heads = num_heads
-        self.scale = key_dim**-0.5
-        self.key_dim = key_dim
-        self.d = int(attn_ratio * key_dim)
-        self.dh = self.d * num_heads
-
-    def _init_biases(self, num_heads: int, resolution: int, sub_resolution: int,
-                     stride: int) -> None:
-        num_offsets, idxs = offset_bias_index(resolution, sub_resolution, stride)
-        self.attention_biases = nn.Parameter(torch.zeros(num_heads, num_offsets))
-        self.register_buffer('attention_bias_idxs', idxs)
-
-    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        attn = (q @ k.transpose(-2, -1)) * self.scale
-        attn = attn + self.attention_biases[:, self.attention_bias_idxs]
-        return attn.softmax(dim=-1) @ v
 
 
 class Attention(BiasedAttention):
@@ -297,4 +272,4 @@ class LeViT(BaseBackbone):
         return tuple(outs)
 
 
-__all__ = ['BiasedAttention', 'LeViT', 'fuse_children']
+__all__ = ['LeViT', 'fuse_children']

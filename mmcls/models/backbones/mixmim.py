@@ -11,17 +11,17 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.utils.checkpoint import checkpoint
 
 from mmcls.registry import MODELS
 from ..utils.base_module import BaseModule, ModuleList
 from ..utils.drop import DropPath
-from ..utils.embed import PatchMerging, resize_pos_embed
+from ..utils.embed import PatchMerging, build_patch_embed, resize_pos_embed
+from ..utils.grad_checkpoint import checkpointed
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.window_attention import ShiftWindowMSA, WindowMSA
 from .base_backbone import BaseBackbone
-from .vision_transformer import TransformerEncoderLayer, build_patch_embed, resolve_arch
+from .vision_transformer import TransformerEncoderLayer, resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['b', 'base'], dict(embed_dims=128, depths=[2, 2, 18, 2],
@@ -109,10 +109,7 @@ class MixMIMLayer(BaseModule):
     def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int],
                 attn_mask: Optional[torch.Tensor] = None):
         for block in self.blocks:
-            if self.use_checkpoint and x.requires_grad:
-                x = checkpoint(block, x, hw_shape, attn_mask, use_reentrant=False)
-            else:
-                x = block(x, hw_shape, attn_mask)
+            x = checkpointed(block, x, hw_shape, attn_mask, with_cp=self.use_checkpoint)
         if self.downsample is not None:
             return self.downsample(x, hw_shape)
         return x, hw_shape

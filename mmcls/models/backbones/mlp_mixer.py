@@ -1,6 +1,6 @@
 """MLP-Mixer (Tolstikhin et al. 2021): alternating token-mixing and channel-mixing MLPs over
 patch tokens, with no attention."""
-from typing import Sequence, Union
+from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -8,11 +8,12 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule
+from ..utils.embed import build_patch_embed
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import (build_layers, build_patch_embed, freeze_layers, resolve_arch,
-                                 run_layers)
+from ..utils.token_layers import build_layers, run_layers
+from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
+from .vision_transformer import resolve_arch
 
 # embed_dims, num_layers, tokens_mlp_dims (token-mixing hidden width),
 # channels_mlp_dims (channel-mixing hidden width)
@@ -123,8 +124,7 @@ class MlpMixer(BaseBackbone):
         if final_norm:
             self.ln1 = build_norm_layer(norm_cfg, self.embed_dims)[1]
         self.frozen_stages = frozen_stages
-        if frozen_stages > 0:
-            self._freeze_stages()
+        self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
         if tuple(x.shape[-2:]) != tuple(self.patch_embed.init_input_size):
@@ -136,15 +136,12 @@ class MlpMixer(BaseBackbone):
                              self.ln1 if self.final_norm else None, lambda t: t.transpose(1, 2))
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        freeze_module(self.patch_embed)
-        freeze_layers(self.layers, self.frozen_stages, self.ln1 if self.final_norm else None)
-
-    def train(self, mode: bool = True) -> 'MlpMixer':
-        super().train(mode)
-        if mode and self.frozen_stages > 0:
-            self._freeze_stages()
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        # as in ViT, frozen_stages=0 freezes nothing (not even the patch embedding)
+        if self.frozen_stages <= 0:
+            return []
+        return [self.patch_embed, *leading_layers(self.layers, self.frozen_stages,
+                                                  self.ln1 if self.final_norm else None)]
 
 
 __all__ = ['MlpMixer', 'MixerBlock']

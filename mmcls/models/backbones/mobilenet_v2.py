@@ -3,10 +3,10 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, make_divisible
+from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 
 # One row per stage: expand ratio, output channels, number of blocks, stride of the first block.
@@ -52,9 +52,7 @@ class InvertedResidual(nn.Module):
         return x + self.conv(x) if self.use_res_connect else self.conv(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
+        return checkpointed(self._forward, x, with_cp=self.with_cp)
 
 
 @MODELS.register_module()

@@ -6,7 +6,7 @@ layers) halves the resolution while the width and head count double. Attention a
 decomposed (height + width) relative position term, and the pooled query is added back to
 the attention output (residual pooling).
 """
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -304,8 +304,7 @@ class MViT(BaseBackbone):
             if self.stage_indices.get(i) in self.out_scales:
                 self.add_module(f'norm{self.stage_indices[i]}',
                                 build_norm_layer(norm_cfg, out_dims)[1])
-        if frozen_stages > 0:
-            self._freeze_stages()
+        self._apply_frozen_stages()
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -314,19 +313,14 @@ class MViT(BaseBackbone):
         if self.use_abs_pos_embed:
             trunc_normal_(self.pos_embed, std=0.02)
 
-    def _freeze_stages(self) -> None:
-        if self.use_abs_pos_embed:
-            self.pos_embed.requires_grad = False
-        for module in [self.patch_embed, *self.blocks[:self.frozen_stages]]:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
+    def _frozen_modules(self) -> List[nn.Module]:
+        if self.frozen_stages <= 0:
+            return []
+        return [self.patch_embed, *self.blocks[:self.frozen_stages]]
 
-    def train(self, mode: bool = True) -> 'MViT':
-        super().train(mode)
-        if self.frozen_stages > 0:
-            self._freeze_stages()
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        frozen = self.frozen_stages > 0 and self.use_abs_pos_embed
+        return [self.pos_embed] if frozen else []
 
     def forward(self, x: torch.Tensor) -> tuple:
         x, patch_resolution = self.patch_embed(x)

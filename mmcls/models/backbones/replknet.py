@@ -4,11 +4,11 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, build_activation_layer, build_conv_layer, build_norm_layer
 from ..utils.base_module import BaseModule
+from ..utils.grad_checkpoint import checkpointed
 from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .vision_transformer import resolve_arch
@@ -170,10 +170,7 @@ class RepLKNetStage(BaseModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for block in self.blocks:
-            if self.with_cp and x.requires_grad:
-                x = cp.checkpoint(block, x, use_reentrant=False)
-            else:
-                x = block(x)
+            x = checkpointed(block, x, with_cp=self.with_cp)
         return x
 
 
@@ -252,10 +249,7 @@ class RepLKNet(BaseBackbone):
 
     def forward(self, x: torch.Tensor) -> tuple:
         for layer in self.stem:
-            if self.with_cp and x.requires_grad:
-                x = cp.checkpoint(layer, x, use_reentrant=False)
-            else:
-                x = layer(x)
+            x = checkpointed(layer, x, with_cp=self.with_cp)
         outs = []
         for i, stage in enumerate(self.stages):
             x = stage(x)

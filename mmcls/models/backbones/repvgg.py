@@ -4,11 +4,11 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils import (SELayer, Sequential, build_activation_layer, build_conv_layer,
                      build_norm_layer)
+from ..utils.grad_checkpoint import checkpointed
 from ..utils.reparam import detach_parameters, fuse_conv_bn, identity_kernel, pad_kernel_to
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .vision_transformer import resolve_arch
@@ -144,11 +144,7 @@ class RepVGGBlock(ReparamBlock):
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            out = cp.checkpoint(self._forward, x, use_reentrant=False)
-        else:
-            out = self._forward(x)
-        return self.act(out)
+        return self.act(checkpointed(self._forward, x, with_cp=self.with_cp))
 
     def reparameterize(self) -> tuple:
         """The (weight, bias) of the 3x3 convolution equivalent to the three branches."""

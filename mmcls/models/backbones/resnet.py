@@ -10,7 +10,6 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 from ..utils.activation import build_activation_layer
@@ -18,6 +17,7 @@ from ..utils.base_module import BaseModule
 from ..utils.conv import build_conv_layer
 from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
+from ..utils.grad_checkpoint import checkpointed
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import constant_init
 from .base_backbone import BaseBackbone, normalize_out_indices
@@ -74,11 +74,7 @@ class _ResidualBlock(BaseModule, metaclass=ABCMeta):
             identity = x if self.downsample is None else self.downsample(x)
             return self.drop_path(self._residual(x)) + identity
 
-        if self.with_cp and x.requires_grad:
-            out = cp.checkpoint(inner, x, use_reentrant=False)
-        else:
-            out = inner(x)
-        return self.relu(out)
+        return self.relu(checkpointed(inner, x, with_cp=self.with_cp))
 
 
 class BasicBlock(_ResidualBlock):

@@ -15,13 +15,14 @@ from mmcls.registry import MODELS
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule
 from ..utils.drop import DropPath
-from ..utils.embed import resize_pos_embed
+from ..utils.embed import build_patch_embed, resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import trunc_normal_
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import build_layers, build_patch_embed, resolve_arch
+from ..utils.token_layers import build_layers
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from .base_backbone import BaseBackbone, normalize_out_indices
+from .vision_transformer import resolve_arch
 
 
 def _vit(embed_dims: int, num_layers: int, num_heads: int, ffn: int) -> dict:
@@ -244,12 +245,11 @@ class RevVisionTransformer(BaseBackbone):
             self.ln1 = build_norm_layer(norm_cfg, self.embed_dims * 2)[1]
         self.avg_token = avg_token
         self.frozen_stages = frozen_stages
-        if frozen_stages > 0:
-            self._freeze_stages()
+        self._apply_frozen_stages()
 
     def init_weights(self) -> None:
         super().init_weights()
-        if not (isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'):
+        if not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.pos_embed, std=0.02)
 
     def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
@@ -261,19 +261,17 @@ class RevVisionTransformer(BaseBackbone):
         state_dict[key] = resize_pos_embed(state_dict[key], (side, side), self.patch_resolution,
                                            self.interpolate_mode, self.num_extra_tokens)
 
-    def _freeze_stages(self) -> None:
-        self.pos_embed.requires_grad = False
+    def _frozen_modules(self) -> List[nn.Module]:
+        if self.frozen_stages <= 0:
+            return []
         modules = [self.drop_after_pos, self.patch_embed, *self.layers[:self.frozen_stages]]
+        # unlike ViT, ``ln1`` freezes only when frozen_stages is exactly the number of layers
         if self.frozen_stages == self.num_layers and self.final_norm:
             modules.append(self.ln1)
-        for module in modules:
-            freeze_module(module)
+        return modules
 
-    def train(self, mode: bool = True) -> 'RevVisionTransformer':
-        super().train(mode)
-        if self.frozen_stages > 0:
-            self._freeze_stages()
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        return [self.pos_embed] if self.frozen_stages > 0 else []
 
     def forward(self, x: torch.Tensor) -> tuple:
         B = x.shape[0]

@@ -3,11 +3,11 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, build_activation_layer, channel_shuffle, make_divisible
+from ..utils.grad_checkpoint import checkpointed
 from ..utils.weight_init import constant_init, normal_init
 from .base_backbone import BaseBackbone, normalize_out_indices
 
@@ -79,9 +79,7 @@ class ShuffleUnit(nn.Module):
         return self.act(x + out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
+        return checkpointed(self._forward, x, with_cp=self.with_cp)
 
 
 class ShuffleNetBase(BaseBackbone):

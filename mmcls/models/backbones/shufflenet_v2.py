@@ -3,11 +3,11 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, channel_shuffle
+from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import normalize_out_indices
 from .shufflenet_v1 import ShuffleNetBase
 
@@ -65,9 +65,7 @@ class InvertedResidual(nn.Module):
         return channel_shuffle(out, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
+        return checkpointed(self._forward, x, with_cp=self.with_cp)
 
 
 @MODELS.register_module()

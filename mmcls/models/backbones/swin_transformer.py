@@ -1,22 +1,22 @@
 """Swin Transformer (Liu et al. 2021): shifted-window attention in a 4-stage pyramid."""
 from abc import ABCMeta, abstractmethod
 from copy import deepcopy
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import PatchMerging, resize_pos_embed
+from ..utils.embed import PatchMerging, build_patch_embed, resize_pos_embed
 from ..utils.ffn import FFN
+from ..utils.grad_checkpoint import checkpointed
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from ..utils.window_attention import ShiftWindowMSA, resize_relative_position_bias_table
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices, set_batchnorm_eval
-from .vision_transformer import build_patch_embed, resolve_arch
+from .base_backbone import BaseBackbone, normalize_out_indices
+from .vision_transformer import resolve_arch
 
 # embed_dims, depths (blocks per stage), num_heads (per stage)
 arch_settings = {
@@ -69,9 +69,7 @@ class SwinBlockBase(BaseModule, metaclass=ABCMeta):
         """The block's attention and FFN branches on (B, H*W, C) tokens of an ``hw_shape`` map."""
 
     def forward(self, x: torch.Tensor, hw_shape) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._residual, x, hw_shape, use_reentrant=False)
-        return self._residual(x, hw_shape)
+        return checkpointed(self._residual, x, hw_shape, with_cp=self.with_cp)
 
 
 class SwinBlock(SwinBlockBase):
@@ -236,8 +234,7 @@ class SwinBackboneBase(BaseBackbone):
             norm = (build_norm_layer(norm_cfg, self.num_features[i])[1]
                     if norm_cfg is not None else nn.Identity())
             self.add_module(f'norm{i}', norm)
-        if self.frozen_stages >= 0:
-            self._freeze_stages()
+        self._apply_frozen_stages()
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -262,24 +259,15 @@ class SwinBackboneBase(BaseBackbone):
                 x, hw_shape = stage.downsample(x, hw_shape)
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages >= 0:
-            freeze_module(self.patch_embed)
-            self.drop_after_pos.eval()
-            if self.use_abs_pos_embed:
-                self.absolute_pos_embed.requires_grad = False
-        for i in range(min(self.frozen_stages, self.num_layers)):
-            freeze_module(self.stages[i])
-            if i in self.out_indices:
-                freeze_module(getattr(self, f'norm{i}'))
+    def _frozen_modules(self) -> List[nn.Module]:
+        if self.frozen_stages < 0:
+            return []
+        norms = [getattr(self, f'norm{i}') for i in self.out_indices if i < self.frozen_stages]
+        return [self.patch_embed, self.drop_after_pos, *self.stages[:self.frozen_stages], *norms]
 
-    def train(self, mode: bool = True) -> 'SwinBackboneBase':
-        super().train(mode)
-        if mode:
-            self._freeze_stages()
-            if self.norm_eval:
-                set_batchnorm_eval(self)
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        frozen = self.frozen_stages >= 0 and self.use_abs_pos_embed
+        return [self.absolute_pos_embed] if frozen else []
 
     def _prepare_abs_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
         """Resize a checkpoint's absolute position embedding to this model's patch grid."""

@@ -6,7 +6,7 @@ stride 2), so 224x224 inputs give 14x14 tokens.  Position embeddings are a fixed
 """
 import math
 from functools import partial
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -19,10 +19,10 @@ from ..utils.embed import resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
+from ..utils.token_layers import build_layers, run_layers, tokens_to_map
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import (build_layers, freeze_layers, resolve_arch, run_layers,
-                                 tokens_to_map)
+from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
+from .vision_transformer import resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['t-14', 't2t-vit-t-14'], dict(embed_dims=384, num_layers=14, num_heads=6,
@@ -207,7 +207,7 @@ class T2T_ViT(BaseBackbone):
         self.norm = (build_norm_layer(norm_cfg, self.embed_dims)[1] if final_norm
                      else nn.Identity())
         self.frozen_stages = frozen_stages
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -227,19 +227,14 @@ class T2T_ViT(BaseBackbone):
         state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
                                            self.interpolate_mode, self.num_extra_tokens)
 
-    def _freeze_stages(self) -> None:
+    def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
-            return
-        freeze_module(self.tokens_to_token)
-        self.cls_token.requires_grad = False
-        self.drop_after_pos.eval()
-        freeze_layers(self.encoder, self.frozen_stages, self.norm)
+            return []
+        return [self.tokens_to_token, self.drop_after_pos,
+                *leading_layers(self.encoder, self.frozen_stages, self.norm)]
 
-    def train(self, mode: bool = True) -> 'T2T_ViT':
-        super().train(mode)
-        if mode:
-            self._freeze_stages()
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        return [self.cls_token] if self.frozen_stages >= 0 else []
 
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]

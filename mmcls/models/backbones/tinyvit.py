@@ -9,17 +9,17 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torch.utils.checkpoint as cp
 
 from mmcls.registry import MODELS
 
 from ..utils.activation import build_activation_layer
-from ..utils.attention_bias import offset_bias_index
+from ..utils.attention_bias import BiasedAttention
 from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.drop import DropPath
+from ..utils.grad_checkpoint import checkpointed
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
+from .base_backbone import BaseBackbone, normalize_out_indices
 from .vision_transformer import resolve_arch
 
 arch_settings = {
@@ -106,7 +106,7 @@ class MBConvBlock(BaseModule):
         return self.act(x + self.drop_path(out))
 
 
-class LeAttention(BaseModule):
+class LeAttention(BiasedAttention):
     """Pre-norm attention with a learnt bias per head and per |row offset|, |col offset| pair.
 
     ``qkv`` is laid out per head as ``[q (key_dim), k (key_dim), v (attn_ratio*key_dim)]``.
@@ -114,20 +114,13 @@ class LeAttention(BaseModule):
 
     def __init__(self, dim: int, key_dim: int, num_heads: int = 8, attn_ratio: float = 4,
                  resolution: Tuple[int, int] = (14, 14)) -> None:
-        super().__init__()
-        self.num_heads = num_heads
-        self.scale = key_dim**-0.5
-        self.key_dim = key_dim
-        self.d = int(attn_ratio * key_dim)
-        self.dh = self.d * num_heads
+        super().__init__(key_dim, num_heads, attn_ratio)
         self.norm = nn.LayerNorm(dim)
         self.qkv = nn.Linear(dim, self.dh + 2 * key_dim * num_heads)
         self.proj = nn.Linear(self.dh, dim)
         if resolution[0] != resolution[1]:
             raise ValueError(f'LeAttention: the window must be square, got {resolution}')
-        num_offsets, idxs = offset_bias_index(resolution[0])
-        self.attention_biases = nn.Parameter(torch.zeros(num_heads, num_offsets))
-        self.register_buffer('attention_bias_idxs', idxs, persistent=False)
+        self._init_biases(num_heads, resolution[0], resolution[0], 1, persistent=False)
         # Eval-mode cache of the gathered bias (as MMClassification does): filled by
         # ``train(False)`` and refreshed whenever a state dict is loaded.
         self.register_buffer('ab', None, persistent=False)
@@ -232,10 +225,7 @@ class TinyViTStage(BaseModule):
                 hw: Tuple[int, int]) -> Tuple[torch.Tensor, Tuple[int, int]]:
         for block in self.blocks:
             args = (x, ) if self.conv else (x, hw)
-            if self.with_cp and x.requires_grad:
-                x = cp.checkpoint(block, *args, use_reentrant=False)
-            else:
-                x = block(*args)
+            x = checkpointed(block, *args, with_cp=self.with_cp)
         if self.downsample is not None:
             x, hw = self.downsample(x, hw)
         return x, hw
@@ -308,19 +298,13 @@ class TinyViT(BaseBackbone):
             self.stages.append(TinyViTStage(blocks, downsample, conv=i == 0, with_cp=with_cp))
             if i in self.out_indices:
                 self.add_module(f'norm{i}', build_norm_layer(norm_cfg, out_channels)[1])
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages > 0:
-            freeze_module(self.patch_embed)
-        for i in range(min(self.frozen_stages, self.num_stages)):
-            freeze_module(self.stages[i])
-
-    def train(self, mode: bool = True) -> 'TinyViT':
-        super().train(mode)
-        if mode:
-            self._freeze_stages()
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        # frozen_stages=0 (the default) freezes nothing, not even the stem
+        if self.frozen_stages <= 0:
+            return []
+        return [self.patch_embed, *self.stages[:self.frozen_stages]]
 
     def forward(self, x: torch.Tensor) -> tuple:
         x = self.patch_embed(x)

@@ -5,7 +5,7 @@ transformer over the pixels of each patch, adds a projection of the pixels to th
 then runs an outer transformer over the patch tokens (plus a class token).
 """
 import math
-from typing import Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -19,8 +19,8 @@ from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import trunc_normal_
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import freeze_layers, resolve_arch
+from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
+from .vision_transformer import resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['s', 'small'], dict(embed_dims_outer=384, embed_dims_inner=24,
@@ -210,22 +210,18 @@ class TNT(BaseBackbone):
         trunc_normal_(self.cls_token, std=.02)
         trunc_normal_(self.patch_pos, std=.02)
         trunc_normal_(self.pixel_pos, std=.02)
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
-    def _freeze_stages(self) -> None:
+    def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
-            return
-        for module in (self.pixel_embed, self.norm1_proj, self.projection, self.norm2_proj):
-            freeze_module(module)
-        for param in (self.cls_token, self.patch_pos, self.pixel_pos):
-            param.requires_grad = False
-        freeze_layers(self.layers, self.frozen_stages, self.norm)
+            return []
+        return [self.pixel_embed, self.norm1_proj, self.projection, self.norm2_proj,
+                *leading_layers(self.layers, self.frozen_stages, self.norm)]
 
-    def train(self, mode: bool = True) -> 'TNT':
-        super().train(mode)
-        if mode:
-            self._freeze_stages()
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        if self.frozen_stages < 0:
+            return []
+        return [self.cls_token, self.patch_pos, self.pixel_pos]
 
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]

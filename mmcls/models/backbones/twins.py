@@ -21,7 +21,7 @@ from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
 from ..utils.position_encoding import ConditionalPositionEncoding
 from ..utils.weight_init import constant_init, normal_init, trunc_normal_init
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
+from .base_backbone import BaseBackbone, normalize_out_indices
 from .vision_transformer import resolve_arch
 
 _PYRAMID = dict(patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2], sr_ratios=[8, 4, 2, 1])
@@ -258,7 +258,7 @@ class PCPVT(BaseBackbone):
                     if has_norm and norm_cfg is not None else nn.Identity())
             self.add_module(f'norm_after_stage{i}', norm)
         self.frozen_stages = frozen_stages
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def init_weights(self) -> None:
         """With no ``init_cfg``: truncated-normal linears, unit norms and fan-out normal convs
@@ -275,18 +275,11 @@ class PCPVT(BaseBackbone):
                 fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels // m.groups
                 normal_init(m, mean=0, std=math.sqrt(2.0 / fan_out), bias=0)
 
-    def _freeze_stages(self) -> None:
-        for i in range(min(self.frozen_stages, self.num_stages)):
-            for module in (self.patch_embeds[i], self.position_encoding_drops[i],
-                           self.position_encodings[i], self.stages[i],
-                           getattr(self, f'norm_after_stage{i}')):
-                freeze_module(module)
-
-    def train(self, mode: bool = True) -> 'PCPVT':
-        super().train(mode)
-        if mode:
-            self._freeze_stages()
-        return self
+    def _frozen_modules(self) -> List[nn.Module]:
+        return [module for i in range(min(self.frozen_stages, self.num_stages))
+                for module in (self.patch_embeds[i], self.position_encoding_drops[i],
+                               self.position_encodings[i], self.stages[i],
+                               getattr(self, f'norm_after_stage{i}'))]
 
     def forward(self, x: torch.Tensor) -> tuple:
         outs = []

@@ -3,13 +3,10 @@
 Each selected layer outputs ``[patch_token (B, C, H, W), cls_token (B, C)]`` (MMClassification
 1.0.0rc6 layout); ``VisionTransformerClsHead`` classifies the class token of the last one.
 
-The module also holds what the token-based backbones share (arch lookup, patch embedding, the
-layer stack with linear stochastic depth, running the stack, freezing its first layers), so
-BEiT, RevViT, MLP-Mixer, T2T-ViT, TNT, XCiT, MixMIM and Swin write them once.
+The module also holds ``resolve_arch``, the arch lookup that most backbones share.
 """
-from copy import deepcopy
 from functools import partial
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -18,12 +15,13 @@ from mmcls.registry import MODELS
 
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import PatchEmbed, resize_pos_embed
+from ..utils.embed import build_patch_embed, resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
+from ..utils.token_layers import build_layers, run_layers, tokens_to_map
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
+from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
 
 # embed_dims, num_layers, num_heads, feedforward_channels
 arch_settings = {
@@ -58,72 +56,6 @@ def resolve_arch(arch: Union[str, dict], settings: dict, owner: str) -> dict:
         raise ValueError(f'{owner}: a custom arch must be a dict with keys {sorted(required)}, '
                          f'got {arch!r}')
     return dict(arch)
-
-
-def build_patch_embed(in_channels: int, img_size: Union[int, Sequence[int]], embed_dims: int,
-                      patch_size: int, patch_cfg: dict, **defaults) -> PatchEmbed:
-    """A non-overlapping Conv2d patch embedding (kernel = stride = ``patch_size``).
-
-    ``defaults`` are the family's own arguments (``norm_cfg``, ``bias``, ...); ``patch_cfg``
-    overrides any argument.
-    """
-    patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=embed_dims,
-                 conv_type='Conv2d', kernel_size=patch_size, stride=patch_size, **defaults)
-    patch.update(patch_cfg)
-    return PatchEmbed(**patch)
-
-
-def build_layers(layer_type: type, num_layers: int, drop_path_rate: float,
-                 layer_cfgs: Union[dict, Sequence[dict]], **layer_args) -> ModuleList:
-    """``num_layers`` layers of ``layer_type`` built from ``layer_args``.
-
-    Stochastic depth (``drop_path_rate`` argument of each layer) rises linearly from 0 to
-    ``drop_path_rate``; ``layer_cfgs`` (one dict for every layer, or one per layer) overrides
-    the arguments.
-    """
-    dpr = torch.linspace(0, drop_path_rate, num_layers).tolist()
-    if isinstance(layer_cfgs, dict):
-        layer_cfgs = [deepcopy(layer_cfgs) for _ in range(num_layers)]
-    layers = ModuleList()
-    for i in range(num_layers):
-        cfg = dict(layer_args, drop_path_rate=dpr[i])
-        cfg.update(layer_cfgs[i])
-        layers.append(layer_type(**cfg))
-    return layers
-
-
-def run_layers(layers: Sequence[nn.Module], x: torch.Tensor, out_indices: Sequence[int],
-               final_norm: Optional[nn.Module], format_output: Callable[[torch.Tensor], Any],
-               *layer_args) -> Tuple[torch.Tensor, list]:
-    """Pass ``x`` through ``layers`` (each called with ``layer_args`` too), applying
-    ``final_norm`` (if any) after the last one.
-
-    Returns the final tokens and ``format_output(tokens)`` of every layer in ``out_indices``.
-    """
-    outs = []
-    for i, layer in enumerate(layers):
-        x = layer(x, *layer_args)
-        if i == len(layers) - 1 and final_norm is not None:
-            x = final_norm(x)
-        if i in out_indices:
-            outs.append(format_output(x))
-    return x, outs
-
-
-def tokens_to_map(x: torch.Tensor, patch_resolution: Sequence[int],
-                  num_extra_tokens: int) -> torch.Tensor:
-    """(B, extra + H*W, C) tokens -> the (B, C, H, W) map of the patch tokens."""
-    batch, _, channels = x.shape
-    return x[:, num_extra_tokens:].reshape(batch, *patch_resolution, channels).permute(0, 3, 1, 2)
-
-
-def freeze_layers(layers: Sequence[nn.Module], frozen_stages: int,
-                  final_norm: Optional[nn.Module]) -> None:
-    """Freeze the first ``frozen_stages`` layers, and ``final_norm`` (if any) once all are."""
-    for layer in layers[:frozen_stages]:
-        freeze_module(layer)
-    if frozen_stages >= len(layers) and final_norm is not None:
-        freeze_module(final_norm)
 
 
 class TransformerEncoderLayer(BaseModule):
@@ -272,8 +204,7 @@ class VisionTransformer(BaseBackbone):
         if avg_token:
             self.ln2 = build_norm_layer(norm_cfg, self.embed_dims)[1]
         self.frozen_stages = frozen_stages
-        if frozen_stages > 0:
-            self._freeze_stages()
+        self._apply_frozen_stages()
 
     @property
     def _pos_extra_tokens(self) -> int:
@@ -283,8 +214,12 @@ class VisionTransformer(BaseBackbone):
     def _add_extra_tokens(self) -> None:
         """Hook for subclasses that add tokens next to the class token (DeiT's distillation token)."""
 
+    def _token_params(self) -> List[nn.Parameter]:
+        """The learned tokens put before the patch tokens, in order."""
+        return [self.cls_token]
+
     def _extra_tokens(self, batch: int) -> List[torch.Tensor]:
-        return [self.cls_token.expand(batch, -1, -1)]
+        return [token.expand(batch, -1, -1) for token in self._token_params()]
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -305,20 +240,19 @@ class VisionTransformer(BaseBackbone):
         state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
                                            self.interpolate_mode, self._pos_extra_tokens)
 
-    def _freeze_stages(self) -> None:
-        if self.pos_embed is not None:
-            self.pos_embed.requires_grad = False
-        self.cls_token.requires_grad = False
-        self.drop_after_pos.eval()
-        freeze_module(self.patch_embed)
-        freeze_module(self.pre_norm)
-        freeze_layers(self.layers, self.frozen_stages, self.ln1 if self.final_norm else None)
+    def _frozen_modules(self) -> List[nn.Module]:
+        # unlike the CNNs, frozen_stages=0 freezes nothing (not even the embeddings)
+        if self.frozen_stages <= 0:
+            return []
+        return [self.drop_after_pos, self.patch_embed, self.pre_norm,
+                *leading_layers(self.layers, self.frozen_stages,
+                                self.ln1 if self.final_norm else None)]
 
-    def train(self, mode: bool = True) -> 'VisionTransformer':
-        super().train(mode)
-        if mode and self.frozen_stages > 0:
-            self._freeze_stages()
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        if self.frozen_stages <= 0:
+            return []
+        pos_embed = [self.pos_embed] if self.pos_embed is not None else []
+        return pos_embed + self._token_params()
 
     def forward(self, x: torch.Tensor) -> tuple:
         x, patch_resolution = self._embed(x)
@@ -364,5 +298,4 @@ class VisionTransformer(BaseBackbone):
         return [patch_token] + [x[:, i] for i in range(self.num_extra_tokens)]
 
 
-__all__ = ['VisionTransformer', 'TransformerEncoderLayer', 'resolve_arch', 'build_patch_embed',
-           'build_layers', 'run_layers', 'tokens_to_map', 'freeze_layers']
+__all__ = ['VisionTransformer', 'TransformerEncoderLayer', 'resolve_arch']

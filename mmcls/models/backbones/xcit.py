@@ -7,7 +7,7 @@ from a Fourier encoding computed for any patch grid, so every input size works w
 """
 import math
 from functools import partial
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -20,9 +20,10 @@ from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
+from ..utils.token_layers import run_layers, tokens_to_map
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
-from .base_backbone import BaseBackbone, freeze_module, normalize_out_indices
-from .vision_transformer import freeze_layers, resolve_arch, run_layers, tokens_to_map
+from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
+from .vision_transformer import resolve_arch
 
 # embed_dims, depth (XCA blocks), num_heads, and the official per-size recipe:
 # layer-scale initial value and whether class attention normalises every token.
@@ -365,31 +366,26 @@ class XCiT(BaseBackbone):
             raise ValueError(f'XCiT: frozen_stages must be at most {self.num_layers}, '
                              f'got {frozen_stages}')
         self.frozen_stages = frozen_stages
-        self._freeze_stages()
+        self._apply_frozen_stages()
 
     def init_weights(self) -> None:
         super().init_weights()
         if not has_pretrained_init(self.init_cfg):
             trunc_normal_(self.cls_token, std=.02)
 
-    def _freeze_stages(self) -> None:
+    def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
-            return
-        freeze_module(self.patch_embed)
+            return []
+        modules = [self.patch_embed, self.pos_drop]
         if self.use_pos_embed:
-            freeze_module(self.pos_embed)
-        self.pos_drop.eval()
+            modules.append(self.pos_embed)
         # frozen_stages <= num_layers (checked in __init__): the norm freezes with the last layer
-        freeze_layers(list(self.xca_layers) + list(self.ca_layers), self.frozen_stages,
-                      self.norm if self.final_norm else None)
-        if self.frozen_stages > len(self.xca_layers):
-            self.cls_token.requires_grad = False
+        return modules + leading_layers([*self.xca_layers, *self.ca_layers], self.frozen_stages,
+                                        self.norm if self.final_norm else None)
 
-    def train(self, mode: bool = True) -> 'XCiT':
-        super().train(mode)
-        if mode:
-            self._freeze_stages()
-        return self
+    def _frozen_params(self) -> List[nn.Parameter]:
+        # the class token joins at the first class-attention layer
+        return [self.cls_token] if self.frozen_stages > len(self.xca_layers) else []
 
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]

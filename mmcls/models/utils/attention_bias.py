@@ -1,9 +1,13 @@
-"""Index tables for learned attention biases shared by positions at the same |offset|
-(LeViT, EfficientFormer): one bias per head and distinct (|dy|, |dx|) pair."""
+"""Learned attention biases shared by positions at the same |offset| (LeViT, EfficientFormer,
+TinyViT): one bias per head and distinct (|dy|, |dx|) pair, and the attention base class that
+holds them."""
 import itertools
 from typing import Tuple
 
 import torch
+import torch.nn as nn
+
+from .base_module import BaseModule
 
 
 def offset_bias_index(resolution: int, query_resolution: int = None,
@@ -28,4 +32,32 @@ def offset_bias_index(resolution: int, query_resolution: int = None,
     return len(offsets), torch.tensor(idxs, dtype=torch.long).view(len(queries), len(keys))
 
 
-__all__ = ['offset_bias_index']
+class BiasedAttention(BaseModule):
+    """Head sizes and learned per-offset attention biases shared by LeViT's attention blocks,
+    EfficientFormer's and TinyViT's attention: keys of ``key_dim``, values ``attn_ratio`` times
+    wider."""
+
+    def __init__(self, key_dim: int, num_heads: int, attn_ratio: float) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = key_dim**-0.5
+        self.key_dim = key_dim
+        self.d = int(attn_ratio * key_dim)
+        self.dh = self.d * num_heads
+
+    def _init_biases(self, num_heads: int, resolution: int, sub_resolution: int,
+                     stride: int, persistent: bool = True) -> None:
+        """``attention_biases`` (heads, offsets) and the ``attention_bias_idxs`` buffer that
+        expands them; ``persistent=False`` keeps the index out of the state dict (TinyViT's
+        checkpoints do not store it)."""
+        num_offsets, idxs = offset_bias_index(resolution, sub_resolution, stride)
+        self.attention_biases = nn.Parameter(torch.zeros(num_heads, num_offsets))
+        self.register_buffer('attention_bias_idxs', idxs, persistent=persistent)
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        attn = (q @ k.transpose(-2, -1)) * self.scale
+        attn = attn + self.attention_biases[:, self.attention_bias_idxs]
+        return attn.softmax(dim=-1) @ v
+
+
+__all__ = ['offset_bias_index', 'BiasedAttention']

@@ -1,6 +1,6 @@
 """Patch embedding, patch merging and position-embedding resizing for vision transformers."""
 import math
-from typing import Optional, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -117,6 +117,19 @@ class PatchEmbed(BaseModule):
         return x, out_size
 
 
+def build_patch_embed(in_channels: int, img_size: Union[int, Sequence[int]], embed_dims: int,
+                      patch_size: int, patch_cfg: dict, **defaults) -> PatchEmbed:
+    """A non-overlapping Conv2d patch embedding (kernel = stride = ``patch_size``).
+
+    ``defaults`` are the family's own arguments (``norm_cfg``, ``bias``, ...); ``patch_cfg``
+    overrides any argument.
+    """
+    patch = dict(in_channels=in_channels, input_size=img_size, embed_dims=embed_dims,
+                 conv_type='Conv2d', kernel_size=patch_size, stride=patch_size, **defaults)
+    patch.update(patch_cfg)
+    return PatchEmbed(**patch)
+
+
 class PatchMerging(BaseModule):
     """Merge k x k neighbouring tokens (unfold ``sampler`` -> ``norm`` -> linear ``reduction``).
 
@@ -193,4 +206,4 @@ def resize_pos_embed(pos_embed: torch.Tensor,
     return torch.cat((extra, grid), dim=1)
 
 
-__all__ = ['AdaptivePadding', 'PatchEmbed', 'PatchMerging', 'resize_pos_embed']
+__all__ = ['AdaptivePadding', 'PatchEmbed', 'build_patch_embed', 'PatchMerging', 'resize_pos_embed']

@@ -3,11 +3,11 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 
 from .base_module import BaseModule
 from .conv_module import ConvModule
 from .drop import DropPath
+from .grad_checkpoint import checkpointed
 from .se_layer import SELayer
 
 
@@ -25,9 +25,7 @@ class MBConvBase(BaseModule):
         return x + self.drop_path(out) if shortcut else out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
+        return checkpointed(self._forward, x, with_cp=self.with_cp)
 
 
 class InvertedResidual(MBConvBase):

@@ -4,13 +4,17 @@ import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmcls.models.backbones import (VAN, VGG, CSPDarkNet, ConvMixer, ConvNeXt, DenseNet,
-                                    EdgeNeXt, EfficientFormer, EfficientNet, EfficientNetV2,
-                                    HorNet, LeViT, MobileNetV2, MobileNetV3, MobileOne,
-                                    MobileViT, PoolFormer, PyramidVig, RegNet, RepLKNet,
-                                    RepMLPNet, RepVGG, ResNet, ShuffleNetV1, ShuffleNetV2, Vig)
-from mmcls.models.backbones.base_backbone import (BaseBackbone, normalize_out_indices,
-                                                  stem_and_stages)
+from mmcls.models.backbones import (BEiT, PCPVT, SVT, TNT, VAN, VGG, XCiT, Conformer,
+                                    ConvMixer, ConvNeXt, CSPDarkNet, DaViT, DeiT3, DenseNet,
+                                    DistilledVisionTransformer, EdgeNeXt, EfficientFormer,
+                                    EfficientNet, EfficientNetV2, HorNet, LeViT, MlpMixer,
+                                    MobileNetV2, MobileNetV3, MobileOne, MobileViT, MViT,
+                                    PoolFormer, PyramidVig, RegNet, RepLKNet, RepMLPNet, RepVGG,
+                                    ResNet, RevVisionTransformer, ShuffleNetV1, ShuffleNetV2,
+                                    SwinTransformer, SwinTransformerV2, T2T_ViT, TinyViT, Vig,
+                                    VisionTransformer)
+from mmcls.models.backbones.base_backbone import (BaseBackbone, leading_layers,
+                                                  normalize_out_indices, stem_and_stages)
 
 
 def conv_bn(channels: int) -> nn.Sequential:
@@ -91,8 +95,8 @@ def test_without_frozen_stages_or_norm_eval_nothing_is_frozen():
 
 
 def test_train_leaves_a_subclass_freeze_stages_method_alone():
-    # Backbones that keep their own _freeze_stages (the ViT family freezes unconditionally in
-    # it and guards the call) must not have it called by BaseBackbone.train.
+    # A backbone written before the hooks may keep its own _freeze_stages (and call it
+    # itself); BaseBackbone.train must not call it behind its back.
     calls = []
 
     class OwnFreeze(PlainBackbone):
@@ -113,6 +117,15 @@ def test_stem_and_stages_and_forward_stages():
     assert len(outs) == 2 and outs[0].shape == (1, 3, 8, 8)
 
 
+def test_leading_layers_add_the_final_norm_once_all_layers_are_frozen():
+    layers, norm = [nn.ReLU(), nn.Tanh(), nn.Sigmoid()], nn.LayerNorm(2)
+    assert leading_layers(layers, -1, norm) == []
+    assert leading_layers(layers, 0, norm) == []
+    assert leading_layers(layers, 2, norm) == layers[:2]
+    assert leading_layers(layers, 3, norm) == [*layers, norm]
+    assert leading_layers(layers, 5, None) == layers
+
+
 def test_normalize_out_indices_names_the_unit():
     assert normalize_out_indices(-1, 4, 'Net') == (3, )
     with pytest.raises(ValueError, match='out of range for 7 network entries'):
@@ -120,6 +133,12 @@ def test_normalize_out_indices_names_the_unit():
     with pytest.raises(ValueError, match='out of range for 4 stages'):
         normalize_out_indices((4, ), 4, 'Net')
 
+
+VIT = dict(embed_dims=16, num_layers=3, num_heads=2, feedforward_channels=32)
+SWIN = dict(embed_dims=8, depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2])
+TWINS = dict(embed_dims=[8, 8, 16, 16], depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2],
+             mlp_ratios=[2, 2, 2, 2], patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2],
+             sr_ratios=[4, 2, 1, 1])
 
 TINY_BACKBONES = {
     'ResNet': lambda: ResNet(18),
@@ -152,6 +171,31 @@ TINY_BACKBONES = {
                             ffn_ratios=[2, 2, 2, 2])),
     'Vig': lambda: Vig(dict(num_blocks=2, channels=16), k=3),
     'PyramidVig': lambda: PyramidVig(dict(blocks=[1, 1, 1, 1], channels=[8, 16, 24, 32]), k=3),
+    'VisionTransformer': lambda: VisionTransformer(VIT, img_size=32, patch_size=8),
+    'DistilledVisionTransformer': lambda: DistilledVisionTransformer(VIT, img_size=32,
+                                                                     patch_size=8),
+    'DeiT3': lambda: DeiT3(VIT, img_size=32, patch_size=8),
+    'BEiT': lambda: BEiT(VIT, img_size=32, patch_size=8, use_abs_pos_emb=True),
+    'T2T_ViT': lambda: T2T_ViT(VIT, img_size=32, t2t_cfg=dict(token_dims=8)),
+    'TNT': lambda: TNT(dict(embed_dims_outer=16, embed_dims_inner=8, num_layers=3,
+                            num_heads_outer=2, num_heads_inner=2), img_size=32),
+    'XCiT': lambda: XCiT(dict(embed_dims=16, depth=2, num_heads=2, layer_scale_init_value=1.,
+                              tokens_norm=True), img_size=32),
+    'TinyViT': lambda: TinyViT(dict(channels=[8, 16, 16, 32], num_heads=[1, 2, 2, 4],
+                                    depths=[1, 1, 2, 1])),
+    'PCPVT': lambda: PCPVT(TWINS),
+    'SVT': lambda: SVT(dict(TWINS, window_sizes=[2, 2, 2, 2])),
+    'Conformer': lambda: Conformer(dict(embed_dims=16, channel_ratio=1, num_heads=2, depths=3),
+                                   base_channels=8),
+    'SwinTransformer': lambda: SwinTransformer(SWIN, img_size=64, window_size=2),
+    'SwinTransformerV2': lambda: SwinTransformerV2(dict(SWIN, extra_norm_every_n_layers=0),
+                                                   img_size=64, window_size=2),
+    'MlpMixer': lambda: MlpMixer(dict(embed_dims=16, num_layers=3, tokens_mlp_dims=8,
+                                      channels_mlp_dims=32), img_size=32, patch_size=8),
+    'RevVisionTransformer': lambda: RevVisionTransformer(VIT, img_size=32, patch_size=8),
+    'DaViT': lambda: DaViT(SWIN, window_size=2),
+    'MViT': lambda: MViT(dict(embed_dims=16, num_layers=4, num_heads=1, downscale_indices=[1, 3]),
+                         img_size=64, use_abs_pos_embed=True),
 }
 
 
@@ -162,8 +206,12 @@ def test_default_frozen_stages_freeze_nothing(name):
     assert all(m.training for m in model.modules())
 
 
-@pytest.mark.parametrize('name,frozen_stages', [('ResNet', 1), ('ConvNeXt', 2), ('RepVGG', 0),
-                                                ('EfficientNet', 3), ('VAN', 0)])
+@pytest.mark.parametrize('name,frozen_stages', [
+    ('ResNet', 1), ('ConvNeXt', 2), ('RepVGG', 0), ('EfficientNet', 3), ('VAN', 0),
+    ('VisionTransformer', 1), ('T2T_ViT', 0), ('TNT', 2), ('XCiT', 3), ('TinyViT', 1),
+    ('PCPVT', 2), ('Conformer', 2), ('SwinTransformer', 0), ('MlpMixer', 1),
+    ('RevVisionTransformer', 3), ('DaViT', 0), ('MViT', 2)
+])
 def test_frozen_stages_survive_train_in_real_backbones(name, frozen_stages):
     model = TINY_BACKBONES[name]()
     model.frozen_stages = frozen_stages
@@ -172,3 +220,31 @@ def test_frozen_stages_survive_train_in_real_backbones(name, frozen_stages):
     assert modules and all(frozen(m) for m in modules)
     frozen_ids = {id(p) for m in modules for p in m.parameters()}
     assert any(p.requires_grad for p in model.parameters() if id(p) not in frozen_ids)
+
+
+@pytest.mark.parametrize('name,frozen_stages,params', [
+    ('VisionTransformer', 1, ['pos_embed', 'cls_token']),
+    ('DistilledVisionTransformer', 1, ['pos_embed', 'cls_token', 'dist_token']),
+    ('T2T_ViT', 0, ['cls_token']),
+    ('TNT', 0, ['cls_token', 'patch_pos', 'pixel_pos']),
+    ('XCiT', 3, ['cls_token']),  # the class token joins at the first class-attention layer
+    ('SwinTransformer', 0, []),
+    ('RevVisionTransformer', 1, ['pos_embed']),
+    ('MViT', 1, ['pos_embed']),
+])
+def test_token_backbones_freeze_their_loose_parameters(name, frozen_stages, params):
+    model = TINY_BACKBONES[name]()
+    model.frozen_stages = frozen_stages
+    model.train().eval().train()
+    frozen_loose = {n for n, p in model.named_parameters(recurse=False) if not p.requires_grad}
+    assert frozen_loose == set(params)
+
+
+@pytest.mark.parametrize('name', ['VisionTransformer', 'BEiT', 'MlpMixer',
+                                  'RevVisionTransformer', 'MViT', 'TinyViT', 'Conformer'])
+def test_frozen_stages_zero_freezes_nothing_in_families_counting_from_one(name):
+    model = TINY_BACKBONES[name]()
+    model.frozen_stages = 0
+    model.train()
+    assert model._frozen_modules() == [] and model._frozen_params() == []
+    assert all(p.requires_grad for p in model.parameters())

@@ -47,3 +47,19 @@ def test_errors_and_freezing():
     assert not model.pos_embed.requires_grad
     assert not any(p.requires_grad for p in model.layers[0].parameters())
     assert all(p.requires_grad for p in model.layers[1].parameters())
+
+
+@pytest.mark.parametrize('as_list', [False, True])
+def test_pretrained_init_keeps_pos_embed(tmp_path, as_list):
+    """A ``Pretrained`` init_cfg, alone or in a list, loads ``pos_embed`` and init_weights must
+    not overwrite it with a fresh random one."""
+    source = RevVisionTransformer(TINY, img_size=32, patch_size=8)
+    torch.nn.init.constant_(source.pos_embed, 0.5)
+    ckpt = tmp_path / 'revvit.pth'
+    torch.save(source.state_dict(), ckpt)
+    pretrained = dict(type='Pretrained', checkpoint=str(ckpt))
+    init_cfg = [dict(type='Constant', layer='LayerNorm', val=1.), pretrained] if as_list \
+        else pretrained
+    target = RevVisionTransformer(TINY, img_size=32, patch_size=8, init_cfg=init_cfg)
+    target.init_weights()
+    assert torch.equal(target.pos_embed, source.pos_embed)

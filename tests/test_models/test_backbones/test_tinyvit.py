@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from mmcls.models.backbones.tinyvit import LeAttention, TinyViT
+from mmcls.models.utils.attention_bias import BiasedAttention
 
 TINY = dict(channels=[8, 16, 16, 32], num_heads=[1, 2, 2, 4], depths=[1, 1, 2, 1])
 
@@ -38,6 +39,16 @@ def test_attention_bias_index_counts_each_offset_once():
     assert idxs.shape == (9, 9) and int(idxs.max()) == 8
     assert torch.equal(idxs, idxs.T) and bool((idxs.diagonal() == 0).all())
     assert int(idxs[0, 5]) == 1 * 3 + 2  # (0,0) -> (1,2): |dy|=1, |dx|=2
+
+
+def test_attention_reuses_the_shared_biased_attention_setup():
+    attn = LeAttention(8, key_dim=4, num_heads=2, attn_ratio=2, resolution=(3, 3))
+    assert isinstance(attn, BiasedAttention)
+    assert (attn.d, attn.dh, attn.qkv.out_features) == (8, 16, 16 + 2 * 4 * 2)
+    # TinyViT checkpoints hold the biases but not their index table
+    assert 'attention_bias_idxs' not in attn.state_dict()
+    with pytest.raises(ValueError, match='square'):
+        LeAttention(8, key_dim=4, resolution=(3, 4))
 
 
 def test_eval_bias_cache_is_refreshed_when_weights_are_loaded():
