@@ -26,6 +26,7 @@ import cv2
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from mmcls.datasets.collate import default_collate, pseudo_collate
 from mmcls.datasets.transforms import Compose, set_opencv_threads
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -83,19 +84,8 @@ class PipelineDataset(Dataset):
         return self.pipeline(dict(img_path=self.files[index % len(self.files)], gt_label=0))
 
 
-def list_collate(batch: list) -> dict:
-    """``pseudo_collate``: lists of inputs and data samples (one shared tensor per image)."""
-    return dict(inputs=[b['inputs'] for b in batch],
-                data_samples=[b['data_samples'] for b in batch])
-
-
-def stack_collate(batch: list) -> dict:
-    """``default_collate``-style: one stacked uint8 tensor per batch (one shared buffer)."""
-    return dict(inputs=torch.stack([b['inputs'] for b in batch]),
-                data_samples=[b['data_samples'] for b in batch])
-
-
-COLLATES = {'pseudo': list_collate, 'stack': stack_collate}
+# mmcls's own collate functions, as the configs name them.
+COLLATES = {'pseudo': pseudo_collate, 'stack': default_collate}
 
 
 def worker_init(_: int) -> None:
@@ -125,7 +115,7 @@ def main() -> None:
     parser.add_argument('--loader-epochs', type=int, default=3)
     parser.add_argument('--skip-loader', action='store_true')
     parser.add_argument('--collate', choices=sorted(COLLATES), default='stack',
-                        help='how workers batch samples (default: stack, one buffer per batch)')
+                        help='mmcls collate function: stack (default_collate) or pseudo (pseudo_collate)')
     args = parser.parse_args()
 
     files = find_images(args.images)

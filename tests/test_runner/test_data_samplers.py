@@ -76,3 +76,38 @@ def test_default_collate_stacks():
     assert isinstance(batch['data_samples'], list)
     with pytest.raises(TypeError, match='default_collate'):
         default_collate([object(), object()])
+
+
+class _ImageSamples(torch.utils.data.Dataset):
+    """Samples like PackClsInputs gives: uint8 CHW images of two sizes, and a data sample."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, index):
+        from mmcls.structures import ClsDataSample
+        size = 6 if index % 2 else 4
+        image = torch.full((3, size, size), index, dtype=torch.uint8)
+        return dict(inputs=image, data_samples=ClsDataSample().set_gt_label(index))
+
+
+def test_worker_batches_share_one_buffer():
+    """In a worker, a batch's images land in one shared-memory segment (views of one storage),
+    with the same values as collating in the main process; outside workers nothing changes."""
+    dataset = _ImageSamples()
+    loader = torch.utils.data.DataLoader(dataset, batch_size=4, num_workers=1,
+                                         collate_fn=pseudo_collate)
+    for start, batch in zip(range(0, 8, 4), loader):
+        expected = pseudo_collate([dataset[i] for i in range(start, start + 4)])
+        assert all(torch.equal(a, b) for a, b in zip(batch['inputs'], expected['inputs']))
+        assert [s.gt_label.label.item() for s in batch['data_samples']] == \
+            list(range(start, start + 4))
+        storages = {t.untyped_storage().data_ptr() for t in batch['inputs']}
+        assert len(storages) == 1
+        assert len({t.untyped_storage().data_ptr() for t in expected['inputs']}) == 4
+    same_size = torch.utils.data.Subset(dataset, [0, 2, 4, 6])
+    stacked = next(iter(torch.utils.data.DataLoader(same_size, batch_size=4, num_workers=1,
+                                                    collate_fn=default_collate)))
+    assert stacked['inputs'].shape == (4, 3, 4, 4)
+    assert stacked['inputs'][:, 0, 0, 0].tolist() == [0, 2, 4, 6]
+    assert stacked['inputs'].is_shared()
