@@ -19,7 +19,7 @@ from ..utils.drop import DropPath
 from ..utils.embed import PatchEmbed, resize_pos_embed
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import trunc_normal_
+from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone
 from .vision_transformer import resolve_arch
 
@@ -132,7 +132,7 @@ class MultiScaleAttention(BaseModule):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+        if has_pretrained_init(self.init_cfg):
             return
         if self.rel_pos_spatial and not self.rel_pos_zero_init:
             trunc_normal_(self.rel_pos_h, std=0.02)
@@ -308,7 +308,7 @@ class MViT(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+        if has_pretrained_init(self.init_cfg):
             return
         if self.use_abs_pos_embed:
             trunc_normal_(self.pos_embed, std=0.02)

@@ -7,6 +7,7 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import build_conv_layer, build_norm_layer
+from ..utils.weight_init import has_pretrained_init
 from .resnet import DEFAULT_ACT, DEFAULT_NORM, ResLayer, ResNet, _ResidualBlock
 
 
@@ -139,7 +140,7 @@ class Res2Net(ResNet):
 
     def init_weights(self) -> None:
         super().init_weights()
-        pretrained = isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'
+        pretrained = has_pretrained_init(self.init_cfg)
         if self.zero_init_residual and not pretrained:
             for m in self.modules():
                 if isinstance(m, Bottle2neck):

@@ -19,7 +19,7 @@ from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import constant_init
+from ..utils.weight_init import constant_init, has_pretrained_init
 from .base_backbone import BaseBackbone, normalize_out_indices
 
 DEFAULT_NORM = dict(type='BN', requires_grad=True)
@@ -411,7 +411,7 @@ class ResNet(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        pretrained = isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'
+        pretrained = has_pretrained_init(self.init_cfg)
         if pretrained or not self.zero_init_residual:
             return
         for m in self.modules():

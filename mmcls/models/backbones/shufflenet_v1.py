@@ -8,7 +8,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmcls.registry import MODELS
 from ..utils import ConvModule, build_activation_layer, channel_shuffle, make_divisible
 from ..utils.grad_checkpoint import checkpointed
-from ..utils.weight_init import constant_init, normal_init
+from ..utils.weight_init import constant_init, has_pretrained_init, normal_init
 from .base_backbone import BaseBackbone, normalize_out_indices
 
 # groups -> output channels of the three stages (for widen_factor 1.0)
@@ -93,7 +93,7 @@ class ShuffleNetBase(BaseBackbone):
     def init_weights(self) -> None:
         """Unless pretrained: normal init with std 1/fan-in (0.01 in the stem), BN to (1, 1e-4)."""
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+        if has_pretrained_init(self.init_cfg):
             return
         for name, m in self.named_modules():
             if isinstance(m, nn.Conv2d):

@@ -8,6 +8,7 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils.activation import build_activation_layer
+from ..utils.weight_init import has_pretrained_init
 from .cls_head import ClsHead
 from .linear_head import check_num_classes
 
@@ -59,7 +60,7 @@ class VisionTransformerClsHead(ClsHead):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.hidden_dim is not None and not _is_pretrained(self.init_cfg):
+        if self.hidden_dim is not None and not has_pretrained_init(self.init_cfg):
             # LeCun-normal pre-logits layer, as ClassyVision does
             fc = self.layers.pre_logits
             nn.init.trunc_normal_(fc.weight, std=math.sqrt(1 / fc.in_features))
@@ -76,10 +77,6 @@ class VisionTransformerClsHead(ClsHead):
 
     def forward(self, feats: Tuple) -> torch.Tensor:
         return self.layers.head(self.pre_logits(feats))
-
-
-def _is_pretrained(init_cfg) -> bool:
-    return isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
 
 
 __all__ = ['VisionTransformerClsHead', 'last_token']
