@@ -67,6 +67,20 @@ def normalize_out_indices(out_indices: Union[int, Sequence[int]], num_stages: in
     return tuple(result)
 
 
+def resolve_arch(arch: Union[str, dict], settings: dict, owner: str) -> dict:
+    """Look up ``arch`` in ``settings`` (case-insensitive) or check a custom arch dict."""
+    if isinstance(arch, str):
+        key = arch.lower()
+        if key not in settings:
+            raise KeyError(f'{owner}: arch {arch!r} is not one of {sorted(settings)}')
+        return dict(settings[key])
+    required = set(next(iter(settings.values())))
+    if not isinstance(arch, dict) or not required <= set(arch):
+        raise ValueError(f'{owner}: a custom arch must be a dict with keys {sorted(required)}, '
+                         f'got {arch!r}')
+    return dict(arch)
+
+
 class BaseBackbone(BaseModule, metaclass=ABCMeta):
     """Base class of backbones: ``forward`` returns a tuple of feature maps, one per
     ``out_indices`` entry.
@@ -122,6 +136,6 @@ class BaseBackbone(BaseModule, metaclass=ABCMeta):
 
 
 __all__ = [
-    'BaseBackbone', 'freeze_module', 'set_batchnorm_eval', 'stem_and_stages', 'leading_layers',
-    'normalize_out_indices'
+    'BaseBackbone', 'resolve_arch', 'freeze_module', 'set_batchnorm_eval', 'stem_and_stages',
+    'leading_layers', 'normalize_out_indices'
 ]

@@ -20,7 +20,8 @@ from ..utils.embed import AdaptivePadding
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone
-from .vision_transformer import TransformerEncoderLayer, resolve_arch
+from .base_backbone import resolve_arch
+from .vision_transformer import TransformerEncoderLayer
 
 arch_settings = {
     **dict.fromkeys(['t', 'tiny'], dict(embed_dims=384, channel_ratio=1, num_heads=6,

@@ -8,7 +8,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import build_activation_layer, build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # embed_dims: width ("h"); depth: number of blocks ("d"); patch_size: stem stride ("p");
 # kernel_size: depthwise kernel ("k").

@@ -11,7 +11,7 @@ from mmcls.registry import MODELS
 from ..utils import DropPath, GRN, ModuleList, Sequential, build_activation_layer, build_norm_layer
 from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # depths: blocks per stage; channels: width of each stage.
 arch_settings = {

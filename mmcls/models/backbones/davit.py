@@ -19,7 +19,7 @@ from ..utils.grad_checkpoint import checkpointed
 from ..utils.norm import build_norm_layer
 from ..utils.window_attention import ShiftWindowMSA
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 
 def _arch(embed_dims: int, depths, num_heads) -> dict:

@@ -11,7 +11,7 @@ from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, Sequential, build_norm_layer
 from .base_backbone import normalize_out_indices
 from .convnext import ConvNeXtBlock, ConvNeXtLike
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # channels / depths per stage; num_heads of the channel attention.
 arch_settings = {

@@ -19,7 +19,7 @@ from ..utils.layer_scale import LayerScale
 from ..utils.norm import build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .poolformer import Pooling
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 arch_settings = {
     'l1': dict(layers=[3, 2, 6, 4], embed_dims=[48, 96, 224, 448],

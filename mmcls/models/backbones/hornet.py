@@ -14,7 +14,7 @@ from ..utils import DropPath, LayerScale, ModuleList, build_norm_layer
 from ..utils.weight_init import trunc_normal_
 from .base_backbone import normalize_out_indices
 from .convnext import ConvNeXtLike
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 _DW7 = dict(type='DW', kernel_size=7)
 _GF = [_DW7, _DW7, dict(type='GF', h=14, w=8), dict(type='GF', h=7, w=4)]

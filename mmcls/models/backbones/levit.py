@@ -17,7 +17,7 @@ from ..utils.drop import DropPath
 from ..utils.norm import build_norm_layer
 from ..utils.reparam import fuse_conv_bn
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 arch_settings = {
     '128s': dict(embed_dims=[128, 256, 384], num_heads=[4, 6, 8], depths=[2, 3, 4],

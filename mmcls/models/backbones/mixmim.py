@@ -21,7 +21,8 @@ from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.window_attention import ShiftWindowMSA, WindowMSA
 from .base_backbone import BaseBackbone
-from .vision_transformer import TransformerEncoderLayer, resolve_arch
+from .base_backbone import resolve_arch
+from .vision_transformer import TransformerEncoderLayer
 
 arch_settings = {
     **dict.fromkeys(['b', 'base'], dict(embed_dims=128, depths=[2, 2, 18, 2],

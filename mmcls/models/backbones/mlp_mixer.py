@@ -13,7 +13,7 @@ from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
 from ..utils.token_layers import build_layers, run_layers
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # embed_dims, num_layers, tokens_mlp_dims (token-mixing hidden width),
 # channels_mlp_dims (channel-mixing hidden width)

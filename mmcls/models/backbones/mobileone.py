@@ -11,7 +11,7 @@ from ..utils import (ModuleList, SELayer, Sequential, build_activation_layer, bu
 from ..utils.reparam import fuse_conv_bn, identity_kernel, pad_kernel_to
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .repvgg import ReparamBlock, deploy_blocks
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # num_blocks per stage; width_factor multiplies (64, 128, 256, 512); num_conv_branches: the
 # over-parameterisation k; num_se_blocks: the last blocks of each stage that carry SE.

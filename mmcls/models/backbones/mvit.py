@@ -21,7 +21,7 @@ from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 arch_settings = {
     'tiny': dict(embed_dims=96, num_layers=10, num_heads=1, downscale_indices=[1, 3, 8]),

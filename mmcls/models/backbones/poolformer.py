@@ -8,7 +8,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import DropPath, build_activation_layer, build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # layers: blocks per stage; embed_dims: stage widths; mlp_ratios: MLP hidden ratio per stage;
 # layer_scale_init_value: initial value of both residual scales.

@@ -11,7 +11,7 @@ from ..utils.base_module import BaseModule
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # large_kernel_sizes / layers / channels per stage; small_kernel: the parallel branch (None:
 # none); dw_ratio: width of the large-kernel convolution relative to the stage width.

@@ -24,7 +24,7 @@ from ..utils.norm import build_norm_layer
 from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
 from ..utils.se_layer import SELayer
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['b', 'base'], dict(channels=[96, 192, 384, 768], depths=[2, 2, 12, 2],

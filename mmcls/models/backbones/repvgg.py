@@ -11,7 +11,7 @@ from ..utils import (SELayer, Sequential, build_activation_layer, build_conv_lay
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.reparam import detach_parameters, fuse_conv_bn, identity_kernel, pad_kernel_to
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 _GROUPWISE_LAYERS = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26)
 _G2 = {layer: 2 for layer in _GROUPWISE_LAYERS}

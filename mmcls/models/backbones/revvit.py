@@ -22,7 +22,7 @@ from ..utils.norm import build_norm_layer
 from ..utils.token_layers import build_layers
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 
 def _vit(embed_dims: int, num_layers: int, num_heads: int, ffn: int) -> dict:

@@ -16,7 +16,7 @@ from ..utils.norm import build_norm_layer
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from ..utils.window_attention import ShiftWindowMSA, resize_relative_position_bias_table
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # embed_dims, depths (blocks per stage), num_heads (per stage)
 arch_settings = {

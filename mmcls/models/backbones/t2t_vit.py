@@ -22,7 +22,7 @@ from ..utils.norm import build_norm_layer
 from ..utils.token_layers import build_layers, run_layers, tokens_to_map
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['t-14', 't2t-vit-t-14'], dict(embed_dims=384, num_layers=14, num_heads=6,

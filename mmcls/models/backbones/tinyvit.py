@@ -20,7 +20,7 @@ from ..utils.grad_checkpoint import checkpointed
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 arch_settings = {
     '5m': dict(channels=[64, 128, 160, 320], num_heads=[2, 4, 5, 10], depths=[2, 2, 6, 2]),

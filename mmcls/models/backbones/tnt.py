@@ -20,7 +20,7 @@ from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import trunc_normal_
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['s', 'small'], dict(embed_dims_outer=384, embed_dims_inner=24,

@@ -22,7 +22,7 @@ from ..utils.norm import build_norm_layer
 from ..utils.position_encoding import ConditionalPositionEncoding
 from ..utils.weight_init import constant_init, normal_init, trunc_normal_init
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 _PYRAMID = dict(patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2], sr_ratios=[8, 4, 2, 1])
 

@@ -8,7 +8,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, build_activation_layer, build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 _FFN_RATIOS = [8, 8, 4, 4]
 # embed_dims / depths / ffn_ratios per stage.

@@ -18,7 +18,7 @@ from ..utils.base_module import ModuleList, Sequential
 from ..utils.drop import DropPath
 from ..utils.norm import build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 vig_arch_settings = {
     'tiny': dict(num_blocks=12, channels=192),

@@ -2,8 +2,6 @@
 
 Each selected layer outputs ``[patch_token (B, C, H, W), cls_token (B, C)]`` (MMClassification
 1.0.0rc6 layout); ``VisionTransformerClsHead`` classifies the class token of the last one.
-
-The module also holds ``resolve_arch``, the arch lookup that most backbones share.
 """
 from functools import partial
 from typing import List, Sequence, Tuple, Union
@@ -21,7 +19,7 @@ from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.token_layers import build_layers, run_layers, tokens_to_map
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
-from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
+from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices, resolve_arch
 
 # embed_dims, num_layers, num_heads, feedforward_channels
 arch_settings = {
@@ -42,20 +40,6 @@ arch_settings = {
     **dict.fromkeys(['deit-b', 'deit-base'], dict(embed_dims=768, num_layers=12, num_heads=12,
                                                   feedforward_channels=768 * 4)),
 }
-
-
-def resolve_arch(arch: Union[str, dict], settings: dict, owner: str) -> dict:
-    """Look up ``arch`` in ``settings`` (case-insensitive) or check a custom arch dict."""
-    if isinstance(arch, str):
-        key = arch.lower()
-        if key not in settings:
-            raise KeyError(f'{owner}: arch {arch!r} is not one of {sorted(settings)}')
-        return dict(settings[key])
-    required = set(next(iter(settings.values())))
-    if not isinstance(arch, dict) or not required <= set(arch):
-        raise ValueError(f'{owner}: a custom arch must be a dict with keys {sorted(required)}, '
-                         f'got {arch!r}')
-    return dict(arch)
 
 
 class TransformerEncoderLayer(BaseModule):
@@ -298,4 +282,4 @@ class VisionTransformer(BaseBackbone):
         return [patch_token] + [x[:, i] for i in range(self.num_extra_tokens)]
 
 
-__all__ = ['VisionTransformer', 'TransformerEncoderLayer', 'resolve_arch']
+__all__ = ['VisionTransformer', 'TransformerEncoderLayer']

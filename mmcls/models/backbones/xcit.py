@@ -23,7 +23,7 @@ from ..utils.norm import build_norm_layer
 from ..utils.token_layers import run_layers, tokens_to_map
 from ..utils.weight_init import has_pretrained_init, trunc_normal_
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
-from .vision_transformer import resolve_arch
+from .base_backbone import resolve_arch
 
 # embed_dims, depth (XCA blocks), num_heads, and the official per-size recipe:
 # layer-scale initial value and whether class attention normalises every token.
