@@ -25,11 +25,10 @@ TOOLS = {
 
 def find_tool(relative_path: str) -> str:
     """The path of a script of the repository's ``tools/`` (installed or checked out)."""
-    from mmcls.apis.model_index import zoo_roots
-    for root in zoo_roots():
-        path = osp.join(root, relative_path)
-        if osp.isfile(path):
-            return path
+    from mmcls.apis.model_index import find_in_zoo, zoo_roots
+    path = find_in_zoo(relative_path)
+    if path is not None:
+        return path
     raise FileNotFoundError(f'{relative_path} not found in {zoo_roots()}; the tools ship with '
                             f'the repository (install it with pip install -e <repo>)')
 

@@ -228,22 +228,36 @@ class ImageClassificationInferencer:
             'pred_score': float, 'pred_class': str}`` (``pred_class`` when class
             names are known), a ``ClsDataSample``, or the features of ``stage``.
         """
+        visualize = show or show_dir is not None
+        used_names: set = set()
+
+        def convert(batch: list, results: list, first_index: int) -> list:
+            if visualize and stage is None:
+                for offset, ((_, image), sample) in enumerate(zip(batch, results)):
+                    self._visualize(image, sample, first_index + offset, used_names,
+                                    rescale_factor, draw_score, show, show_dir, wait_time)
+            if stage is not None or return_datasamples:
+                return results
+            return [self._to_dict(s) for s in results]
+
+        return self._run_batches(inputs, batch_size, progress, stage, convert)
+
+    def _run_batches(self, inputs: Any, batch_size: int, progress: Optional[bool],
+                     stage: Optional[str], convert: Callable[[list, list, int], list]) -> list:
+        """Forward ``inputs`` ``batch_size`` images at a time, with an optional progress bar.
+
+        ``convert(batch, results, first_index)`` turns one batch's prepared items and data
+        samples into the outputs it contributes (``first_index``: outputs so far).
+        """
         if int(batch_size) < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         items, total = _expand_inputs(inputs)
         bar = self._progress_bar(total, progress)
-        visualize = show or show_dir is not None
         outputs: list = []
-        used_names: set = set()
         try:
             for batch in self._batches(items, int(batch_size)):
                 results = self._forward([sample for sample, _ in batch], stage)
-                if visualize and stage is None:
-                    for offset, ((_, image), sample) in enumerate(zip(batch, results)):
-                        self._visualize(image, sample, len(outputs) + offset, used_names,
-                                        rescale_factor, draw_score, show, show_dir, wait_time)
-                outputs.extend(results if stage is not None or return_datasamples
-                               else [self._to_dict(s) for s in results])
+                outputs.extend(convert(batch, results, len(outputs)))
                 if bar is not None:
                     bar.advance(len(batch))
         finally:

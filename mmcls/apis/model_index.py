@@ -36,11 +36,20 @@ def zoo_roots() -> List[str]:
     return [osp.join(_PACKAGE_DIR, '.mim'), osp.dirname(_PACKAGE_DIR)]
 
 
+def find_in_zoo(relative_path: str) -> Optional[str]:
+    """The first ``<root>/<relative_path>`` file over :func:`zoo_roots`, or None."""
+    for root in zoo_roots():
+        candidate = osp.join(root, relative_path)
+        if osp.isfile(candidate):
+            return candidate
+    return None
+
+
 def find_zoo_root() -> str:
     """The first of :func:`zoo_roots` that has a ``model-index.yml``."""
-    for root in zoo_roots():
-        if osp.isfile(osp.join(root, INDEX_FILE)):
-            return root
+    index = find_in_zoo(INDEX_FILE)
+    if index is not None:
+        return osp.dirname(index)
     raise FileNotFoundError(f'no {INDEX_FILE} found in {zoo_roots()}; the model zoo index '
                             'ships with the repository (configs/ and model-index.yml)')
 
@@ -49,10 +58,9 @@ def resolve_config_path(config: str) -> str:
     """An existing config path: as given, or relative to a zoo root (``configs/...``)."""
     if osp.isfile(config):
         return osp.abspath(config)
-    for root in zoo_roots():
-        candidate = osp.join(root, config)
-        if osp.isfile(candidate):
-            return candidate
+    candidate = find_in_zoo(config)
+    if candidate is not None:
+        return candidate
     raise FileNotFoundError(f'config file {config!r} not found (looked in the current '
                             f'directory and in {zoo_roots()})')
 
@@ -202,5 +210,5 @@ def get_model_info(name: str) -> dict:
 
 __all__ = [
     'list_models', 'load_model_index', 'get_model_info', 'canonical_name', 'find_zoo_root',
-    'resolve_config_path', 'zoo_roots', 'NAME_ALIASES'
+    'find_in_zoo', 'resolve_config_path', 'zoo_roots', 'NAME_ALIASES'
 ]

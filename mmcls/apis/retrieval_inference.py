@@ -152,22 +152,12 @@ class ImageRetrievalInferencer(ImageClassificationInferencer):
         """
         if int(topk) < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
-        if int(batch_size) < 1:
-            raise ValueError(f'batch_size must be >= 1, got {batch_size}')
-        items, total = _expand_inputs(inputs)
-        bar = self._progress_bar(total, progress)
-        outputs: list = []
-        try:
-            for batch in self._batches(items, int(batch_size)):
-                results = self._forward([sample for sample, _ in batch], None)
-                outputs.extend(results if return_datasamples
-                               else [self._matches(s, int(topk)) for s in results])
-                if bar is not None:
-                    bar.advance(len(batch))
-        finally:
-            if bar is not None:
-                bar.stop()
-        return outputs
+
+        def convert(batch: list, results: list, first_index: int) -> list:
+            return results if return_datasamples else [self._matches(s, int(topk))
+                                                       for s in results]
+
+        return self._run_batches(inputs, batch_size, progress, None, convert)
 
     def _matches(self, sample, topk: int) -> List[Dict[str, Any]]:
         scores = sample.pred_label.score.detach().float().cpu()
