@@ -3,27 +3,12 @@
 # Data: data/fashion-mnist when that folder exists, else /usr/share/datasets/fashion-mnist.
 import os.path as osp
 
-_base_ = ['../_base_/default_runtime.py']
+_base_ = ['../_base_/models/resnet18_cifar.py', '../_base_/default_runtime.py']
 
-# model settings
+# model settings: the CIFAR ResNet-18 on one input channel, at a quarter of the width
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='ResNet_CIFAR',
-        depth=18,
-        in_channels=1,
-        stem_channels=16,
-        base_channels=16,
-        num_stages=4,
-        out_indices=(3, ),
-        style='pytorch'),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=128,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-    ))
+    backbone=dict(in_channels=1, stem_channels=16, base_channels=16),
+    head=dict(in_channels=128))
 
 # dataset settings
 fashion_mnist_root = ('/usr/share/datasets/fashion-mnist'
