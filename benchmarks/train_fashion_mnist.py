@@ -72,7 +72,7 @@ def kill_mid_way(command: list, env: dict, work_dir: str, kill_epoch: int, log_p
             time.sleep(0.2)
         time.sleep(3.0)  # well into the next epoch
         if process.poll() is not None:
-            sys.exit(f'training finished before it could be killed; use more epochs')
+            sys.exit('training finished before it could be killed; use more epochs')
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
 

@@ -84,7 +84,6 @@ def _color_type(load_cfg: dict, model) -> str:
 def _match_channels(img: np.ndarray, color_type: str) -> np.ndarray:
     """A BGR/grey ndarray converted to what the model's loader would have produced."""
     import cv2
-    import numpy as np
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[..., 0]
     if color_type == 'grayscale' and img.ndim == 3:
