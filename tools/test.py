@@ -118,7 +118,7 @@ def main(argv=None):
                              f'got {args.out}')
         runner.test_evaluator.metrics.append(
             METRICS.build(dict(type='DumpResults', out_file_path=args.out)))
-    from mmcls.runner.launcher import close_dist
+    from mmcls.core.launcher import close_dist
     try:
         metrics = runner.test()
     finally:

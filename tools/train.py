@@ -79,7 +79,7 @@ def main(argv=None) -> None:
     cfg = merge_args(Config.fromfile(args.config), args)
     from mmcls.registry import RUNNERS
     from mmcls.runner import Runner
-    from mmcls.runner.launcher import close_dist
+    from mmcls.core.launcher import close_dist
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     try:
         runner.train()

@@ -277,7 +277,7 @@ class ImageClassificationInferencer:
     def _progress_bar(self, total: Optional[int], progress: Optional[bool]):
         if progress is False or (progress is None and (total or 0) < _PROGRESS_MIN_INPUTS):
             return None
-        from mmcls.runner.progress import LoopProgress
+        from mmcls.core.progress import LoopProgress
         bar = LoopProgress(enable=progress)
         bar.start('Inference', total=total or 0)
         return bar if bar.active else None

@@ -40,9 +40,9 @@ def build_model_from_config(config, **kwargs):
 
 def _load_weights(model, checkpoint: PathLike) -> dict:
     """Load weights (path or URL) into ``model``; keep the dataset meta they carry."""
-    from mmcls.runner.checkpoint import load_checkpoint
+    from mmcls.core.checkpoint import load_checkpoint
 
-    from .weights import resolve_weights
+    from mmcls.core.weights import resolve_weights
     model._is_init = True  # loaded weights replace the init_cfg (which may itself download)
     loaded = load_checkpoint(model, resolve_weights(checkpoint), map_location='cpu')
     meta = loaded.get('meta', {}) if isinstance(loaded, dict) else {}

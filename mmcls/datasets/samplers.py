@@ -22,7 +22,7 @@ __all__ = ['DefaultSampler', 'InfiniteSampler']
 def _shared_seed(seed: Optional[int]) -> int:
     if seed is not None:
         return int(seed)
-    from mmcls.runner.randomness import sync_random_seed
+    from mmcls.core.randomness import sync_random_seed
     return sync_random_seed()
 
 

@@ -3,7 +3,7 @@
 A training checkpoint carries the optimizer, scheduler and message-hub state needed to resume;
 a published one keeps only ``state_dict`` and ``meta`` and is named
 ``{stem}_{YYYYMMDD}-{sha256[:8]}.pth`` (seed L3434–3440), the hash being that of the written
-file so that loaders (``mmcls.apis.weights``) can verify it.
+file so that loaders (``mmcls.core.weights``) can verify it.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ _DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
 
 def _load(in_file: str) -> Dict[str, Any]:
-    from mmcls.runner.checkpoint import load_from_local
+    from mmcls.core.checkpoint import load_from_local
     checkpoint = load_from_local(in_file, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise TypeError(f'{in_file}: expected a checkpoint dict, got {type(checkpoint).__name__}')
@@ -48,7 +48,7 @@ def strip_checkpoint(checkpoint: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _sha256(path: str) -> str:
-    from mmcls.apis.weights import sha256_of
+    from mmcls.core.weights import sha256_of
     return sha256_of(path)
 
 
@@ -58,7 +58,7 @@ def publish_model(in_file: str, out_file: str, date: Optional[str] = None) -> st
     ``out_file`` gives the folder and stem (``work_dirs/resnet18.pth`` →
     ``work_dirs/resnet18_20230101-1a2b3c4d.pth``); ``date`` defaults to today (UTC).
     """
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     stem = osp.splitext(out_file)[0] if out_file.endswith('.pth') else out_file
     date = date or datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d')
     if len(date) != 8 or not date.isdigit():

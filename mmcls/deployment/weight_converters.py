@@ -246,7 +246,7 @@ def convert_checkpoint(src: str, dst: str, library: str, family: Optional[str] =
     ``dst`` ending in ``.safetensors`` gets the bare tensors; otherwise a ``.pth`` with
     ``state_dict`` and ``meta``.  Returns the detected or given family.
     """
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     source = _load_source(src)
     family = family or detect_family(source, library)
     converted = convert_state_dict(source, library, family)

@@ -14,8 +14,8 @@ from torch.utils.data import DataLoader
 
 from mmcls.registry import LOOPS
 
-from .logging import print_log
-from .randomness import preserved_rng_state, set_rng_state
+from mmcls.core.logging import print_log
+from mmcls.core.randomness import preserved_rng_state, set_rng_state
 
 __all__ = ['BaseLoop', 'EpochBasedTrainLoop', 'IterBasedTrainLoop', 'ValLoop', 'TestLoop']
 
@@ -67,6 +67,8 @@ class _TrainLoop(BaseLoop):
     _max_epochs: int
     _max_iters: int
     _progress_counter = '_epoch'
+    #: whether progress (and the visualization step) is counted in epochs
+    by_epoch = False
 
     def __init__(self, runner, dataloader, val_begin: int, val_interval: int,
                  dynamic_intervals: Optional[Sequence[Tuple[int, int]]]):

@@ -25,16 +25,19 @@ from mmcls.registry import (DATA_SAMPLERS, DATASETS, EVALUATOR, FUNCTIONS, HOOKS
                             LOOPS, MODEL_WRAPPERS, MODELS, RUNNERS, VISUALIZERS)
 from mmcls.utils.dist import broadcast_object_list, get_dist_info, is_distributed, master_only
 
-from .checkpoint import (CheckpointLoader, _revise_state_dict, find_latest_checkpoint,
+from mmcls.engine.hooks.hook import HOOK_STAGES
+from mmcls.engine.optimizers import build_optim_wrapper
+from mmcls.engine.schedulers import build_param_schedulers
+from mmcls.core.checkpoint import (CheckpointLoader, _revise_state_dict, find_latest_checkpoint,
                          get_state_dict, load_state_dict, save_checkpoint, to_plain,
                          weights_to_cpu)
-from .launcher import default_backend, init_dist
-from .logging import get_logger
+from mmcls.core.launcher import default_backend, init_dist
+from mmcls.core.logging import get_logger
 from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
-from .message_hub import MessageHub
-from .model_wrappers import unwrap_model
-from .priority import get_priority
-from .randomness import get_rng_state, set_random_seed, set_rng_state, worker_init_fn
+from mmcls.core.message_hub import MessageHub
+from mmcls.core.model_wrappers import unwrap_model
+from mmcls.core.priority import get_priority
+from mmcls.core.randomness import get_rng_state, set_random_seed, set_rng_state, worker_init_fn
 
 __all__ = ['Runner']
 
@@ -539,7 +542,6 @@ class Runner:
         if not isinstance(optim_wrapper, dict):
             raise TypeError(f'optim_wrapper must be a dict or an OptimWrapper, '
                             f'got {type(optim_wrapper).__name__}')
-        from mmcls.engine.optimizers import build_optim_wrapper
         return build_optim_wrapper(unwrap_model(self.model), copy.deepcopy(optim_wrapper))
 
     def build_param_scheduler(self, schedulers: Any) -> List[Any]:
@@ -547,7 +549,6 @@ class Runner:
         items = schedulers if isinstance(schedulers, (list, tuple)) else [schedulers]
         if all(not isinstance(s, dict) for s in items):
             return list(items)
-        from mmcls.engine.schedulers import build_param_schedulers
         loop = self.train_loop
         by_epoch_loop = isinstance(loop, EpochBasedTrainLoop)
         return build_param_schedulers(
@@ -622,7 +623,6 @@ class Runner:
             getattr(hook, fn_name)(self, **kwargs)
 
     def get_hooks_info(self) -> str:
-        from mmcls.engine.hooks.hook import HOOK_STAGES
         lines = []
         for stage in HOOK_STAGES:
             hooks = self._stage_hooks.get(stage)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mmcls import ImageClassificationInferencer, inference_model, init_model
-from mmcls.runner.checkpoint import save_checkpoint
+from mmcls.core.checkpoint import save_checkpoint
 from mmcls.structures import ClsDataSample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

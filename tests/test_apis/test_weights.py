@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from mmcls.apis import get_model, init_model
-from mmcls.apis.weights import (WeightsHashError, expected_hash, resolve_weights,
+from mmcls.core.weights import (WeightsHashError, expected_hash, resolve_weights,
                                 weights_cache_dir)
-from mmcls.runner.checkpoint import save_checkpoint
+from mmcls.core.checkpoint import save_checkpoint
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'lenet', 'lenet5_fashion-mnist-subset.py')

@@ -14,7 +14,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from test_multilabel_retrieval import arcface_config  # noqa: E402
 
 from mmcls.runner import Runner  # noqa: E402
-from mmcls.runner.launcher import close_dist  # noqa: E402
+from mmcls.core.launcher import close_dist  # noqa: E402
 
 
 def main() -> None:

@@ -9,9 +9,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmcls.runner.checkpoint import (CheckpointLoader, find_latest_checkpoint, load_checkpoint,
+from mmcls.core.checkpoint import (CheckpointLoader, find_latest_checkpoint, load_checkpoint,
                                      load_state_dict, save_checkpoint, to_plain)
-from mmcls.runner.safe_pickle import is_placeholder
+from mmcls.core.safe_pickle import is_placeholder
 
 
 def _small():

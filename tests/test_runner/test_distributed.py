@@ -10,7 +10,7 @@ import torch
 
 from runner_toys import state_dict_of
 
-from mmcls.runner.launcher import default_backend, init_dist
+from mmcls.core.launcher import default_backend, init_dist
 
 SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train_script.py')
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from mmcls.runner import (HistoryBuffer, LogProcessor, MessageHub, Priority, get_logger,
+from mmcls.core import (HistoryBuffer, LogProcessor, MessageHub, Priority, get_logger,
                           get_priority, get_rng_state, print_log, set_random_seed, set_rng_state)
-from mmcls.runner.randomness import worker_init_fn
+from mmcls.core.randomness import worker_init_fn
 
 
 def test_history_buffer_statistics():

@@ -9,7 +9,7 @@ from runner_toys import ToyPreprocessor, loader_cfg, runner_kwargs
 from mmcls.models.base_model import BaseModel
 from mmcls.registry import MODELS
 from mmcls.runner import Runner
-from mmcls.runner.model_wrappers import unwrap_model
+from mmcls.core.model_wrappers import unwrap_model
 
 
 class ImagePreprocessor(ToyPreprocessor):

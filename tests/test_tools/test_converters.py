@@ -120,7 +120,7 @@ def test_unknown_keys_and_families_are_reported():
 @pytest.mark.parametrize('suffix', ['.pth', '.safetensors'])
 def test_converter_tool_writes_a_loadable_checkpoint(tmp_path, suffix, refcheck):
     import mmcls
-    from mmcls.runner.checkpoint import load_checkpoint
+    from mmcls.core.checkpoint import load_checkpoint
     torch.set_num_threads(1)
     fixture = external_fixture('torchvision-resnet18')
     src = tmp_path / 'resnet18-tv.pth'
@@ -148,7 +148,7 @@ model = dict(
 def training_checkpoint(tmp_path):
     """A tiny model's checkpoint with the training state a Runner would save."""
     from mmcls.apis import init_model
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     config = tmp_path / 'tiny.py'
     config.write_text(TINY_CONFIG)
     torch.manual_seed(0)
@@ -166,7 +166,7 @@ def training_checkpoint(tmp_path):
 
 def test_publish_model_strips_and_names_by_hash(tmp_path, training_checkpoint):
     from mmcls.apis import init_model
-    from mmcls.apis.weights import sha256_of
+    from mmcls.core.weights import sha256_of
     config, path, model = training_checkpoint
     tool = load_tool('publish_model')
     assert tool.main([str(path), str(tmp_path / 'out' / 'tiny_8xb32_in1k.pth'),

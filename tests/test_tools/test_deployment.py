@@ -87,7 +87,7 @@ def test_normalisation_is_folded_in(tmp_path, images, refcheck):
 def test_tool_dynamic_export_and_verify(tmp_path, images, refcheck, capsys):
     """The command line: a checkpoint in, a dynamic-batch/size graph out, verified on images."""
     from mmcls.deployment.onnx_export import run_onnx
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     model = filled_model('resnet18_8xb32_in1k', refcheck)
     ckpt = tmp_path / 'r18.pth'
     save_checkpoint({'state_dict': model.state_dict()}, str(ckpt))

@@ -36,7 +36,7 @@ def load_tool():
 @pytest.fixture
 def trained_checkpoint(tmp_path):
     from mmcls.apis import init_model
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     train_cfg = tmp_path / 'train.py'
     train_cfg.write_text(CONFIG.format(deploy=False))
     (tmp_path / 'deploy.py').write_text(CONFIG.format(deploy=True))
@@ -71,7 +71,7 @@ def test_converted_weights_load_strictly_into_the_deploy_model(tmp_path, trained
 def test_non_reparameterisable_backbone_is_rejected(tmp_path):
     cfg = tmp_path / 'lenet.py'
     cfg.write_text("model = dict(type='ImageClassifier', backbone=dict(type='LeNet5'))\n")
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     from mmcls.apis import init_model
     ckpt = tmp_path / 'lenet.pth'
     save_checkpoint({'state_dict': init_model(str(cfg)).state_dict()}, str(ckpt))

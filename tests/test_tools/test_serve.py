@@ -37,7 +37,7 @@ def served(tmp_path_factory):
     """A running server for a tiny classifier, its config/checkpoint and some PNG uploads."""
     from mmcls.apis import init_model
     from mmcls.deployment.serve import make_server
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     torch.set_num_threads(1)
     folder = tmp_path_factory.mktemp('serve')
     config = folder / 'tiny_serve.py'

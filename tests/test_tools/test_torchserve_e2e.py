@@ -189,7 +189,7 @@ def torchserve(tmp_path_factory):
 
     from mmcls.apis import init_model
     from mmcls.datasets import FashionMNIST
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     folder = tmp_path_factory.mktemp('torchserve')
     torch.manual_seed(0)
     ckpt = folder / 'lenet5.pth'

@@ -49,7 +49,7 @@ def load_tool():
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
     from mmcls.apis import init_model
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     folder = tmp_path_factory.mktemp('cam')
     config = folder / 'tiny_cam.py'
     config.write_text(CONFIG)
@@ -122,7 +122,7 @@ def test_vit_like_model_gets_a_nonzero_map(tmp_path):
     """DeiT: the default layer (first norm of the last block) gets gradients, so the map is not
     empty; the tool turns on --vit-like by itself."""
     import mmcls
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
     torch.manual_seed(0)
     model = mmcls.get_model('deit-tiny_pt-4xb256_in1k')
     ckpt = tmp_path / 'deit.pth'

@@ -27,7 +27,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def convert(config_path: str, checkpoint_path: str, save_path: str) -> None:
     """Build the model, load ``checkpoint_path``, fuse it and save the weights to ``save_path``."""
     from mmcls.apis import init_model
-    from mmcls.runner.checkpoint import save_checkpoint
+    from mmcls.core.checkpoint import save_checkpoint
 
     model = init_model(config_path, checkpoint_path, device='cpu')
     backbone = getattr(model, 'backbone', model)

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 
 from mmcls.registry import HOOKS
-from mmcls.runner.checkpoint import save_checkpoint
+from mmcls.core.checkpoint import save_checkpoint
 from mmcls.utils.dist import is_main_process
 
 from .hook import DATA_BATCH, Hook, reject_storage_backend

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from mmcls.registry import HOOKS
-from mmcls.runner.logging import print_log
-from mmcls.runner.model_wrappers import unwrap_model
+from mmcls.core.logging import print_log
+from mmcls.core.model_wrappers import unwrap_model
 
 from .hook import Hook
 

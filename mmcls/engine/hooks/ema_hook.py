@@ -6,10 +6,10 @@ import itertools
 from typing import Dict, Optional
 
 from mmcls.registry import HOOKS, MODELS
-from mmcls.runner.averaged_model import BaseAveragedModel
-from mmcls.runner.checkpoint import load_state_dict
-from mmcls.runner.logging import print_log
-from mmcls.runner.model_wrappers import unwrap_model
+from mmcls.core.averaged_model import BaseAveragedModel
+from mmcls.core.checkpoint import load_state_dict
+from mmcls.core.logging import print_log
+from mmcls.core.model_wrappers import unwrap_model
 
 from .hook import DATA_BATCH, Hook
 

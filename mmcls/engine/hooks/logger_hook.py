@@ -8,7 +8,7 @@ import shutil
 from typing import Dict, Optional, Sequence, Union
 
 from mmcls.registry import HOOKS
-from mmcls.runner.progress import LoopProgress
+from mmcls.core.progress import LoopProgress
 
 from .hook import DATA_BATCH, Hook, reject_storage_backend
 

@@ -11,7 +11,7 @@ from typing import List, Sequence
 import numpy as np
 
 from mmcls.registry import HOOKS
-from mmcls.runner.model_wrappers import unwrap_model
+from mmcls.core.model_wrappers import unwrap_model
 
 from .hook import Hook
 

@@ -14,8 +14,8 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import HOOKS
-from mmcls.runner.logging import print_log
-from mmcls.runner.model_wrappers import unwrap_model
+from mmcls.core.logging import print_log
+from mmcls.core.model_wrappers import unwrap_model
 from mmcls.utils.dist import all_reduce, get_world_size
 
 from .hook import DATA_BATCH, Hook

@@ -86,8 +86,7 @@ class VisualizationHook(Hook):
     def after_val_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                        outputs: Optional[Sequence] = None) -> None:
         """Draw the sampled predictions; the step is the epoch (or iteration) trained so far."""
-        from mmcls.runner.loops import EpochBasedTrainLoop
-        by_epoch = runner.train_loop_built and isinstance(runner.train_loop, EpochBasedTrainLoop)
+        by_epoch = runner.train_loop_built and runner.train_loop.by_epoch
         step = runner.epoch if by_epoch else runner.iter
         self._draw_samples(runner, runner.val_loop, batch_idx, data_batch, outputs or [], step)
 

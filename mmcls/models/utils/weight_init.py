@@ -203,7 +203,7 @@ class PretrainedInit:
         self.checkpoint, self.prefix, self.map_location = checkpoint, prefix, map_location
 
     def __call__(self, module: nn.Module, wholemodule: bool = False) -> None:
-        from mmcls.runner.checkpoint import load_checkpoint
+        from mmcls.core.checkpoint import load_checkpoint
         load_checkpoint(module, self.checkpoint, map_location=self.map_location, strict=False,
                         prefix=self.prefix)
 

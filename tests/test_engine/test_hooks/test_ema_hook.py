@@ -7,7 +7,7 @@ from runner_toys import assert_same_state, runner_kwargs, state_dict_of
 
 from mmcls.engine.hooks import EMAHook
 from mmcls.runner import Runner
-from mmcls.runner.averaged_model import (ExponentialMovingAverage, MomentumAnnealingEMA,
+from mmcls.core.averaged_model import (ExponentialMovingAverage, MomentumAnnealingEMA,
                                          StochasticWeightAverage)
 
 

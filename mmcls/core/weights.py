@@ -61,7 +61,7 @@ def verify_hash(path: str, name: Optional[str] = None) -> None:
 def weights_cache_dir() -> str:
     """Where downloaded weights are kept: ``$MMCLS_HOME/checkpoints`` (default
     ``~/.cache/mmcls/checkpoints``)."""
-    from mmcls.runner.checkpoint import get_cache_dir  # the one definition of the cache root
+    from mmcls.core.checkpoint import get_cache_dir  # the one definition of the cache root
     return osp.join(get_cache_dir(), 'checkpoints')
 
 

@@ -114,7 +114,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         key = (module, name)
         if key not in cls._placeholder_cache:
             cls._placeholder_cache[key] = type(name, (Placeholder,), dict(
-                placeholder_of=f'{module}.{name}', __module__='mmcls.runner.safe_pickle'))
+                placeholder_of=f'{module}.{name}', __module__='mmcls.core.safe_pickle'))
         return cls._placeholder_cache[key]
 
 

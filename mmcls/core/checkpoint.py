@@ -3,7 +3,7 @@
 Saved checkpoints hold tensors and plain Python types only, are written to a
 temporary file then renamed (a crash never leaves a truncated checkpoint), and
 load with ``torch.load(weights_only=True)``.  Foreign checkpoints that pickle
-their own classes load through :mod:`mmcls.runner.safe_pickle`, which never
+their own classes load through :mod:`mmcls.core.safe_pickle`, which never
 imports or runs code named by the file.
 """
 from __future__ import annotations
