@@ -108,12 +108,12 @@ class ImageRetrievalInferencer(ImageClassificationInferencer):
         import torch
         from torch.utils.data import DataLoader
 
-        from mmcls.datasets.collate import pseudo_collate
+        from mmcls.datasets.builder import build_dataloader
         if isinstance(prototype, (torch.Tensor, DataLoader)):
             return prototype
         if _is_dataset(prototype):
-            return DataLoader(prototype, batch_size=batch_size, shuffle=False,
-                              collate_fn=pseudo_collate)
+            return build_dataloader(dict(dataset=prototype, batch_size=batch_size,
+                                         sampler=dict(type='DefaultSampler', shuffle=False)))
         items, _ = _expand_inputs(prototype)
         vectors = [self._forward([sample for sample, _ in batch], stage='vectors')
                    for batch in self._batches(items, batch_size)]

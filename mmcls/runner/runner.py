@@ -14,17 +14,16 @@ import os
 import os.path as osp
 import platform
 import time
-from functools import partial
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader
 
-from mmcls.registry import (DATA_SAMPLERS, DATASETS, EVALUATOR, FUNCTIONS, HOOKS, LOG_PROCESSORS,
-                            LOOPS, MODEL_WRAPPERS, MODELS, RUNNERS, VISUALIZERS)
+from mmcls.registry import (EVALUATOR, HOOKS, LOG_PROCESSORS, LOOPS, MODEL_WRAPPERS, MODELS, RUNNERS, VISUALIZERS)
 from mmcls.utils.dist import broadcast_object_list, get_dist_info, is_distributed, master_only
 
+from mmcls.datasets.builder import build_dataloader
 from mmcls.engine.hooks.hook import HOOK_STAGES
 from mmcls.engine.optimizers import build_optim_wrapper
 from mmcls.engine.schedulers import build_param_schedulers
@@ -37,7 +36,7 @@ from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, 
 from mmcls.core.message_hub import MessageHub
 from mmcls.core.model_wrappers import unwrap_model
 from mmcls.core.priority import get_priority
-from mmcls.core.randomness import get_rng_state, set_random_seed, set_rng_state, worker_init_fn
+from mmcls.core.randomness import get_rng_state, set_random_seed, set_rng_state
 
 __all__ = ['Runner']
 
@@ -417,79 +416,13 @@ class Runner:
 
     def build_dataloader(self, dataloader: Union[DataLoader, Dict], seed: Optional[int] = None,
                          diff_rank_seed: bool = False) -> DataLoader:
-        """Build a DataLoader from a dict: ``dataset``, ``sampler``, ``batch_size``, ``collate_fn``...
-
-        Each worker is seeded from the run seed, its id and the rank (see
-        ``worker_init_fn``); ``persistent_workers`` is dropped when
-        ``num_workers`` is 0 (torch does not allow it) and turned off when
-        ``randomness.deterministic`` is set (resumed runs must reseed workers).
-        """
-        if isinstance(dataloader, DataLoader):
-            return dataloader
-        cfg = copy.deepcopy(dict(dataloader))
-        if 'dataset' not in cfg:
-            raise KeyError(f'dataloader config needs "dataset", got keys {sorted(cfg)}')
-        dataset = cfg.pop('dataset')
-        if isinstance(dataset, dict):
-            dataset = DATASETS.build(dataset)
-            if hasattr(dataset, 'full_init'):
-                dataset.full_init()
-        sampler_cfg = cfg.pop('sampler', None)
-        if sampler_cfg is None:
-            raise KeyError('dataloader config needs "sampler", e.g. '
-                           "sampler=dict(type='DefaultSampler', shuffle=True)")
-        if isinstance(sampler_cfg, dict):
-            sampler_seed = None if diff_rank_seed else seed
-            sampler = DATA_SAMPLERS.build(sampler_cfg,
-                                          default_args=dict(dataset=dataset, seed=sampler_seed))
-        else:
-            sampler = sampler_cfg
-        batch_sampler_cfg = cfg.pop('batch_sampler', None)
-        batch_sampler = None
-        if isinstance(batch_sampler_cfg, dict):
-            batch_sampler = DATA_SAMPLERS.build(batch_sampler_cfg, default_args=dict(
-                sampler=sampler, batch_size=cfg.pop('batch_size', 1)))
-        elif batch_sampler_cfg is not None:
-            batch_sampler = batch_sampler_cfg
-        num_workers = cfg.pop('num_workers', 0)
-        rank = self.rank
-        # A generator of its own makes the workers' base seed independent of the global RNG,
-        # so a resumed run (which restores or replays this generator) seeds them identically.
-        generator = torch.Generator()
-        generator.manual_seed(seed if seed is not None else self.seed)
-        cfg.setdefault('generator', generator)
-        init_fn = partial(worker_init_fn, num_workers=num_workers, rank=rank, seed=seed,
-                          opencv_num_threads=self._opencv_num_threads) \
-            if num_workers > 0 else None
-        collate_cfg = cfg.pop('collate_fn', dict(type='pseudo_collate'))
-        collate_fn = self._build_collate_fn(collate_cfg)
-        if num_workers == 0:  # torch rejects these without worker processes
-            cfg.pop('persistent_workers', None)
-            cfg.pop('prefetch_factor', None)
-        elif cfg.get('persistent_workers') and self.deterministic:
-            # Persistent workers carry their RNG across epochs, which a resumed run cannot
-            # rebuild; fresh workers per epoch are seeded from the checkpointed RNG state.
-            self.logger.info('randomness.deterministic=True: persistent_workers is turned off '
-                             'so that resumed runs reproduce the data augmentation exactly')
-            cfg['persistent_workers'] = False
-        for obsolete in ('samples_per_gpu', 'workers_per_gpu'):
-            if obsolete in cfg:
-                raise KeyError(f'dataloader key {obsolete!r} is from 0.x configs; use '
-                               f'batch_size / num_workers')
-        if batch_sampler is not None:
-            return DataLoader(dataset, batch_sampler=batch_sampler, num_workers=num_workers,
-                              collate_fn=collate_fn, worker_init_fn=init_fn, **cfg)
-        return DataLoader(dataset, sampler=sampler, num_workers=num_workers,
-                          collate_fn=collate_fn, worker_init_fn=init_fn, **cfg)
-
-    @staticmethod
-    def _build_collate_fn(collate_cfg: Any):
-        if callable(collate_cfg):
-            return collate_cfg
-        cfg = dict(collate_cfg)
-        collate_type = cfg.pop('type')
-        fn = FUNCTIONS.get(collate_type) if isinstance(collate_type, str) else collate_type
-        return partial(fn, **cfg) if cfg else fn
+        """A DataLoader from a dict (``dataset``, ``sampler``, ``batch_size``, ``collate_fn``...)
+        through :func:`mmcls.datasets.builder.build_dataloader`, seeded from the run seed and
+        sharded by this process's rank."""
+        return build_dataloader(
+            dataloader, seed=seed if seed is not None else self.seed,
+            sampler_seed=None if diff_rank_seed else seed, rank=self.rank,
+            deterministic=self.deterministic, opencv_num_threads=self._opencv_num_threads)
 
     def build_evaluator(self, evaluator: Any):
         """An evaluator from an instance, an ``Evaluator`` dict, or metric dict(s)."""

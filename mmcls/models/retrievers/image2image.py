@@ -132,14 +132,12 @@ class ImageToImageRetriever(BaseModel):
         return vectors / counts.clamp(min=1)
 
     def _build_prototype_loader(self, cfg: dict) -> DataLoader:
-        from mmcls.datasets.collate import pseudo_collate
-        from mmcls.registry import DATASETS
+        """The gallery loader of a dataloader config; without a ``sampler`` the gallery is read
+        in order (``DefaultSampler(shuffle=False)``), sharded across ranks when distributed."""
+        from mmcls.datasets.builder import build_dataloader
         cfg = dict(cfg)
-        dataset = cfg['dataset']
-        if isinstance(dataset, dict):
-            dataset = DATASETS.build(dataset)
-        return DataLoader(dataset, batch_size=cfg.get('batch_size', 1), shuffle=False,
-                          num_workers=cfg.get('num_workers', 0), collate_fn=pseudo_collate)
+        cfg.setdefault('sampler', dict(type='DefaultSampler', shuffle=False))
+        return build_dataloader(cfg)
 
     def prepare_prototype(self) -> None:
         """Compute (or load) the gallery features once and keep them as a buffer."""
