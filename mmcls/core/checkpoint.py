@@ -21,12 +21,13 @@ import torch
 import torch.nn as nn
 
 from .logging import print_log
-from .safe_pickle import restricted_pickle_module
+from .safe_pickle import is_placeholder, restricted_pickle_module
 from .weights import get_cache_dir, resolve_weights
 
 __all__ = ['CheckpointLoader', 'save_checkpoint', 'load_checkpoint', 'load_state_dict',
            'get_state_dict', 'weights_to_cpu', 'find_latest_checkpoint', 'get_cache_dir',
-           'load_from_http', 'to_plain', 'CheckpointError', 'load_from_local']
+           'load_from_http', 'to_plain', 'CheckpointError', 'load_from_local',
+           'state_dict_of', 'reject_foreign_objects']
 
 MapLocation = Union[str, torch.device, Callable, Dict, None]
 _SHOWN_KEYS = 5  # how many key names an error or warning lists
@@ -184,6 +185,37 @@ def _tensor_dict(checkpoint: Any, filename: str) -> Dict[str, Any]:
         raise CheckpointError(f'checkpoint {filename} holds no state dict (no tensors; found '
                               f'keys: {_few(map(str, state_dict)) or "none"})')
     return state_dict
+
+
+def state_dict_of(checkpoint: Any, filename: str) -> Dict[str, Any]:
+    """The state dict of a loaded checkpoint (its ``state_dict`` entry, or itself when bare);
+    :class:`CheckpointError` naming ``filename`` when it holds none."""
+    return _tensor_dict(checkpoint, filename)
+
+
+def _first_foreign(obj: Any, path: str) -> Optional[str]:
+    if is_placeholder(obj):
+        return path
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        items = enumerate(obj)
+    else:
+        return None
+    for key, value in items:
+        found = _first_foreign(value, f'{path}.{key}')
+        if found:
+            return found
+    return None
+
+
+def reject_foreign_objects(obj: Any, filename: str, path: str = 'checkpoint') -> None:
+    """Raise :class:`CheckpointError` when ``obj`` holds an object of a class pickled by the
+    file (loaded as an inert placeholder), naming the file and the key path."""
+    found = _first_foreign(obj, path)
+    if found:
+        raise CheckpointError(f'{filename}: {found} is an object of a class the file pickles, '
+                              f'not a tensor or plain data; re-save it as plain data')
 
 
 def _revise_state_dict(checkpoint: Any, filename: str, revise_keys: Sequence[Tuple[str, str]],
