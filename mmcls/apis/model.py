@@ -38,19 +38,25 @@ def build_model_from_config(config, **kwargs):
     return MODELS.build(model_cfg)
 
 
-def _load_weights(model, checkpoint: PathLike) -> dict:
+def _dataset_meta_of(loaded) -> dict:
+    """The dataset meta (class names) a checkpoint carries; {} for foreign or bare ones."""
+    meta = loaded.get('meta') if isinstance(loaded, dict) else None
+    if not isinstance(meta, dict):
+        return {}
+    if isinstance(meta.get('dataset_meta'), dict):
+        return dict(meta['dataset_meta'])
+    if isinstance(meta.get('CLASSES'), (list, tuple)):
+        return {'classes': meta['CLASSES']}
+    return {}
+
+
+def _load_weights(model, checkpoint: PathLike, url_mapping=None) -> dict:
     """Load weights (path or URL) into ``model``; keep the dataset meta they carry."""
     from mmcls.core.checkpoint import load_checkpoint
-
     from mmcls.core.weights import resolve_weights
     model._is_init = True  # loaded weights replace the init_cfg (which may itself download)
-    loaded = load_checkpoint(model, resolve_weights(checkpoint), map_location='cpu')
-    meta = loaded.get('meta', {}) if isinstance(loaded, dict) else {}
-    dataset_meta = {}
-    if isinstance(meta.get('dataset_meta'), dict):
-        dataset_meta = dict(meta['dataset_meta'])
-    elif meta.get('CLASSES') is not None:
-        dataset_meta = {'classes': meta['CLASSES']}
+    path = resolve_weights(checkpoint, url_mapping=url_mapping)
+    dataset_meta = _dataset_meta_of(load_checkpoint(model, path, map_location='cpu'))
     if dataset_meta.get('classes') is not None:
         model.CLASSES = dataset_meta['classes']
     return dataset_meta
@@ -74,7 +80,8 @@ def _finish(model, config, dataset_meta: dict, device):
     return model
 
 
-def get_model(model, pretrained: Union[bool, PathLike] = False, device=None, **kwargs):
+def get_model(model, pretrained: Union[bool, PathLike] = False, device=None, url_mapping=None,
+              **kwargs):
     """Build a model by zoo name (case-insensitive), config path or ``Config``.
 
     Args:
@@ -82,6 +89,7 @@ def get_model(model, pretrained: Union[bool, PathLike] = False, device=None, **k
         pretrained: ``True`` loads the zoo weights of the name (or the config's
             ``load_from``); a path or URL loads those weights; ``False`` loads none.
         device: move the model there.
+        url_mapping: ``{regex: replacement}`` applied to a weights URL before download.
         **kwargs: merged into the model config, e.g. ``backbone=dict(out_indices=(0, 1))``.
 
     Returns:
@@ -111,24 +119,27 @@ def get_model(model, pretrained: Union[bool, PathLike] = False, device=None, **k
             raise ValueError(f'{source} has no pre-defined weights; pass pretrained=<path or URL>')
         pretrained = weights
     net = build_model_from_config(config, **kwargs)
-    dataset_meta = _load_weights(net, pretrained) if pretrained else {}
+    dataset_meta = _load_weights(net, pretrained, url_mapping) if pretrained else {}
     return _finish(net, config, dataset_meta, device)
 
 
-def init_model(config, checkpoint: Optional[PathLike] = None, device=None, **kwargs):
+def init_model(config, checkpoint: Optional[PathLike] = None, device=None, url_mapping=None,
+               **kwargs):
     """Build a classifier from a config file (or ``Config``) and optionally load a checkpoint.
 
     Args:
         config: config file path or ``Config``.
         checkpoint: weights path or URL; None loads no weights.
         device: move the model there.
+        url_mapping: ``{regex: replacement}`` applied to a weights URL before download.
         **kwargs: merged into the model config.
     """
     if isinstance(config, (str, os.PathLike)) and not osp.isfile(os.fspath(config)):
         raise FileNotFoundError(f'config file {os.fspath(config)!r} does not exist')
     config = _load_config(config)
     net = build_model_from_config(config, **kwargs)
-    dataset_meta = _load_weights(net, checkpoint) if checkpoint is not None else {}
+    dataset_meta = (_load_weights(net, checkpoint, url_mapping)
+                    if checkpoint is not None else {})
     return _finish(net, config, dataset_meta, device)
 
 

@@ -21,18 +21,26 @@ import torch
 import torch.nn as nn
 
 from .logging import print_log
-from .safe_pickle import restricted_pickle_module
+from .safe_pickle import is_placeholder, restricted_pickle_module
+from .weights import get_cache_dir, resolve_weights
 
 __all__ = ['CheckpointLoader', 'save_checkpoint', 'load_checkpoint', 'load_state_dict',
            'get_state_dict', 'weights_to_cpu', 'find_latest_checkpoint', 'get_cache_dir',
-           'load_from_http', 'to_plain']
+           'load_from_http', 'to_plain', 'CheckpointError', 'load_from_local',
+           'state_dict_of', 'reject_foreign_objects']
 
 MapLocation = Union[str, torch.device, Callable, Dict, None]
+_SHOWN_KEYS = 5  # how many key names an error or warning lists
 
 
-def get_cache_dir() -> str:
-    """Download cache for checkpoints: ``$MMCLS_HOME`` or ``~/.cache/mmcls``."""
-    return os.environ.get('MMCLS_HOME') or osp.join(osp.expanduser('~'), '.cache', 'mmcls')
+class CheckpointError(ValueError):
+    """A checkpoint that does not fit: no state dict, foreign objects, or no key of the model."""
+
+
+def _few(keys: Sequence[str]) -> str:
+    keys = list(keys)
+    more = f', ... ({len(keys) - _SHOWN_KEYS} more)' if len(keys) > _SHOWN_KEYS else ''
+    return ', '.join(keys[:_SHOWN_KEYS]) + more
 
 
 # ---------------------------------------------------------------- saving
@@ -130,35 +138,18 @@ def load_from_local(filename: str, map_location: MapLocation = None) -> Any:
     return _torch_load(filename, map_location)
 
 
-_HASH_RE = re.compile(r'-([a-f0-9]{8,})\.')
-
-
-def load_from_http(url: str, map_location: MapLocation = None,
-                   model_dir: Optional[str] = None, progress: bool = True) -> Any:
-    """Download ``url`` into the cache (once) and load it.
-
-    Like ``torch.hub``, a file name ending in ``-<hex>.pth`` is checked against
-    that hash prefix.
-    """
-    model_dir = model_dir or osp.join(get_cache_dir(), 'checkpoints')
-    filename = osp.basename(url.split('?')[0])
-    cached = osp.join(model_dir, filename)
-    if not osp.exists(cached):
-        from torch.hub import download_url_to_file
-        os.makedirs(model_dir, exist_ok=True)
-        match = _HASH_RE.search(filename)
-        try:
-            download_url_to_file(url, cached, match.group(1) if match else None, progress=progress)
-        except Exception as error:
-            raise RuntimeError(f'could not download {url} to {cached}: {error}. Without network '
-                               f'access, put the file at {cached}') from error
-    return load_from_local(cached, map_location)
+def load_from_http(url: str, map_location: MapLocation = None, progress: bool = True) -> Any:
+    """Fetch ``url`` (``http(s)://``, ``file://``, ``torchvision://``) through
+    :func:`mmcls.core.weights.resolve_weights` (cache, mirror, hash check) and load it."""
+    return load_from_local(resolve_weights(url, progress=progress), map_location)
 
 
 class CheckpointLoader:
-    """Dispatch a checkpoint path to its loader by prefix (``http://``, ``https://``, local)."""
+    """Dispatch a checkpoint path to its loader by prefix; URLs and local paths both go through
+    :func:`mmcls.core.weights.resolve_weights` (cache, mirror, hash check)."""
     _schemes: Dict[str, Callable] = OrderedDict(
-        [('https://', load_from_http), ('http://', load_from_http)])
+        [('torchvision://', load_from_http), ('https://', load_from_http),
+         ('http://', load_from_http), ('file://', load_from_http)])
 
     @classmethod
     def register_scheme(cls, prefixes: Union[str, Sequence[str]], loader: Callable,
@@ -177,18 +168,59 @@ class CheckpointLoader:
             if filename.startswith(prefix):
                 print_log(f'Loads checkpoint by {prefix} from {filename}', logger=logger, level=10)
                 return loader(filename, map_location)
-        return load_from_local(filename, map_location)
+        return load_from_local(resolve_weights(filename), map_location)
+
+
+def _tensor_dict(checkpoint: Any, filename: str) -> Dict[str, Any]:
+    """The state dict in ``checkpoint`` (its ``state_dict`` entry, or itself when bare)."""
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f'checkpoint {filename} holds no state dict (it holds a '
+                              f'{type(checkpoint).__name__})')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(state_dict, dict):
+        raise CheckpointError(f'checkpoint {filename}: "state_dict" is a '
+                              f'{type(state_dict).__name__}, not a dict of tensors')
+    tensors = [k for k, v in state_dict.items() if torch.is_tensor(v)]
+    if not tensors:
+        raise CheckpointError(f'checkpoint {filename} holds no state dict (no tensors; found '
+                              f'keys: {_few(map(str, state_dict)) or "none"})')
+    return state_dict
+
+
+def state_dict_of(checkpoint: Any, filename: str) -> Dict[str, Any]:
+    """The state dict of a loaded checkpoint (its ``state_dict`` entry, or itself when bare);
+    :class:`CheckpointError` naming ``filename`` when it holds none."""
+    return _tensor_dict(checkpoint, filename)
+
+
+def _first_foreign(obj: Any, path: str) -> Optional[str]:
+    if is_placeholder(obj):
+        return path
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        items = enumerate(obj)
+    else:
+        return None
+    for key, value in items:
+        found = _first_foreign(value, f'{path}.{key}')
+        if found:
+            return found
+    return None
+
+
+def reject_foreign_objects(obj: Any, filename: str, path: str = 'checkpoint') -> None:
+    """Raise :class:`CheckpointError` when ``obj`` holds an object of a class pickled by the
+    file (loaded as an inert placeholder), naming the file and the key path."""
+    found = _first_foreign(obj, path)
+    if found:
+        raise CheckpointError(f'{filename}: {found} is an object of a class the file pickles, '
+                              f'not a tensor or plain data; re-save it as plain data')
 
 
 def _revise_state_dict(checkpoint: Any, filename: str, revise_keys: Sequence[Tuple[str, str]],
                        prefix: Optional[str]) -> 'OrderedDict[str, Any]':
-    if not isinstance(checkpoint, dict):
-        raise RuntimeError(f'no state_dict found in checkpoint file {filename} '
-                           f'(it holds a {type(checkpoint).__name__})')
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    if not isinstance(state_dict, dict):
-        raise RuntimeError(f'checkpoint {filename}: "state_dict" is a '
-                           f'{type(state_dict).__name__}, not a dict')
+    state_dict = _tensor_dict(checkpoint, filename)
     metadata = getattr(state_dict, '_metadata', OrderedDict())
     revised: 'OrderedDict[str, Any]' = OrderedDict()
     for key, value in state_dict.items():
@@ -198,45 +230,64 @@ def _revise_state_dict(checkpoint: Any, filename: str, revise_keys: Sequence[Tup
     if prefix:
         if not prefix.endswith('.'):
             prefix += '.'
+        found = list(revised)
         revised = OrderedDict((k[len(prefix):], v) for k, v in revised.items()
                               if k.startswith(prefix))
         if not revised:
-            raise KeyError(f'no key of checkpoint {filename} starts with prefix {prefix!r}')
+            raise CheckpointError(f'no key of checkpoint {filename} starts with prefix '
+                                  f'{prefix!r}; found keys: {_few(found)}')
     revised._metadata = metadata  # type: ignore[attr-defined]
+    revised._source = filename  # type: ignore[attr-defined]  # named by load_state_dict
     return revised
 
 
-def load_state_dict(module: nn.Module, state_dict: Dict[str, Any], strict: bool = False,
-                    logger: Any = 'current') -> None:
-    """Load ``state_dict`` into ``module``, reporting missing, unexpected and mis-shaped keys.
-
-    Mis-shaped tensors are skipped (and reported) rather than raising deep in
-    torch; ``strict=True`` turns any mismatch into a ``RuntimeError``.
-    """
-    from .model_wrappers import unwrap_model
-    module = unwrap_model(module)
-    own = module.state_dict()
+def _split_shapes(own: Dict[str, torch.Tensor], state_dict: Dict[str, Any]):
+    """``state_dict`` without the tensors whose shape differs from the model's, and those keys."""
     shape_errors: List[str] = []
-    filtered = OrderedDict()
+    kept = OrderedDict()
     for key, value in state_dict.items():
         if key in own and torch.is_tensor(value) and own[key].shape != value.shape:
-            shape_errors.append(f'{key}: checkpoint {tuple(value.shape)} vs model '
-                                f'{tuple(own[key].shape)}')
+            shape_errors.append(f'{key} has shape {tuple(value.shape)} in the checkpoint, '
+                                f'{tuple(own[key].shape)} in the model')
             continue
-        filtered[key] = value
+        kept[key] = value
     metadata = getattr(state_dict, '_metadata', None)
     if metadata is not None:
-        filtered._metadata = metadata  # type: ignore[attr-defined]
-    result = module.load_state_dict(filtered, strict=False)
-    messages = []
+        kept._metadata = metadata  # type: ignore[attr-defined]
+    return kept, shape_errors
+
+
+def load_state_dict(module: nn.Module, state_dict: Dict[str, Any], strict: bool = False,
+                    logger: Any = 'current', filename: Optional[str] = None) -> None:
+    """Load ``state_dict`` into ``module`` under one policy.
+
+    No key in common with the model raises :class:`CheckpointError` naming
+    ``filename`` with a few expected and found keys.  A partial match (missing,
+    unexpected or mis-shaped keys; mis-shaped tensors are skipped) logs ONE
+    warning with the counts and the first few names; ``strict=True`` raises a
+    ``RuntimeError`` with that text instead.  ``filename`` defaults to the file
+    a state dict from :func:`_revise_state_dict` came from.
+    """
+    from .model_wrappers import unwrap_model
+    filename = filename or getattr(state_dict, '_source', 'the state dict')
+    module = unwrap_model(module)
+    own = module.state_dict()
+    if own and not set(own) & set(state_dict):
+        raise CheckpointError(f'no key of {filename} matches the model: expected keys like '
+                              f'{_few(own)}; found {_few(map(str, state_dict)) or "none"}')
+    kept, shape_errors = _split_shapes(own, state_dict)
+    result = module.load_state_dict(kept, strict=False)
+    missing = [k for k in result.missing_keys if k not in state_dict]  # not the mis-shaped
+    parts = []
+    if missing:
+        parts.append(f'{len(missing)} missing ({_few(missing)})')
     if result.unexpected_keys:
-        messages.append(f'unexpected key in source state_dict: {", ".join(result.unexpected_keys)}')
-    if result.missing_keys:
-        messages.append(f'missing keys in source state_dict: {", ".join(result.missing_keys)}')
+        parts.append(f'{len(result.unexpected_keys)} unexpected '
+                     f'({_few(result.unexpected_keys)})')
     if shape_errors:
-        messages.append('size mismatch: ' + '; '.join(shape_errors))
-    if messages:
-        text = 'The model and loaded state dict do not match exactly\n' + '\n'.join(messages)
+        parts.append(f'{len(shape_errors)} with a different shape ({_few(shape_errors)})')
+    if parts:
+        text = f'{filename} does not match the model exactly: ' + '; '.join(parts)
         if strict:
             raise RuntimeError(text)
         print_log(text, logger=logger, level=30)
@@ -257,7 +308,7 @@ def load_checkpoint(model: nn.Module,
     """
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location, logger)
     state_dict = _revise_state_dict(checkpoint, filename, revise_keys, prefix)
-    load_state_dict(model, state_dict, strict, logger)
+    load_state_dict(model, state_dict, strict, logger, filename=filename)
     return checkpoint
 
 

@@ -1,7 +1,7 @@
 """Download and checksum helpers for the datasets that fetch their own files (CIFAR, MNIST).
 
 Only used when files are missing and ``download=True``; everything else reads
-local files.  Downloads go to a ``.part`` file that is renamed once complete
+local files.  Downloads go to a temporary file that is renamed once complete
 and verified, so an interrupted download never looks like a finished one.
 """
 from __future__ import annotations
@@ -12,10 +12,10 @@ import os
 import os.path as osp
 import shutil
 import tarfile
-import urllib.error
-import urllib.request
 import zipfile
 from typing import Optional
+
+from mmcls.core.weights import download_file
 
 __all__ = ['calculate_md5', 'check_md5', 'download_url', 'extract_archive',
            'download_and_extract_archive']
@@ -40,25 +40,25 @@ def check_md5(path: str, md5: Optional[str]) -> bool:
 
 
 def download_url(url: str, path: str, md5: Optional[str] = None, timeout: float = 60.0) -> str:
-    """Download ``url`` to ``path`` unless a file with the right md5 is already there."""
+    """Download ``url`` to ``path`` unless a file with the right md5 is already there.
+
+    The transfer goes through :func:`mmcls.core.weights.download_file` (atomic,
+    progress bar on a terminal); a file whose md5 differs is not kept.
+    """
     if check_md5(path, md5):
         return path
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    partial = path + '.part'
     print(f'Downloading {url} to {path}', flush=True)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(partial, 'wb') as out:
-            shutil.copyfileobj(response, out, _CHUNK)
-    except (urllib.error.URLError, OSError) as error:
-        if osp.exists(partial):
-            os.remove(partial)
-        raise RuntimeError(f'could not download {url} to {path} ({error}); put the file there '
-                           f'by hand or check the network') from error
-    if md5 is not None and calculate_md5(partial) != md5:
-        os.remove(partial)
-        raise RuntimeError(f'the file downloaded from {url} does not have md5 {md5}')
-    os.replace(partial, path)
+        download_file(url, path, check=lambda tmp: _require_md5(tmp, md5, url), timeout=timeout)
+    except RuntimeError as error:
+        raise RuntimeError(f'{error}; put the file at {path} by hand or check the network') \
+            from None
     return path
+
+
+def _require_md5(path: str, md5: Optional[str], url: str) -> None:
+    if md5 is not None and calculate_md5(path) != md5:
+        raise ValueError(f'the file downloaded from {url} does not have md5 {md5}')
 
 
 def _safe_members(archive: tarfile.TarFile, dst: str):

@@ -24,13 +24,18 @@ _DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
 
 def _load(in_file: str) -> Dict[str, Any]:
-    from mmcls.core.checkpoint import load_from_local
+    """``{'state_dict': ..., 'meta': ...}`` of ``in_file``; :class:`CheckpointError` when it
+    holds no state dict or objects of pickled classes where the release keeps data."""
+    from mmcls.core.checkpoint import (CheckpointError, load_from_local,
+                                       reject_foreign_objects, state_dict_of)
     checkpoint = load_from_local(in_file, map_location='cpu')
-    if not isinstance(checkpoint, dict):
-        raise TypeError(f'{in_file}: expected a checkpoint dict, got {type(checkpoint).__name__}')
-    if 'state_dict' not in checkpoint:  # a bare state dict (or safetensors weights)
-        checkpoint = {'state_dict': checkpoint}
-    return checkpoint
+    state_dict = state_dict_of(checkpoint, in_file)
+    meta = checkpoint.get('meta', {}) if state_dict is not checkpoint else {}
+    if meta is not None and not isinstance(meta, dict):
+        raise CheckpointError(f'{in_file}: "meta" is a {type(meta).__name__}, not a dict')
+    loaded = {'state_dict': state_dict, 'meta': meta or {}}
+    reject_foreign_objects(loaded, in_file)
+    return loaded
 
 
 def strip_checkpoint(checkpoint: Dict[str, Any]) -> Dict[str, Any]:

@@ -225,19 +225,25 @@ def convert_state_dict(state_dict: Mapping[str, torch.Tensor], library: str,
 
 
 def _load_source(path: str) -> Dict[str, torch.Tensor]:
-    """The tensors of a ``.pth``/``.pt``/``.bin`` or ``.safetensors`` file (bare or wrapped)."""
-    if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        return dict(load_file(path))
-    loaded = torch.load(path, map_location='cpu', weights_only=True)
+    """The tensors of a ``.pth``/``.pt``/``.bin`` or ``.safetensors`` file (bare or wrapped);
+    :class:`CheckpointError` when it holds none (or objects of pickled classes)."""
+    from mmcls.core.checkpoint import (CheckpointError, load_from_local,
+                                       reject_foreign_objects)
+    loaded = load_from_local(path, map_location='cpu')
     for wrapper in ('state_dict', 'model', 'model_ema'):
         if isinstance(loaded, dict) and isinstance(loaded.get(wrapper), dict):
             loaded = loaded[wrapper]
             break
     if not isinstance(loaded, dict):
-        raise TypeError(f'{path}: expected a state dict, got {type(loaded).__name__}')
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in loaded.items() if torch.is_tensor(v)}
+        raise CheckpointError(f'{path} holds no state dict (it holds a '
+                              f'{type(loaded).__name__})')
+    reject_foreign_objects(loaded, path, 'state_dict')
+    tensors = {k[len('module.'):] if k.startswith('module.') else k: v
+               for k, v in loaded.items() if torch.is_tensor(v)}
+    if not tensors:
+        raise CheckpointError(f'{path} holds no tensors; found keys: '
+                              f'{", ".join(map(str, list(loaded)[:5])) or "none"}')
+    return tensors
 
 
 def convert_checkpoint(src: str, dst: str, library: str, family: Optional[str] = None) -> str:

@@ -52,7 +52,8 @@ def test_expected_hash_reads_zoo_names():
     assert expected_hash('resnet50_8xb32_in1k_20210831-ea4938fc.pth') == 'ea4938fc'
     assert expected_hash('/x/y/model_20220101-0123abcd.safetensors') == '0123abcd'
     assert expected_hash('epoch_10.pth') is None
-    assert expected_hash('model-ea4938fc.pth') is None  # no date: not a zoo name
+    assert expected_hash('resnet18-f37072fd.pth') == 'f37072fd'  # torchvision-style name
+    assert expected_hash('model-ea49.pth') is None  # too short to be a hash prefix
 
 
 def test_local_file_with_correct_and_wrong_hash(zoo_files):

@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmcls.core.checkpoint import (CheckpointLoader, find_latest_checkpoint, load_checkpoint,
-                                     load_state_dict, save_checkpoint, to_plain)
+from mmcls.core.checkpoint import (CheckpointError, CheckpointLoader, find_latest_checkpoint,
+                                   load_checkpoint, load_state_dict, save_checkpoint, to_plain)
 from mmcls.core.safe_pickle import is_placeholder
 
 
@@ -113,7 +113,7 @@ def test_revise_keys_and_prefix(tmp_path):
     other = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
     load_checkpoint(other, path, strict=True, prefix='backbone')
     assert torch.equal(other[0].weight, model[0].weight)
-    with pytest.raises(KeyError, match='prefix'):
+    with pytest.raises(CheckpointError, match='prefix'):
         load_checkpoint(other, path, prefix='neck')
     renamed = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
     load_checkpoint(renamed, path, strict=True,
@@ -130,32 +130,12 @@ def test_load_state_dict_reports_mismatches():
     with pytest.raises(RuntimeError) as info:
         load_state_dict(nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3)), state, strict=True)
     text = str(info.value)
-    assert 'unexpected key' in text and 'extra' in text
-    assert 'missing keys' in text and '1.bias' in text
-    assert 'size mismatch' in text and '0.weight' in text
+    assert '1 unexpected (extra)' in text
+    assert '1 missing (1.bias)' in text
+    assert '0.weight has shape (5, 4) in the checkpoint, (3, 4) in the model' in text
     target = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
     load_state_dict(target, state, strict=False)  # warns, loads what fits
     assert torch.equal(target[0].bias, model[0].bias)
-
-
-def test_http_checkpoints_download_once_into_cache(tmp_path, monkeypatch):
-    source = tmp_path / 'src.pth'
-    save_checkpoint(dict(state_dict=_small().state_dict()), str(source))
-    monkeypatch.setenv('MMCLS_HOME', str(tmp_path / 'home'))
-    calls = []
-
-    def fake_download(url, dst, hash_prefix=None, progress=True):
-        calls.append((url, hash_prefix))
-        with open(source, 'rb') as src, open(dst, 'wb') as out:
-            out.write(src.read())
-
-    monkeypatch.setattr('torch.hub.download_url_to_file', fake_download)
-    url = 'https://example.com/models/toy_20220101-0123abcd.pth'
-    for _ in range(2):
-        ckpt = CheckpointLoader.load_checkpoint(url)
-        assert set(ckpt['state_dict']) == set(_small().state_dict())
-    assert calls == [(url, '0123abcd')]
-    assert osp.isfile(tmp_path / 'home' / 'checkpoints' / 'toy_20220101-0123abcd.pth')
 
 
 def test_missing_file_is_named(tmp_path):

@@ -196,15 +196,20 @@ class Caffe2XavierInit(KaimingInit):
 
 @WEIGHT_INITIALIZERS.register_module(name='Pretrained')
 class PretrainedInit:
-    """Load weights from ``checkpoint``; with ``prefix`` only the keys under it, prefix removed."""
+    """Load weights from ``checkpoint`` (a path or URL, resolved by
+    :func:`mmcls.core.weights.resolve_weights` with ``url_mapping``); with
+    ``prefix`` only the keys under it, prefix removed."""
 
     def __init__(self, checkpoint: str, prefix: Optional[str] = None,
-                 map_location: str = 'cpu') -> None:
+                 map_location: str = 'cpu', url_mapping: Optional[dict] = None) -> None:
         self.checkpoint, self.prefix, self.map_location = checkpoint, prefix, map_location
+        self.url_mapping = url_mapping
 
     def __call__(self, module: nn.Module, wholemodule: bool = False) -> None:
         from mmcls.core.checkpoint import load_checkpoint
-        load_checkpoint(module, self.checkpoint, map_location=self.map_location, strict=False,
+        from mmcls.core.weights import resolve_weights
+        path = resolve_weights(self.checkpoint, url_mapping=self.url_mapping)
+        load_checkpoint(module, path, map_location=self.map_location, strict=False,
                         prefix=self.prefix)
 
 
