@@ -114,13 +114,15 @@ COMMANDS = {'infer': _infer, 'list': _list, 'serve': _serve}
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the ``mmcls`` console script."""
+    commands = '\n'.join(f'  {name}' for name in [*TOOLS, *COMMANDS])
     parser = argparse.ArgumentParser(
         prog='mmcls', description='mmcls command line: the tools and APIs behind one command',
-        epilog='Run "mmcls COMMAND --help" for the options of a command.')
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f'commands (infer: classify images; list: list model names; serve: a '
+        f'TorchServe-compatible HTTP server; the others: the tools/ scripts):\n{commands}\n\n'
+        'Run "mmcls COMMAND --help" for the options of a command.')
     parser.add_argument('command', choices=[*TOOLS, *COMMANDS], metavar='COMMAND',
-                        help='one of: ' + ', '.join([*TOOLS, *COMMANDS]) + ' (infer: classify '
-                        'images; list: list model names; serve: a TorchServe-compatible HTTP '
-                        'server; the others: the tools/ scripts)')
+                        help='the command to run (listed below)')
     parser.add_argument('args', nargs=argparse.REMAINDER, help='arguments of the command')
     args = parser.parse_args(argv)
     try:
