@@ -73,3 +73,21 @@ def test_infer_prints_one_json_line_per_image(tmp_path, capsys):
     assert lines[0]['input'] == image
     assert set(lines[0]) == {'input', 'pred_label', 'pred_score', 'pred_class'}
     assert len(list(tmp_path.iterdir())) == 101
+
+
+def test_only_the_cli_imports_the_tools():
+    import ast
+    from pathlib import Path
+    package = Path(REPO) / 'mmcls'
+    offenders = []
+    for path in package.rglob('*.py'):
+        if path.name in ('cli.py', '__main__.py') and path.parent == package:
+            continue
+        if (package / 'tools') in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ''] if isinstance(node, ast.ImportFrom) else [])
+            if any(name == 'mmcls.tools' or name.startswith('mmcls.tools.') for name in names):
+                offenders.append(str(path.relative_to(REPO)))
+    assert not offenders, f'modules importing mmcls.tools: {offenders}'

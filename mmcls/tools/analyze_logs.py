@@ -84,7 +84,7 @@ def train_time_stats(train_logs: List[dict], include_outliers: bool = False) -> 
 
 
 def format_train_time(path: str, stats: dict) -> str:
-    """The report of seed L1920–1926."""
+    """The training-time report: per-epoch averages, slowest and fastest epoch."""
     lines = [f'{"-" * 5}Analyze train time of {path}{"-" * 5}']
     if 'epoch_means' in stats:
         means = stats['epoch_means']

@@ -1,4 +1,4 @@
-"""Save (or show) the images of a dataset before, during and after its pipeline (seed ch. 8).
+"""Save (or show) the images of a dataset before, during and after its pipeline.
 
     python tools/visualizations/browse_dataset.py CONFIG [-o OUTPUT_DIR] [-p {train,val,test}]
         [-n SHOW_NUMBER] [-i SHOW_INTERVAL] [-m {original,transformed,concat,pipeline}]

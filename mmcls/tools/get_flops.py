@@ -3,7 +3,7 @@
     python tools/analysis_tools/get_flops.py CONFIG [--shape H [W]]
 
 FLOPs are counted with ``torch.utils.flop_counter.FlopCounterMode`` and
-reported as multiply-adds, the unit of the seed's numbers (fvcore's), so
+reported as multiply-adds, the unit of the published model-zoo numbers (fvcore's), so
 ResNet-50 at 224x224 gives about 4.1 G.  Activations are the output elements
 of convolutions and matrix products.  Like MMClassification, only
 ``model.extract_feat`` (backbone and neck) is run when the model has it, so

@@ -1,4 +1,4 @@
-"""K-fold cross-validation: train one model per fold, then summarise (seed L553, L8592-8615).
+"""K-fold cross-validation: train one model per fold, then summarise.
 
     python tools/kfold-cross-valid.py CONFIG --num-splits K [--fold F] [--seed S]
         [--work-dir DIR] [--resume] [--amp] [--auto-scale-lr] [--summary]

@@ -1,4 +1,4 @@
-"""Package an mmcls classifier as a TorchServe model archive (``.mar``), seed L2118–2136.
+"""Package an mmcls classifier as a TorchServe model archive (``.mar``).
 
     python tools/torchserve/mmcls2torchserve.py CONFIG CHECKPOINT \\
         --output-folder MODEL_STORE --model-name NAME [--model-version 1.0] [--force]

@@ -1,4 +1,4 @@
-"""Print the full, merged config of a config file (seed chapter 11, L1766-1800).
+"""Print the full, merged config of a config file.
 
     python tools/misc/print_config.py CONFIG [--cfg-options KEY=VALUE ...]
 

@@ -1,4 +1,4 @@
-"""Turn a training checkpoint into a release file (seed L3434–3440).
+"""Turn a training checkpoint into a release file.
 
     python tools/model_converters/publish_model.py IN_FILE OUT_FILE [--date YYYYMMDD]
 

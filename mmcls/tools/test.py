@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]`` (seed L667-703).
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``.
 
 ``--out results.pkl`` saves every prediction (``--out-item pred``, default) or
 the metrics (``--out-item metrics``, ``.pkl`` or ``.json``); ``--metrics``

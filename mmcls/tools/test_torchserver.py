@@ -1,4 +1,4 @@
-"""Compare a served model with PyTorch on one image (seed L2198–2215).
+"""Compare a served model with PyTorch on one image.
 
     python tools/torchserve/test_torchserver.py IMG CONFIG CHECKPOINT MODEL_NAME \\
         [--inference-addr 127.0.0.1:8080] [--device cpu] [--atol 1e-4]

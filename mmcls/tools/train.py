@@ -1,4 +1,4 @@
-"""Train a model from a config: ``python tools/train.py CONFIG [options]`` (seed L553-590).
+"""Train a model from a config: ``python tools/train.py CONFIG [options]``.
 
 Works on CPU (``CUDA_VISIBLE_DEVICES=-1``) and GPU; multi-GPU through
 ``tools/dist_train.sh`` (torchrun) or ``tools/slurm_train.sh``.  ``--help``

@@ -1,4 +1,4 @@
-"""Find the images of a dataset that cannot be read (seed chapter 12, L1800-1830).
+"""Find the images of a dataset that cannot be read.
 
     python tools/misc/verify_dataset.py CONFIG [--out-path brokenfiles.log]
         [--phase {train,val,test}] [--num-process N] [--cfg-options KEY=VALUE ...]

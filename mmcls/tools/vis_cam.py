@@ -1,4 +1,4 @@
-"""Draw the class activation map (Grad-CAM family) of a classifier on an image (seed L1590–1712).
+"""Draw the class activation map (Grad-CAM family) of a classifier on an image.
 
     python tools/visualizations/vis_cam.py IMG CONFIG CHECKPOINT \\
         [--target-layers backbone.layer4.2 ...] [--preview-model] [--method GradCAM] \\

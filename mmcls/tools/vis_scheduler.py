@@ -4,7 +4,7 @@
         [-d DATASET_SIZE] [-n NGPUS] [-s SAVE_PATH] [--title TITLE]
         [--style STYLE] [--window-size W*H] [--cfg-options KEY=VALUE ...]
 
-(seed L1534-1590).  The schedulers of ``param_scheduler`` are built over a
+The schedulers of ``param_scheduler`` are built over a
 one-parameter dummy optimizer and stepped exactly as the training loop's
 scheduler hook steps them (per iteration for ``by_epoch=False``, per epoch
 otherwise); the value of the first param group is recorded at every
