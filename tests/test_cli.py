@@ -91,3 +91,9 @@ def test_only_the_cli_imports_the_tools():
             if any(name == 'mmcls.tools' or name.startswith('mmcls.tools.') for name in names):
                 offenders.append(str(path.relative_to(REPO)))
     assert not offenders, f'modules importing mmcls.tools: {offenders}'
+
+
+def test_infer_accepts_a_zoo_config_path(capsys):
+    image = osp.join(SUBSET, 'test', 'Trouser', '00002.png')
+    assert main(['infer', 'mmcls::lenet/lenet5_fashion-mnist-subset.py', image]) == 0
+    assert json.loads(capsys.readouterr().out)['input'] == image
