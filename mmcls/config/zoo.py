@@ -17,7 +17,9 @@ _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 def shipped_config_dirs() -> List[str]:
     """The folders that may hold the zoo configs, in lookup order."""
-    return [osp.join(_PACKAGE_DIR, '.mim', 'configs'), osp.join(osp.dirname(_PACKAGE_DIR), 'configs')]
+    installed = osp.join(_PACKAGE_DIR, '.mim', 'configs')
+    checkout = osp.join(osp.dirname(_PACKAGE_DIR), 'configs')
+    return [installed, checkout]
 
 
 def find_shipped_config(relative_path: str) -> Optional[str]:
