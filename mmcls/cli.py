@@ -1,53 +1,69 @@
-"""The ``mmcls`` command: ``train``, ``test``, ``print-config``, ``infer`` and ``list``.
+"""The ``mmcls`` command: every tool of ``mmcls.tools`` plus ``infer``, ``list`` and ``serve``.
 
-``train``, ``test`` and ``print-config`` run ``tools/train.py``,
-``tools/test.py`` and ``tools/misc/print_config.py`` with the remaining
-arguments, exactly as ``python tools/<tool> ...`` would.  ``mmcls list`` and
-every ``--help`` answer without importing torch.
+``mmcls train ...`` runs ``mmcls.tools.train.main`` with the remaining arguments, exactly as
+``python tools/train.py ...`` does in a checkout.  Mistakes of the user (a missing file, a
+malformed config key, a bad checkpoint) print one ``error: ...`` line and exit with code 2.
+``mmcls list`` and ``mmcls --help`` answer without importing torch.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os.path as osp
-import runpy
 import sys
 from typing import List, Optional
 
-__all__ = ['main', 'find_tool', 'run_tool', 'TOOLS']
+__all__ = ['main', 'run_tool', 'TOOLS']
 
+# command name -> module of mmcls.tools
 TOOLS = {
-    'train': 'tools/train.py',
-    'test': 'tools/test.py',
-    'print-config': 'tools/misc/print_config.py',
+    'train': 'train',
+    'test': 'test',
+    'print-config': 'print_config',
+    'kfold-cross-valid': 'kfold_cross_valid',
+    'analyze-logs': 'analyze_logs',
+    'analyze-results': 'analyze_results',
+    'confusion-matrix': 'confusion_matrix',
+    'eval-metric': 'eval_metric',
+    'get-flops': 'get_flops',
+    'verify-dataset': 'verify_dataset',
+    'browse-dataset': 'browse_dataset',
+    'vis-cam': 'vis_cam',
+    'vis-scheduler': 'vis_scheduler',
+    'publish-model': 'publish_model',
+    'to-safetensors': 'to_safetensors',
+    'reparameterize-model': 'reparameterize_model',
+    'timm-to-mmcls': 'timm_to_mmcls',
+    'torchvision-to-mmcls': 'torchvision_to_mmcls',
+    'pytorch2onnx': 'pytorch2onnx',
+    'mmcls2torchserve': 'mmcls2torchserve',
+    'test-torchserver': 'test_torchserver',
 }
 
-
-def find_tool(relative_path: str) -> str:
-    """The path of a script of the repository's ``tools/`` (installed or checked out)."""
-    from mmcls.apis.model_index import find_in_zoo, zoo_roots
-    path = find_in_zoo(relative_path)
-    if path is not None:
-        return path
-    raise FileNotFoundError(f'{relative_path} not found in {zoo_roots()}; the tools ship with '
-                            f'the repository (install it with pip install -e <repo>)')
+USER_ERRORS = (ValueError, FileNotFoundError, KeyError)
 
 
-def run_tool(relative_path: str, argv: List[str]) -> int:
-    """Run a tool script as ``__main__`` with ``argv``; return its exit code."""
-    path = find_tool(relative_path)
+def _exit_code(result) -> int:
+    """A tool's ``main`` returns an exit code, None or a result object (which means success)."""
+    return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+def run_tool(command: str, argv: List[str]) -> int:
+    """Run ``mmcls.tools.<module>.main(argv)`` for the command; return its exit code."""
+    module = importlib.import_module(f'mmcls.tools.{TOOLS[command]}')
     saved_argv = sys.argv
-    sys.argv = [path, *argv]
+    sys.argv = [f'mmcls {command}', *argv]
     try:
-        runpy.run_path(path, run_name='__main__')
+        return _exit_code(module.main(argv))
     except SystemExit as exit_:
         if exit_.code is None or isinstance(exit_.code, int):
             return exit_.code or 0
-        print(exit_.code, file=sys.stderr)
-        return 1
+        message = str(exit_.code)
+        print(message if 'error: ' in message else f'error: {message}', file=sys.stderr)
+        return 2
     finally:
         sys.argv = saved_argv
-    return 0
 
 
 def _list(argv: List[str]) -> int:
@@ -98,18 +114,25 @@ COMMANDS = {'infer': _infer, 'list': _list, 'serve': _serve}
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the ``mmcls`` console script."""
+    commands = '\n'.join(f'  {name}' for name in [*TOOLS, *COMMANDS])
     parser = argparse.ArgumentParser(
         prog='mmcls', description='mmcls command line: the tools and APIs behind one command',
-        epilog='Run "mmcls COMMAND --help" for the options of a command.')
-    parser.add_argument('command', choices=[*TOOLS, *COMMANDS],
-                        help='train / test / print-config: the tools/ scripts; '
-                        'infer: classify images; list: list model names; '
-                        'serve: a TorchServe-compatible HTTP server')
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f'commands (infer: classify images; list: list model names; serve: a '
+        f'TorchServe-compatible HTTP server; the others: the tools/ scripts):\n{commands}\n\n'
+        'Run "mmcls COMMAND --help" for the options of a command.')
+    parser.add_argument('command', choices=[*TOOLS, *COMMANDS], metavar='COMMAND',
+                        help='the command to run (listed below)')
     parser.add_argument('args', nargs=argparse.REMAINDER, help='arguments of the command')
     args = parser.parse_args(argv)
-    if args.command in TOOLS:
-        return run_tool(TOOLS[args.command], args.args)
-    return COMMANDS[args.command](args.args)
+    try:
+        if args.command in TOOLS:
+            return run_tool(args.command, args.args)
+        return COMMANDS[args.command](args.args)
+    except USER_ERRORS as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f'error: {message}', file=sys.stderr)
+        return 2
 
 
 if __name__ == '__main__':

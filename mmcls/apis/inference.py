@@ -104,7 +104,7 @@ def _to_rgb(img: np.ndarray) -> np.ndarray:
 def _build_model(model: Any, weights: Optional[str], device: Any):
     import torch.nn as nn
 
-    from .model import _load_weights, get_model, init_model
+    from .model import _is_config_path, _load_weights, get_model, init_model
     from .model_index import get_model_info
     if isinstance(model, nn.Module):
         if weights is not None:
@@ -113,8 +113,8 @@ def _build_model(model: Any, weights: Optional[str], device: Any):
             model.to(device)
         return model.eval()
     from mmcls.config import Config
-    if isinstance(model, Config) or (isinstance(model, (str, os.PathLike))
-                                     and osp.isfile(os.fspath(model))):
+    if isinstance(model, Config) or _is_config_path(model) or (
+            isinstance(model, (str, os.PathLike)) and osp.isfile(os.fspath(model))):
         return init_model(model, weights, device=device)
     if not isinstance(model, str):
         raise TypeError(f'model must be a model name, a config (path or Config) or an '

@@ -4,6 +4,8 @@ import os
 import os.path as osp
 from typing import Optional, Union
 
+from mmcls.config.zoo import ZOO_PREFIX
+
 from .model_index import get_model_info
 
 PathLike = Union[str, os.PathLike]
@@ -21,7 +23,7 @@ def _load_config(config):
 def _is_config_path(model) -> bool:
     return isinstance(model, os.PathLike) or (
         isinstance(model, str) and (osp.splitext(model)[1] in ('.py', '.json', '.yaml', '.yml')
-                                    and osp.isfile(model)))
+                                    and (osp.isfile(model) or model.startswith(ZOO_PREFIX))))
 
 
 def build_model_from_config(config, **kwargs):
@@ -134,7 +136,7 @@ def init_model(config, checkpoint: Optional[PathLike] = None, device=None, url_m
         url_mapping: ``{regex: replacement}`` applied to a weights URL before download.
         **kwargs: merged into the model config.
     """
-    if isinstance(config, (str, os.PathLike)) and not osp.isfile(os.fspath(config)):
+    if isinstance(config, (str, os.PathLike)) and not _is_config_path(config):
         raise FileNotFoundError(f'config file {os.fspath(config)!r} does not exist')
     config = _load_config(config)
     net = build_model_from_config(config, **kwargs)

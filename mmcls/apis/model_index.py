@@ -17,6 +17,8 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from mmcls.config.zoo import ZOO_PREFIX, resolve_zoo_path
+
 INDEX_FILE = 'model-index.yml'
 _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -55,7 +57,9 @@ def find_zoo_root() -> str:
 
 
 def resolve_config_path(config: str) -> str:
-    """An existing config path: as given, or relative to a zoo root (``configs/...``)."""
+    """An existing config path: as given, ``mmcls::REL`` or relative to a zoo root."""
+    if config.startswith(ZOO_PREFIX):
+        return resolve_zoo_path(config)
     if osp.isfile(config):
         return osp.abspath(config)
     candidate = find_in_zoo(config)

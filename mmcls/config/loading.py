@@ -6,7 +6,8 @@ to the file).  Bases are loaded recursively; keys defined by two bases of the
 same file are an error; the file's own keys are merged onto the bases (see
 :mod:`mmcls.config.merging`).  Inside a ``.py`` file the merged bases are
 readable as ``_base_`` (``_base_.train_pipeline``); ``{{_base_.xxx}}``
-references work in every format.
+references work in every format.  A base (or the file itself) written ``mmcls::REL`` is the
+shipped zoo config ``REL`` (see :mod:`mmcls.config.zoo`).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 from .base_refs import BaseReferences, substitute_predefined_variables
 from .config_dict import ConfigDict
 from .merging import merge_into
+from .zoo import ZOO_PREFIX, find_shipped_config, resolve_zoo_path
 
 __all__ = ['CONFIG_SUFFIXES', 'load_config_file']
 
@@ -169,7 +171,10 @@ class _Loader:
         owner: Dict[str, str] = {}
         here = osp.dirname(filename)
         for written in bases:
-            resolved = osp.normpath(osp.join(here, osp.expanduser(written)))
+            if written.startswith(ZOO_PREFIX):
+                resolved = resolve_zoo_path(written)
+            else:
+                resolved = osp.normpath(osp.join(here, osp.expanduser(written)))
             if not osp.isfile(resolved):
                 raise FileNotFoundError(f"base config '{written}' of '{filename}' does not exist "
                                         f"(resolved to '{resolved}')")
@@ -183,6 +188,16 @@ class _Loader:
         return merged
 
 
+def _top_level_path(filename: str) -> str:
+    """``filename``, or the shipped zoo config it names (``mmcls::REL``, or a missing relative
+    path that exists under the shipped configs)."""
+    if filename.startswith(ZOO_PREFIX):
+        return resolve_zoo_path(filename)
+    if not osp.isfile(filename) and not osp.isabs(filename):
+        return find_shipped_config(filename) or filename
+    return filename
+
+
 def load_config_file(filename: str, use_predefined_variables: bool = True) -> LoadedConfig:
     """Load ``filename`` with all its bases into a :class:`LoadedConfig`.
 
@@ -192,5 +207,5 @@ def load_config_file(filename: str, use_predefined_variables: bool = True) -> Lo
         KeyError: two bases define the same key, or a ``{{_base_.xxx}}`` is unknown.
     """
     loader = _Loader(use_predefined_variables)
-    cfg = loader.load(os.fspath(filename), chain=[])
+    cfg = loader.load(_top_level_path(os.fspath(filename)), chain=[])
     return LoadedConfig(cfg=cfg, files=loader.files)

@@ -50,8 +50,8 @@ def test_printed_config_is_a_standalone_config(cfg_dir, tmp_path):
 
 def test_errors_are_reported_without_a_traceback(cfg_dir):
     result = _run(str(cfg_dir / 'errors' / 'missing_base.py'))
-    assert result.returncode == 1
-    assert "print_config.py: error: base config './does_not_exist.py'" in result.stderr
+    assert result.returncode == 2
+    assert "error: base config './does_not_exist.py'" in result.stderr
     assert 'Traceback' not in result.stderr
     result = _run(str(cfg_dir / 'resnet' / 'resnet50_8xb32_in1k.py'), '--cfg-options', 'model.depth')
     assert result.returncode == 2 and "'model.depth' must look like KEY=VALUE" in result.stderr

@@ -1,5 +1,6 @@
 """The analysis tools on small real outputs: a DumpResults pickle, a scalars.json,
 a folder of images and small models."""
+import importlib
 import importlib.util
 import json
 import os
@@ -24,11 +25,7 @@ TOOLS = REPO / 'tools' / 'analysis_tools'
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'analysis_tool_{name}', TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f'mmcls.tools.{name}')
 
 
 # ---------------------------------------------------------------- fixtures

@@ -1,4 +1,5 @@
 """tools/visualizations/browse_dataset.py writes the pictures of every mode to a folder."""
+import importlib
 import importlib.util
 import os
 import os.path as osp
@@ -15,10 +16,7 @@ FASHION = '/usr/share/datasets/fashion-mnist'
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('browse_dataset', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('mmcls.tools.browse_dataset')
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ strictly into our model and run on the fixture input; the output must match the 
 the other library's model (relative tolerance of refcheck).
 """
 import gzip
+import importlib
 import importlib.util
 import json
 from pathlib import Path
@@ -33,10 +34,7 @@ CASES = [
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f'mmcls.tools.{name}')
 
 
 def external_fixture(name):

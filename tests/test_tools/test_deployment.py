@@ -4,6 +4,7 @@ checked with onnxruntime against PyTorch on real images (demo/demo.JPEG and a ge
 The models get the deterministic ``fill_value`` weights of the reference checker so that their
 logits are of order one and the 1e-4 tolerance means something.
 """
+import importlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -25,10 +26,7 @@ ATOL = 1e-4
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('pytorch2onnx', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('mmcls.tools.pytorch2onnx')
 
 
 @pytest.fixture(scope='module')

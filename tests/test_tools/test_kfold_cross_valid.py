@@ -1,4 +1,5 @@
 """tools/kfold-cross-valid.py: the per-fold configs, and a tiny real 2-fold run."""
+import importlib
 import importlib.util
 import json
 import os.path as osp
@@ -11,10 +12,7 @@ FASHION = '/usr/share/datasets/fashion-mnist'
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('kfold_cross_valid', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('mmcls.tools.kfold_cross_valid')
 
 
 def _cfg():

@@ -1,5 +1,6 @@
 """tools/model_converters/reparameterize_model.py: convert a training-time RepVGG checkpoint and
 load it into the deploy-form model with the same predictions."""
+import importlib
 import importlib.util
 import subprocess
 import sys
@@ -27,10 +28,7 @@ model = dict(
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('reparameterize_model', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('mmcls.tools.reparameterize_model')
 
 
 @pytest.fixture

@@ -181,13 +181,8 @@ def test_main_parses_the_command_line():
 
 # ---------------------------------------------------------------- TorchServe tools
 def load_torchserve_tool(name):
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parents[2] / 'tools' / 'torchserve' / f'{name}.py'
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import importlib
+    return importlib.import_module(f'mmcls.tools.{name}')
 
 
 class FakeContext:

@@ -6,6 +6,7 @@ file, sockets, unpacked models and logs stay there); JPEG and PNG uploads must g
 scores of local ``inference_model``; corrupt or too large uploads get 400/413 without failing the
 valid requests batched with them.  Skipped without torchserve, torch-model-archiver or Java.
 """
+import importlib
 import importlib.util
 import json
 import os
@@ -163,11 +164,7 @@ def _stop(process: subprocess.Popen, env: dict, run_dir: Path) -> None:
 
 
 def _load_tool(name: str):
-    path = REPO / 'tools' / 'torchserve' / f'{name}.py'
-    spec = importlib.util.spec_from_file_location(f'torchserve_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f'mmcls.tools.{name}')
 
 
 def _write_images(folder: Path) -> dict:

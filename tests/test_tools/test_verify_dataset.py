@@ -1,5 +1,6 @@
 """tools/misc/verify_dataset.py on a folder with a truncated JPEG, a zero-byte file and a
 text file named .jpg among good images."""
+import importlib
 import importlib.util
 import os
 import os.path as osp
@@ -15,11 +16,7 @@ TOOL = osp.join(REPO, 'tools', 'misc', 'verify_dataset.py')
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('verify_dataset', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # lets worker processes unpickle its functions
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('mmcls.tools.verify_dataset')
 
 
 def _image(path, seed, size=(40, 48)):

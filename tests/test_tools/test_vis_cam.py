@@ -4,6 +4,7 @@ The formulas are checked on small hand-built models where the right map is known
 form (global-average-pooling + linear head: Grad-CAM is the classic CAM), the tool end to end on
 real images and models of the zoo.
 """
+import importlib
 import importlib.util
 from pathlib import Path
 
@@ -40,10 +41,7 @@ test_pipeline = [
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('vis_cam', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('mmcls.tools.vis_cam')
 
 
 @pytest.fixture(scope='module')

@@ -1,5 +1,6 @@
 """tools/visualizations/vis_scheduler.py on seed-style configs: the plotted values are the
 schedule's values, computed here by hand."""
+import importlib
 import importlib.util
 import math
 import sys
@@ -16,14 +17,7 @@ TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'visualizations' / 'vis_s
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('vis_scheduler', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.modules.pop(spec.name, None)
+    return importlib.import_module('mmcls.tools.vis_scheduler')
 
 
 SCHEDULE = '''

@@ -1,19 +1,7 @@
-"""Convert a torchvision ResNet / ViT / Swin / ConvNeXt checkpoint into mmcls keys.
-
-    python tools/model_converters/torchvision_to_mmcls.py SRC DST [--family resnet|vit|swin|convnext]
-
-The family is detected from the keys when not given. Load the result into the matching mmcls
-config (e.g. ``resnet50_8xb32_in1k``, ``swin-tiny_16xb64_in1k``).
-"""
+"""``python tools/model_converters/torchvision_to_mmcls.py ...``: the same as ``mmcls torchvision-to-mmcls ...`` (see ``mmcls.tools.torchvision_to_mmcls``)."""
 import sys
-from typing import List, Optional
 
-from mmcls.deployment.converter_cli import converter_main
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    return converter_main('torchvision', argv)
-
+from mmcls.cli import main
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(main(['torchvision-to-mmcls', *sys.argv[1:]]))

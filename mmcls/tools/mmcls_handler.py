@@ -2,7 +2,7 @@
 
 Each request's image (raw bytes, or base64 text) goes through the config's test pipeline; the
 requests of one TorchServe batch share a forward pass; each answer is
-``{"pred_label": int, "pred_score": float, "pred_class": str}`` (seed L2184–2196).  Inside
+``{"pred_label": int, "pred_score": float, "pred_class": str}``.  Inside
 TorchServe an upload that cannot be decoded is answered alone with 400 (413 when too large) and a
 ``{"code", "type", "message"}`` body, like ``mmcls serve``; its batch-mates are still classified.
 The module holds exactly one class, as TorchServe requires of a handler file.

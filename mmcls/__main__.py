@@ -1,0 +1,6 @@
+"""``python -m mmcls COMMAND ...``: the ``mmcls`` command."""
+import sys
+
+from mmcls.cli import main
+
+sys.exit(main())
