@@ -206,12 +206,15 @@ _NETWORK_CALLS = re.compile(r'urlopen|download_url_to_file|urllib\.request|reque
 
 def test_only_core_weights_downloads():
     package = osp.join(REPO, 'mmcls')
-    allowed = osp.join(package, 'core', 'weights.py')
+    # test_torchserver posts images to the user's own TorchServe endpoint: a client of a
+    # server, not a download.
+    allowed = {osp.join(package, 'core', 'weights.py'),
+               osp.join(package, 'tools', 'test_torchserver.py')}
     offenders = []
     for folder, _, files in os.walk(package):
         for file in files:
             path = osp.join(folder, file)
-            if not file.endswith('.py') or path == allowed:
+            if not file.endswith('.py') or path in allowed:
                 continue
             with open(path, encoding='utf-8') as source:
                 for number, line in enumerate(source, 1):
