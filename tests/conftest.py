@@ -55,3 +55,19 @@ def check_zoo_model(refcheck):
         assert not problems, f'{name}: ' + '; '.join(problems)
 
     return check
+
+
+ZOO_MODULE = 'test_refcheck_zoo.py'
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the ``slow`` zoo checks of test_refcheck_zoo.py unless a ``-m`` expression is given
+    (``pytest -m slow`` runs them; ``-m 'slow or not slow'`` runs everything)."""
+    if config.option.markexpr:
+        return
+    left_out = [item for item in items
+                if item.path.name == ZOO_MODULE and item.get_closest_marker('slow')]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        left_out_ids = {id(item) for item in left_out}
+        items[:] = [item for item in items if id(item) not in left_out_ids]
