@@ -1,4 +1,4 @@
-"""Shared test fixtures: the reference-zoo checker and paths to shared data."""
+"""Test fixtures used across the suite: the reference-zoo checker of ``tests/refcheck.py``."""
 import importlib.util
 import sys
 from pathlib import Path
@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / 'shared'
-REFCHECK_PATH = SHARED / 'tools' / 'refcheck.py'
+REFCHECK_PATH = REPO_ROOT / 'tests' / 'refcheck.py'
 
 
 def _load_refcheck():
@@ -30,9 +29,7 @@ def restore_torch_threads():
 
 @pytest.fixture(scope='session')
 def refcheck():
-    """The reference checker of ../shared/tools/refcheck.py (skips when the fixtures are absent)."""
-    if not REFCHECK_PATH.exists():
-        pytest.skip(f'reference fixtures not found at {REFCHECK_PATH}')
+    """The reference checker module ``tests/refcheck.py`` (fixtures in ``tests/data/reference``)."""
     return _load_refcheck()
 
 
@@ -58,3 +55,19 @@ def check_zoo_model(refcheck):
         assert not problems, f'{name}: ' + '; '.join(problems)
 
     return check
+
+
+ZOO_MODULE = 'test_refcheck_zoo.py'
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the ``slow`` zoo checks of test_refcheck_zoo.py unless a ``-m`` expression is given
+    (``pytest -m slow`` runs them; ``-m 'slow or not slow'`` runs everything)."""
+    if config.option.markexpr:
+        return
+    left_out = [item for item in items
+                if item.path.name == ZOO_MODULE and item.get_closest_marker('slow')]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        left_out_ids = {id(item) for item in left_out}
+        items[:] = [item for item in items if id(item) not in left_out_ids]

@@ -1,7 +1,6 @@
-"""The ResNet family reproduces the reference zoo (``../shared/tools/refcheck.py``'s compare()).
+"""The ResNet family reproduces the reference zoo (``tests/refcheck.py``'s compare()).
 
-A representative subset keeps CI fast; the whole family is checked with
-``python ../shared/tools/refcheck.py 'resnet*' 'resnext*' 'seresnet*' 'wide-resnet*'``.
+A representative subset; every model of the zoo is checked by ``test_refcheck_zoo.py``.
 """
 import pytest
 

@@ -1,14 +1,12 @@
 """Weight converters (torchvision/timm → mmcls), publish_model and the safetensors export.
 
-The torchvision/timm cases use the external fixtures of ../shared/reference/external: a state dict
+The torchvision/timm cases use the external fixtures of tests/data/reference/external: a state dict
 in the other library's layout is filled with ``fill_value(their_key, shape)``, converted, loaded
 strictly into our model and run on the fixture input; the output must match the stored output of
 the other library's model (relative tolerance of refcheck).
 """
-import gzip
 import importlib
 import importlib.util
-import json
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,6 @@ from mmcls.deployment.weight_converters import (convert_state_dict, detect_famil
                                                 merge_order_index)
 
 REPO = Path(__file__).resolve().parents[2]
-EXTERNAL = REPO.parent / 'shared' / 'reference' / 'external'
 TOOLS = REPO / 'tools' / 'model_converters'
 
 CASES = [
@@ -38,11 +35,11 @@ def load_tool(name):
 
 
 def external_fixture(name):
-    path = EXTERNAL / f'{name}.json.gz'
-    if not path.exists():
-        pytest.skip(f'external fixture {path} not found')
-    with gzip.open(path, 'rt') as f:
-        return json.load(f)
+    """The torchvision/timm fixture ``name`` of tests/data/reference/external (missing: an error)."""
+    spec = importlib.util.spec_from_file_location('refcheck', REPO / 'tests' / 'refcheck.py')
+    refcheck = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(refcheck)
+    return refcheck.load_external_fixture(name)
 
 
 def their_state_dict(fixture, refcheck):
