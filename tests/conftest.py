@@ -30,7 +30,7 @@ def restore_torch_threads():
 
 @pytest.fixture(scope='session')
 def refcheck():
-    """The reference checker of ../shared/tools/refcheck.py (skips when the fixtures are absent)."""
+    """The reference checker refcheck.py of the shared fixtures (skips when the fixtures are absent)."""
     if not REFCHECK_PATH.exists():
         pytest.skip(f'reference fixtures not found at {REFCHECK_PATH}')
     return _load_refcheck()

@@ -1,4 +1,4 @@
-"""The six class-activation-map formulas of ``vis_cam`` (seed L1596–1605), on plain tensors.
+"""The six class-activation-map formulas of ``vis_cam``, on plain tensors.
 
 Each method turns one target layer's activations ``A`` and the gradients ``G`` of the target
 class score with respect to them (both ``(N, C, h, w)``) into a map ``(N, h, w)``:

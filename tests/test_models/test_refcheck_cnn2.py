@@ -1,4 +1,4 @@
-"""Reference-zoo fidelity of the CNN families of issue 10 (part 2): the smallest model of each
+"""Reference-zoo fidelity of the CNN families (part 2): the smallest model of each
 family has the reference state-dict keys and shapes and reproduces the reference output.
 
 VAN has no reference fixture; its parameter counts are checked in test_van.py instead."""

@@ -1,7 +1,7 @@
-"""The ResNet family reproduces the reference zoo (``../shared/tools/refcheck.py``'s compare()).
+"""The ResNet family reproduces the reference zoo (the reference checker's compare()).
 
 A representative subset keeps CI fast; the whole family is checked with
-``python ../shared/tools/refcheck.py 'resnet*' 'resnext*' 'seresnet*' 'wide-resnet*'``.
+the reference checker's command line, ``refcheck.py 'resnet*' 'resnext*' 'seresnet*' 'wide-resnet*'``.
 """
 import pytest
 

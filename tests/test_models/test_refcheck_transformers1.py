@@ -1,8 +1,8 @@
 """Swin, Swin V2, DeiT III, BEiT (BEiT v2 / EVA share its class) and MLP-Mixer reproduce the
-reference zoo (``../shared/tools/refcheck.py``'s compare()) on each family's smallest model.
+reference zoo (the reference checker's compare()) on each family's smallest model.
 
 The whole families are checked with
-``python ../shared/tools/refcheck.py 'swin-*' 'swinv2-*' 'deit3-*' 'beit*' 'eva-*' 'mlp-mixer-*'``.
+the reference checker's command line, ``refcheck.py 'swin-*' 'swinv2-*' 'deit3-*' 'beit*' 'eva-*' 'mlp-mixer-*'``.
 """
 import pytest
 

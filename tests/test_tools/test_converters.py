@@ -1,6 +1,6 @@
 """Weight converters (torchvision/timm → mmcls), publish_model and the safetensors export.
 
-The torchvision/timm cases use the external fixtures of ../shared/reference/external: a state dict
+The torchvision/timm cases use the external reference fixtures: a state dict
 in the other library's layout is filled with ``fill_value(their_key, shape)``, converted, loaded
 strictly into our model and run on the fixture input; the output must match the stored output of
 the other library's model (relative tolerance of refcheck).
