@@ -2,7 +2,7 @@
 
 Used by ``tools/visualizations/vis_cam.py``.  MMClassification draws these with
 the ``grad-cam`` package; that package imports torchvision, which this project does not depend on, so
-the methods are implemented here (formulas in :mod:`mmcls.deployment.cam_methods`).  This module
+the methods are implemented here (formulas in :mod:`mmcls.visualization.cam_methods`).  This module
 names target layers like ``backbone.layers[-1].ln1``, picks a default target layer per backbone
 family, turns token sequences (ViT-like models) back into feature maps, records activations and
 gradients with hooks, and combines layers, test-time augmentation and the overlay.
