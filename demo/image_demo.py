@@ -1,6 +1,6 @@
 """Classify one image: ``python demo/image_demo.py IMG CONFIG CHECKPOINT [--device cpu]``.
 
-As in the seed (L113-120) it prints the result dict (``pred_label``,
+It prints the result dict (``pred_label``,
 ``pred_score``, ``pred_class``) as JSON; ``--show`` opens a window with the drawn prediction and ``--show-dir``
 saves it as a PNG.
 """

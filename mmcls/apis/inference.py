@@ -1,4 +1,4 @@
-"""Inference on images: ``ImageClassificationInferencer`` and ``inference_model`` (seed L7767-7872).
+"""Inference on images: ``ImageClassificationInferencer`` and ``inference_model``.
 
 Inputs (image paths, folders, BGR ndarrays, or any iterable of those) are
 streamed: images are decoded on a small thread pool a few batches ahead, packed
@@ -129,7 +129,7 @@ def _build_model(model: Any, weights: Optional[str], device: Any):
 
 
 class ImageClassificationInferencer:
-    """The inferencer for image classification (seed L7767-7837).
+    """The inferencer for image classification.
 
     Args:
         model: a model name (see :meth:`list_models`), a config path or ``Config``,
@@ -330,7 +330,7 @@ class ImageClassificationInferencer:
 
 
 def inference_model(model: Any, img: InputType, device: Any = None) -> Dict[str, Any]:
-    """Classify one image (seed L7847-7872).
+    """Classify one image.
 
     Args:
         model: a model (from :func:`get_model`/:func:`init_model`), a model

@@ -22,7 +22,7 @@ from mmcls.config.zoo import ZOO_PREFIX, resolve_zoo_path
 INDEX_FILE = 'model-index.yml'
 _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-# Seed spellings of model names (spec/seed-modelzoo.md E9) -> the names of the zoo.
+# Alternative spellings of model names found in user code -> the names of the zoo.
 NAME_ALIASES: Tuple[Tuple[str, str], ...] = (
     ('csresnet50', 'cspresnet50'),
     ('csresnext50', 'cspresnext50'),
@@ -184,7 +184,7 @@ def list_models(pattern: Optional[str] = None) -> List[str]:
 
 
 def canonical_name(name: str) -> str:
-    """Lower-case a model name, drop a ``.py`` suffix and map seed typos to zoo names."""
+    """Lower-case a model name, drop a ``.py`` suffix and map known misspellings to zoo names."""
     key = name.strip().lower()
     if key.endswith('.py'):
         key = key[:-3]
@@ -199,7 +199,7 @@ def canonical_name(name: str) -> str:
 
 
 def get_model_info(name: str) -> dict:
-    """The index entry of a model name (case-insensitive, seed aliases accepted), with the
+    """The index entry of a model name (case-insensitive, known aliases accepted), with the
     config as an absolute path."""
     models = load_model_index()
     key = canonical_name(name)

@@ -3,7 +3,7 @@
 * Predefined variables (MMEngine's): ``{{ fileDirname }}``, ``{{ fileBasename }}``,
   ``{{ fileBasenameNoExtension }}`` and ``{{ fileExtname }}`` are replaced by
   the parts of the config file's path.
-* ``{{_base_.xxx}}`` references (L1180-1212) cannot be evaluated while the
+* ``{{_base_.xxx}}`` references cannot be evaluated while the
   file is parsed, so each is replaced by a unique quoted placeholder string;
   once the bases are loaded, :meth:`BaseReferences.resolve` swaps every
   placeholder for (a copy of) the base value.  ``xxx`` may be a dotted path,

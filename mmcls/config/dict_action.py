@@ -1,6 +1,6 @@
 """Parsing of ``--cfg-options KEY=VALUE ...`` command-line overrides.
 
-Values are read the way MMEngine's ``DictAction`` reads them (L1214-1245):
+Values are read the way MMEngine's ``DictAction`` reads them:
 
 * ``1`` -> int, ``0.`` / ``1e-4`` -> float, ``true``/``false`` -> bool
   (any case), ``none`` -> None, anything else -> str;

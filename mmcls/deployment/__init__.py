@@ -1,4 +1,4 @@
-"""Deployment helpers: ONNX export, serving, CAM, checkpoint and weight converters.
+"""Deployment helpers: ONNX export, serving, checkpoint and weight converters.
 
 Unlike the packages of registered components, this package does not import its modules on
 import: ``mmcls serve --help`` must answer without importing torch.  Import the modules

@@ -2,7 +2,7 @@
 
 A training checkpoint carries the optimizer, scheduler and message-hub state needed to resume;
 a published one keeps only ``state_dict`` and ``meta`` and is named
-``{stem}_{YYYYMMDD}-{sha256[:8]}.pth`` (seed L3434–3440), the hash being that of the written
+``{stem}_{YYYYMMDD}-{sha256[:8]}.pth``, the hash being that of the written
 file so that loaders (``mmcls.core.weights``) can verify it.
 """
 from __future__ import annotations

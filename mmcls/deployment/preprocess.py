@@ -77,7 +77,7 @@ class ImagePreparer:
 def predictions_to_dicts(samples: Sequence[Any],
                          classes: Optional[Sequence[str]]) -> List[Dict[str, Any]]:
     """``ClsDataSample`` predictions → TorchServe-style ``{pred_label, pred_score, pred_class}``
-    (seed L2184–2196); ``pred_class`` only when class names are known."""
+   ; ``pred_class`` only when class names are known."""
     results = []
     for sample in samples:
         scores = sample.pred_label.score.detach().float().cpu()

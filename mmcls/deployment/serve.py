@@ -1,6 +1,6 @@
 """``mmcls serve CONFIG CHECKPOINT --port 8080``: a small HTTP inference server.
 
-It answers the TorchServe inference API that the seed's deployment chapter uses (L2170–2196):
+It answers the TorchServe inference API (the same requests work against either):
 
 - ``POST`` (or ``PUT``, as ``curl -T`` sends) ``/predictions/{model_name}`` with the image file
   as the body, or as a ``multipart/form-data`` part (``curl -F data=@img.jpg``) →

@@ -1,7 +1,7 @@
 """``Evaluator``: feed model outputs to one or several metrics and merge their results.
 
 ``val_evaluator``/``test_evaluator`` in a config may be one metric config or
-a list (L7319–7334); the runner wraps them in an ``Evaluator``.  Each
+a list; the runner wraps them in an ``Evaluator``.  Each
 ``ClsDataSample`` is converted to a nested dict with ``to_dict()`` before the
 metrics see it (CONTRIBUTING.md, data flow step 6).
 """

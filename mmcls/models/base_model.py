@@ -37,8 +37,8 @@ def preprocessor_with_augments(data_preprocessor: Optional[Union[dict, nn.Module
                                num_classes: Optional[int] = None) -> Union[dict, nn.Module]:
     """The preprocessor config of a model, with ``train_cfg.augments`` as its batch augments.
 
-    Classifiers and retrievers take ``train_cfg=dict(augments=...)`` (the seed's place for
-    Mixup/CutMix); the preprocessor is what applies them. ``num_classes`` (the head's) is the
+    Classifiers and retrievers take ``train_cfg=dict(augments=...)`` (where
+    Mixup/CutMix are configured); the preprocessor is what applies them. ``num_classes`` (the head's) is the
     default of the preprocessor's, which one-hot labels and batch augments need.
     """
     if isinstance(data_preprocessor, nn.Module):

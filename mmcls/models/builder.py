@@ -1,7 +1,7 @@
 """Builders of the MMClassification 1.x API (``from mmcls.models import build_classifier``).
 
 Every model part lives in the one ``MODELS`` registry; these names are kept because
-user code of the seed calls them (e.g. ``build_backbone(dict(type='RepLKNet', ...))``).
+MMClassification 1.x user code calls them (e.g. ``build_backbone(dict(type='RepLKNet', ...))``).
 """
 from typing import Union
 

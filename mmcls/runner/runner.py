@@ -626,7 +626,7 @@ class Runner:
 
     # ------------------------------------------------------------ checkpoints
     def load_or_resume(self) -> None:
-        """The four cases of ``resume``/``load_from`` (seed L7496-7500)."""
+        """The four cases of ``resume``/``load_from``."""
         if self._has_loaded:
             return
         resume_from = None

@@ -7,7 +7,7 @@
         [--cfg-options KEY=VALUE ...]
 
 Methods: GradCAM, GradCAM++, XGradCAM, EigenCAM, EigenGradCAM, LayerCAM (case-insensitive),
-implemented in ``mmcls.deployment.cam`` (the ``grad-cam`` package is not needed).  Without
+implemented in ``mmcls.visualization.cam`` (the ``grad-cam`` package is not needed).  Without
 ``--target-layers`` a per-family default is used (ResNet: ``backbone.layer4``, ViT:
 ``backbone.layers[-1].ln1``, Swin: ``backbone.norm3``, others: the backbone's last norm layer);
 token-sequence backbones (ViT, DeiT, Swin, T2T-ViT...) switch on ``--vit-like`` by themselves.
@@ -71,9 +71,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mmcls.apis import init_model
     from mmcls.config import Config
-    from mmcls.deployment.cam import (compute_cam, default_target_layers, is_vit_like,
+    from mmcls.visualization.cam import (compute_cam, default_target_layers, is_vit_like,
                                       overlay_cam)
-    from mmcls.deployment.cam_methods import CAM_METHODS, canonical_method
+    from mmcls.visualization.cam_methods import CAM_METHODS, canonical_method
     from mmcls.deployment.preprocess import ImagePreparer
     try:
         method = CAM_METHODS[canonical_method(args.method)][0]

@@ -16,7 +16,7 @@ RESNET18 = osp.join(REPO, 'configs', 'resnet', 'resnet18_8xb32_in1k.py')
 
 def test_list_models_pattern_case_insensitive():
     names = list_models('resnet*in1k')
-    expected = ['resnet50_8xb32_in1k', 'resnet50_8xb32-fp16_in1k',  # seed L7686-7691
+    expected = ['resnet50_8xb32_in1k', 'resnet50_8xb32-fp16_in1k',
                 'resnet50_8xb256-rsb-a1-600e_in1k', 'resnet50_8xb256-rsb-a2-300e_in1k',
                 'resnet50_8xb256-rsb-a3-100e_in1k']
     assert set(expected) <= set(names)
@@ -50,7 +50,7 @@ def test_list_models_does_not_import_torch():
 
 
 def test_get_model_kwargs_merge_into_model_config():
-    """Seed L7718-7729: four pooled features 256/512/1024/2048."""
+    """four pooled features 256/512/1024/2048."""
     model = get_model('resnet50_8xb32_in1k', backbone=dict(out_indices=(0, 1, 2, 3)))
     assert not model.training
     with torch.no_grad():

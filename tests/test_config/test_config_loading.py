@@ -1,4 +1,4 @@
-"""Config.fromfile on the seed's own config examples (L828-1212) and the other formats."""
+"""Config.fromfile on the documented config examples and the other formats."""
 import os
 
 import pytest
@@ -41,7 +41,7 @@ def test_cutmix_300e_child_merges_dicts_and_replaces_values(cfg_dir, resnet50):
     assert cfg.model.train_cfg.augments == dict(type='CutMix', alpha=1.0)
     assert cfg.model.backbone == resnet50.model.backbone  # the rest of the model is inherited
     assert cfg.train_cfg == dict(by_epoch=True, max_epochs=300, val_interval=10)
-    # The base's MultiStepLR keys survive next to the new `step` (why the seed needs _delete_).
+    # The base's MultiStepLR keys survive next to the new `step` (why _delete_ is needed).
     assert cfg.param_scheduler == dict(type='MultiStepLR', by_epoch=True, milestones=[30, 60, 90],
                                        gamma=0.1, step=[150, 200, 250])
     assert cfg.train_dataloader.dataset.data_root == 'mydata/imagenet/train'

@@ -1,4 +1,4 @@
-"""--cfg-options parsing (DictAction) with every form of seed L1214-1245."""
+"""--cfg-options parsing (DictAction) with every documented value form (numbers, strings, lists, tuples, nested keys)."""
 import argparse
 
 import pytest

@@ -40,7 +40,7 @@ def test_printed_config_is_a_standalone_config(cfg_dir, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == f'# Config: {config}'
     assert any(line.startswith('# Imported: ') and line.endswith('resnet50.py') for line in lines)
-    final = tmp_path / 'final_config.py'  # the seed's `print_config.py CONFIG > final_config.py`
+    final = tmp_path / 'final_config.py'  # `print_config.py CONFIG > final_config.py`
     final.write_text(result.stdout)
     expected = Config.fromfile(config)
     expected.merge_from_dict({'model.backbone.norm_eval': False, 'val_evaluator.topk': (1, 3),

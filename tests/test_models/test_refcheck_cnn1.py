@@ -1,4 +1,4 @@
-"""Reference-zoo fidelity of the CNN families of issue 10 (part 1): the smallest model of each
+"""Reference-zoo fidelity of the CNN families (part 1): the smallest model of each
 family has the reference state-dict keys/shapes and reproduces the reference output."""
 import pytest
 

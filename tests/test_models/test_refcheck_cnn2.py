@@ -1,4 +1,4 @@
-"""Reference-zoo fidelity of the CNN families of issue 10 (part 2): the smallest model of each
+"""Reference-zoo fidelity of the CNN families (part 2): the smallest model of each
 family has the reference state-dict keys and shapes and reproduces the reference output.
 
 VAN is checked against its fixture by test_refcheck_zoo.py; its parameter counts also in test_van.py."""

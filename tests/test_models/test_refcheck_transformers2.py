@@ -1,4 +1,4 @@
-"""Reference-zoo fidelity of the transformer families of issue 11 (part 2): the smallest model of
+"""Reference-zoo fidelity of the transformer families (part 2): the smallest model of
 each family has the reference state-dict keys/shapes and reproduces the reference output."""
 import pytest
 

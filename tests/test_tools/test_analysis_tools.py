@@ -312,7 +312,7 @@ def test_draw_prediction_keeps_image_and_adds_text():
 
 
 def test_seed_reference_numbers_resnet50_and_vit_b():
-    """ResNet-50 ~4.1 GFLOPs (model zoo) and the ViT-B/16 rows of seed L2040-2105."""
+    """ResNet-50 ~4.1 GFLOPs (model zoo) and the published ViT-B/16 rows."""
     from mmcls.registry import MODELS
     tool = load_tool('get_flops')
     resnet = tool.analyze_complexity(MODELS.build(dict(type='ResNet', depth=50)),

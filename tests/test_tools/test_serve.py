@@ -254,7 +254,7 @@ def test_mmcls2torchserve_explains_missing_archiver(served, tmp_path, monkeypatc
 
 
 def test_test_torchserver_against_mmcls_serve(served, tmp_path, capsys):
-    """The seed's comparison script, pointed at ``mmcls serve`` (same API as TorchServe)."""
+    """The TorchServe comparison script, pointed at ``mmcls serve`` (same API as TorchServe)."""
     cv2.imwrite(str(tmp_path / 'img.png'),
                 cv2.imdecode(np.frombuffer(served['images'][1], np.uint8), cv2.IMREAD_COLOR))
     tool = load_torchserve_tool('test_torchserver')

@@ -1,4 +1,4 @@
-"""tools/visualizations/vis_cam.py, mmcls/deployment/cam.py and cam_methods.py.
+"""tools/visualizations/vis_cam.py, mmcls/visualization/cam.py and cam_methods.py.
 
 The formulas are checked on small hand-built models where the right map is known in closed
 form (global-average-pooling + linear head: Grad-CAM is the classic CAM), the tool end to end on
@@ -14,9 +14,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmcls.deployment.cam import (LayerRecorder, compute_cam, default_target_layers,
+from mmcls.visualization.cam import (LayerRecorder, compute_cam, default_target_layers,
                                   make_reshape_transform, normalize_maps, resolve_layer)
-from mmcls.deployment.cam_methods import cam_map, first_component_map
+from mmcls.visualization.cam_methods import cam_map, first_component_map
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'visualizations' / 'vis_cam.py'
@@ -104,7 +104,7 @@ def test_every_method_writes_a_png(tiny, tmp_path, method):
 
 
 def test_target_category_and_smoothing_change_the_map(tiny):
-    from mmcls.deployment.cam import compute_cam
+    from mmcls.visualization.cam import compute_cam
     _, _, model = tiny
     torch.manual_seed(1)
     inputs = torch.randn(1, 3, 32, 32)
@@ -128,7 +128,7 @@ def test_vit_like_model_gets_a_nonzero_map(tmp_path):
     out = tmp_path / 'deit.png'
     assert load_tool().main([str(DEMO), model.cfg.filename, str(ckpt), '--save-path',
                              str(out)]) == 0
-    from mmcls.deployment.cam import compute_cam
+    from mmcls.visualization.cam import compute_cam
     grey = compute_cam(model, torch.randn(1, 3, 224, 224), vit_like=True)
     assert grey.shape == (1, 224, 224) and grey.max() > 0
     assert cv2.imread(str(out)).shape == (224, 224, 3)
@@ -141,7 +141,7 @@ def test_preview_model_lists_layers(tiny, capsys):
 
 
 def test_unknown_method_is_rejected(tiny):
-    from mmcls.deployment.cam import compute_cam
+    from mmcls.visualization.cam import compute_cam
     with pytest.raises(ValueError, match='unknown CAM method'):
         compute_cam(tiny[2], torch.randn(1, 3, 32, 32), method='ScoreCAM')
 

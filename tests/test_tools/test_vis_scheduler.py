@@ -1,4 +1,4 @@
-"""tools/visualizations/vis_scheduler.py on seed-style configs: the plotted values are the
+"""tools/visualizations/vis_scheduler.py on MMClassification-style configs: the plotted values are the
 schedule's values, computed here by hand."""
 import importlib
 import importlib.util
@@ -94,7 +94,7 @@ def test_momentum_curve_with_cfg_options(tool, resnet_config, tmp_path):
 
 
 def test_seed_migration_schedule_on_plain_dict(tool):
-    # core function on a plain dict: L7400-7411 warm-up by iteration, then cosine by epoch
+    # core function on a plain dict: warm-up by iteration, then cosine by epoch
     cfg = dict(
         optim_wrapper=dict(optimizer=dict(type='AdamW', lr=0.0015, weight_decay=0.3),
                            paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),

@@ -1,4 +1,4 @@
-"""ClassNumCheckHook: check that the dataset classes match the heads' ``num_classes`` (seed L7904)."""
+"""ClassNumCheckHook: check that the dataset classes match the heads' ``num_classes``."""
 from __future__ import annotations
 
 from mmcls.registry import HOOKS

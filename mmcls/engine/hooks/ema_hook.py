@@ -1,4 +1,4 @@
-"""EMAHook: keep an exponential moving average of the weights and evaluate on it (seed L8037-8100)."""
+"""EMAHook: keep an exponential moving average of the weights and evaluate on it."""
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,4 @@
-"""SetAdaptiveMarginsHook: per-class ArcFace margins from the class frequencies (seed L8014-8035).
+"""SetAdaptiveMarginsHook: per-class ArcFace margins from the class frequencies.
 
 Rare classes get larger margins:
 ``f(n) = (margin_max - margin_min) * norm(n ** power) + margin_min`` with ``norm`` the min-max

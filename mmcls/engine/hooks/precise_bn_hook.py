@@ -1,4 +1,4 @@
-"""PreciseBNHook: recompute BatchNorm statistics with fixed weights (seed L7928).
+"""PreciseBNHook: recompute BatchNorm statistics with fixed weights.
 
 During training the running averages mix statistics of ever-changing weights;
 this hook averages the true per-batch mean/variance of ``num_samples``

@@ -1,4 +1,4 @@
-"""PrepareProtoBeforeValLoopHook: recompute a retriever's gallery features (seed L8006-8012).
+"""PrepareProtoBeforeValLoopHook: recompute a retriever's gallery features.
 
 The encoder changes during training, so the prototype vectors computed from the gallery go stale;
 this hook rebuilds them before every validation (and test) loop.

@@ -3,7 +3,7 @@
 The forward pass runs under ``torch.autocast``; with float16 the loss is
 scaled by a ``GradScaler`` so small gradients do not underflow.  bfloat16 has
 float32's exponent range and needs no scaler, which is why it is the default
-on CPU (seed L2764-2770).
+on CPU.
 """
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """``build_optim_wrapper``: turn the ``optim_wrapper`` config into a wrapper for a model.
 
 The config names a constructor (``constructor``, default
-``'DefaultOptimWrapperConstructor'``; a name or ``dict(type=..., **args)`` as
-in seed L3088-3094) that receives the rest of the config and the
+``'DefaultOptimWrapperConstructor'``; a name or ``dict(type=..., **args)``) that receives the rest of the config and the
 ``paramwise_cfg`` and builds the optimizer over the model's parameters.
 """
 from __future__ import annotations

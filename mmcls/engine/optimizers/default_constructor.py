@@ -1,6 +1,6 @@
 """``DefaultOptimWrapperConstructor``: build an optimizer wrapper with per-parameter options.
 
-``paramwise_cfg`` (seed L2776-2826) sets learning-rate and weight-decay
+``paramwise_cfg`` sets learning-rate and weight-decay
 multipliers per kind of parameter (bias, normalisation, depth-wise conv,
 1-D "flat" parameters) or per name (``custom_keys``, longest key wins).
 Every parameter becomes its own param group carrying only the options that
@@ -36,7 +36,7 @@ def is_depthwise_conv(module: nn.Module) -> bool:
 
 
 def sorted_custom_keys(custom_keys: Dict[str, dict]) -> List[str]:
-    """Keys in match order: longest first, ties alphabetically (seed L2808-2826)."""
+    """Keys in match order: longest first, ties alphabetically."""
     return sorted(sorted(custom_keys), key=len, reverse=True)
 
 

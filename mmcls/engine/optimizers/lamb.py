@@ -1,11 +1,11 @@
 """LAMB: Adam with a per-layer trust ratio, for large-batch training.
 
 "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes"
-(You et al.).  This is the NVLAMB variant the seed documents (L8112-8141):
+(You et al.).  This is the NVLAMB variant:
 the global gradient norm is first clipped to ``max_grad_norm``, then each
 parameter's Adam update (plus decoupled weight decay) is rescaled by
-``||w|| / ||update||``.  Defaults follow the seed's signature (``eps=1e-6``,
-``weight_decay=0.01``), not its prose.
+``||w|| / ||update||``.  Defaults: ``eps=1e-6``,
+``weight_decay=0.01``.
 """
 from __future__ import annotations
 

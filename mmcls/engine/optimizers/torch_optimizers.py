@@ -1,7 +1,7 @@
 """Register every ``torch.optim`` optimizer under its class name.
 
-Configs say ``optimizer=dict(type='SGD', ...)`` or ``type='AdamW'`` (seed
-L2734-2760); this module makes each optimizer class that the installed torch
+Configs say ``optimizer=dict(type='SGD', ...)`` or ``type='AdamW'``; this
+module makes each optimizer class that the installed torch
 ships (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ...) buildable from
 :data:`mmcls.registry.OPTIMIZERS` without listing them by hand.
 """

@@ -3,8 +3,8 @@
 A scheduler changes one hyper-parameter (``param_name``) of every param group
 of an optimizer (or :class:`~mmcls.engine.optimizers.OptimWrapper`) on each
 :meth:`step`, but only while its global step count is inside ``[begin, end)``;
-outside it the value is left alone, so a list of schedulers composes as the
-seed says (gaps keep the value, overlaps chain in list order, L2932-2936).
+outside it the value is left alone, so a list of schedulers composes:
+gaps keep the value, overlaps chain in list order.
 Values are computed in "chainable" form from the group's *current* value,
 which is what makes overlapping schedulers multiply like PyTorch's
 ``ChainedScheduler``.

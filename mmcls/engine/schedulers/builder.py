@@ -3,7 +3,7 @@
 Fills what the config leaves to the training length (a scheduler without
 ``end`` runs to the end of training; ``T_max`` / ``total_steps`` then default
 to ``end - begin``) and turns ``convert_to_iter_based=True`` epoch configs
-into per-iteration schedulers (seed L2913-2938, L7400-7411).
+into per-iteration schedulers.
 """
 from __future__ import annotations
 

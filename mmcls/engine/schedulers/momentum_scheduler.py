@@ -1,7 +1,7 @@
 """Momentum schedulers: the generic schedulers applied to ``momentum``.
 
 For Adam-like optimizers, which have ``betas`` instead of ``momentum``, the
-scheduled value is ``betas[0]`` (seed L2941-2971 uses ``LinearMomentum``).
+scheduled value is ``betas[0]``.
 """
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ class MultiLabelMetric(_ScoreRecordMetric):
             ``'support'`` to report.
         average: ``'macro'`` (per-class mean: CP/CR/CF1), ``'micro'``
             (pooled counts: OP/OR/OF1, names ``_micro``), ``'both'`` (the two
-            together, L7330) or ``None`` (per-class lists, ``_classwise``).
+            together) or ``None`` (per-class lists, ``_classwise``).
         collect_device, prefix: see :class:`BaseMetric`.
     """
 

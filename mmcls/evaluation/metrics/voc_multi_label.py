@@ -2,9 +2,8 @@
 
 VOC annotations mark some objects difficult; the dataset records their
 classes in ``gt_label_difficult``.  A class counts as difficult for an image
-only if every object of that class is difficult.  The seed (L8360) says
-difficult labels are "reckoned as negative in defaults", so that is the
-default here; ``difficult_as_positive=None`` ignores them instead (the usual
+only if every object of that class is difficult.  By default
+difficult labels are reckoned as negative; ``difficult_as_positive=None`` ignores them instead (the usual
 VOC mAP protocol), ``True`` counts them as positive.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DaViT: dual attention vision transformers (Ding et al., 2022; seed L4422).
+"""DaViT: dual attention vision transformers (Ding et al., 2022).
 
 Every block pairs a spatial block (window self-attention over tokens, no position bias) with a
 channel block (attention over channel groups, whose "tokens" are channels and which therefore

@@ -1,4 +1,4 @@
-"""EfficientFormer: vision transformers at MobileNet speed (Li et al., 2022; seed L4610).
+"""EfficientFormer: vision transformers at MobileNet speed (Li et al., 2022).
 
 A conv stem, four stages of MetaFormer blocks with pooling token mixers on (B, C, H, W) maps
 (``Meta4D``), and, at the end of the last stage, ``vit_num`` attention blocks on (B, N, C)

@@ -1,4 +1,4 @@
-"""LeViT: a vision transformer in ConvNet's clothing (Graham et al., 2021; seed L5053).
+"""LeViT: a vision transformer in ConvNet's clothing (Graham et al., 2021).
 
 A four-conv stem (16x downsampling), then three stages of attention + MLP residual blocks on
 tokens, with linear layers followed by batch norm (foldable for deployment) and learned

@@ -1,4 +1,4 @@
-"""MixMIM transformer (Liu et al., 2022; seed L5088): the hierarchical window-attention encoder
+"""MixMIM transformer (Liu et al., 2022): the hierarchical window-attention encoder
 of Mixed and Masked Image Modeling, used here as a classification backbone.
 
 Swin-like stages of non-shifted window attention with relative position bias, patch merging

@@ -1,4 +1,4 @@
-"""MViT V2: improved multiscale vision transformers (Li et al., 2022; seed L5649).
+"""MViT V2: improved multiscale vision transformers (Li et al., 2022).
 
 A single sequence of attention blocks whose queries, keys and values are pooled by strided
 depth-wise convs: key/value pooling keeps attention cheap, query pooling (at the downscale

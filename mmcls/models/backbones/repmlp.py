@@ -1,4 +1,4 @@
-"""RepMLPNet (Ding et al., 2021; seed L5849): MLP blocks whose fully-connected "partition
+"""RepMLPNet (Ding et al., 2021): MLP blocks whose fully-connected "partition
 perceptron" absorbs parallel small-kernel conv branches at deployment (locality injection).
 
 Each stage works on a fixed grid: the map is cut into ``h_parts x w_parts`` partitions of

@@ -10,7 +10,7 @@ from .resnet import ResNet
 
 @MODELS.register_module()
 class ResNet_CIFAR(ResNet):
-    """ResNet whose stem keeps the resolution of small inputs (seed L2336-2465).
+    """ResNet whose stem keeps the resolution of small inputs.
 
     Args:
         depth: 18, 34, 50, 101 or 152.

@@ -1,4 +1,4 @@
-"""Reversible Vision Transformer (Mangalam et al., 2022; seed L6334).
+"""Reversible Vision Transformer (Mangalam et al., 2022).
 
 The token width is doubled into two streams (x1, x2); each layer computes
 ``y1 = x1 + F(x2)`` (attention) and ``y2 = x2 + G(y1)`` (FFN), which is invertible, so in

@@ -1,4 +1,4 @@
-"""Vision GNN (Han et al., 2022; seed L6899): an image as a graph of patch nodes.
+"""Vision GNN (Han et al., 2022): an image as a graph of patch nodes.
 
 Each block is a ``Grapher`` (1x1 conv, graph convolution over the k nearest neighbours of every
 node in feature space, 1x1 conv, residual) followed by a conv FFN. ``Vig`` is isotropic (one

@@ -14,7 +14,7 @@ class DeiTClsHead(VisionTransformerClsHead):
     ``layers.head_dist`` on the distillation token, averaged.
 
     The backbone's last output is ``(patch_token, cls_token, dist_token)``.  Training the
-    distilled model needs a teacher, which this toolbox does not provide (seed L4476),
+    distilled model needs a teacher, which this toolbox does not provide,
     so :meth:`loss` refuses; the head is for inference with converted weights.
     """
 

@@ -1,5 +1,5 @@
 """EfficientFormerClsHead: a linear classifier plus, optionally, the distillation classifier
-whose logits are averaged with it (seed L4610)."""
+whose logits are averaged with it."""
 from typing import Tuple
 
 import torch

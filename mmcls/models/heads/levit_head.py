@@ -1,4 +1,4 @@
-"""LeViTClsHead: batch norm + linear classifier(s) on the pooled LeViT feature (seed L5053)."""
+"""LeViTClsHead: batch norm + linear classifier(s) on the pooled LeViT feature."""
 from typing import Tuple
 
 import torch

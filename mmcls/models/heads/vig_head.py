@@ -1,4 +1,4 @@
-"""VigClsHead: the two-layer classifier of Vision GNN (seed L6899)."""
+"""VigClsHead: the two-layer classifier of Vision GNN."""
 from typing import Tuple
 
 import torch

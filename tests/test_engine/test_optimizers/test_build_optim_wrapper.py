@@ -1,4 +1,4 @@
-"""build_optim_wrapper: the seed's config forms; custom optimizers and constructors
+"""build_optim_wrapper: the documented config forms; custom optimizers and constructors
 registered through custom_imports."""
 import textwrap
 
@@ -18,7 +18,7 @@ class Toy(nn.Module):
 
 
 def test_seed_sgd_and_adam_configs():
-    # seed L2719-2760: type defaults to OptimWrapper
+    # type defaults to OptimWrapper
     wrapper = build_optim_wrapper(Toy(), dict(
         type='OptimWrapper', optimizer=dict(type='SGD', lr=0.0003, weight_decay=0.0001)))
     assert isinstance(wrapper.optimizer, torch.optim.SGD)
@@ -104,7 +104,7 @@ class MyOptimWrapperConstructor(DefaultOptimWrapperConstructor):
 
 
 def test_custom_optimizer_and_constructor_via_custom_imports(tmp_path, monkeypatch):
-    # seed L3040-3096: a user module registers an optimizer and a constructor
+    # a user module registers an optimizer and a constructor
     from mmcls.config import Config
     (tmp_path / 'my_optim_ext.py').write_text(CUSTOM_MODULE)
     monkeypatch.syspath_prepend(str(tmp_path))

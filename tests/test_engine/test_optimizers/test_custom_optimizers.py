@@ -18,7 +18,7 @@ def _step(optimizer, param, grad):
 
 
 def test_seed_signature_defaults():
-    # seed L8112: eps=1e-06, weight_decay=0.01 (the signature, not the prose)
+    # eps=1e-06, weight_decay=0.01 (the signature, not the prose)
     opt = Lamb([_param([1.0])])
     d = opt.defaults
     assert (d['lr'], d['eps'], d['weight_decay'], d['betas']) == (1e-3, 1e-6, 0.01, (0.9, 0.999))

@@ -52,7 +52,7 @@ def test_without_paramwise_cfg_one_group():
 
 
 def test_custom_keys_longest_match_seed_example():
-    # seed L2808-2826
+  
     cfg = dict(custom_keys={'backbone.layer0': dict(lr_mult=0, decay_mult=0),
                             'backbone': dict(lr_mult=1),
                             'head': dict(lr_mult=0.1)})

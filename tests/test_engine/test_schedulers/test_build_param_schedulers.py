@@ -1,5 +1,5 @@
 """build_param_schedulers: defaults from the training length, convert_to_iter_based, and
-the composed schedules of the seed (L2894-2938, L7400-7411) against hand-computed values."""
+documented composed schedules against hand-computed values."""
 import io
 import math
 
@@ -36,7 +36,7 @@ def simulate(cfgs, max_epochs, epoch_length):
 
 
 def test_seed_warmup_50_iters_then_multistep():
-    # seed L2894-2908
+  
     cfgs = [dict(type='LinearLR', start_factor=0.001, by_epoch=False, end=50),
             dict(type='MultiStepLR', by_epoch=True, milestones=[8, 11], gamma=0.1)]
     lrs, schedulers = simulate(cfgs, max_epochs=12, epoch_length=10)
@@ -49,7 +49,7 @@ def test_seed_warmup_50_iters_then_multistep():
 
 
 def test_seed_warmup_10_epochs_converted_then_cosine():
-    # seed L2912-2924: LinearLR by epoch converted to iterations, then cosine from epoch 10
+    # LinearLR by epoch converted to iterations, then cosine from epoch 10
     cfgs = [dict(type='LinearLR', start_factor=0.001, by_epoch=True, end=10,
                  convert_to_iter_based=True),
             dict(type='CosineAnnealingLR', by_epoch=True, begin=10)]

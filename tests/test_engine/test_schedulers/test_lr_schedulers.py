@@ -181,7 +181,7 @@ def test_invalid_arguments():
         StepLR(make_optimizer(), step_size=2, last_step=3)
 
 
-def test_every_issue_scheduler_is_registered():
+def test_every_scheduler_kind_is_registered():
     for kind in ('Constant', 'Linear', 'Step', 'MultiStep', 'Exponential', 'CosineAnnealing',
                  'CosineRestart', 'Poly', 'ReduceOnPlateau'):
         for suffix in ('LR', 'Momentum', 'ParamScheduler'):

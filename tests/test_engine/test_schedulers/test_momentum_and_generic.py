@@ -13,7 +13,7 @@ def _param():
 
 
 def test_linear_momentum_on_sgd_by_hand():
-    # seed L2960-2968: LinearMomentum(start_factor=0.001, by_epoch=False, begin=0, end=1000)
+    # LinearMomentum(start_factor=0.001, by_epoch=False, begin=0, end=1000)
     optimizer = torch.optim.SGD([_param()], lr=0.1, momentum=0.9)
     scheduler = PARAM_SCHEDULERS.build(
         dict(type='LinearMomentum', start_factor=0.001, by_epoch=False, begin=0, end=1000),

@@ -42,7 +42,7 @@ def test_arch_errors():
 
 
 def test_how_to_use_snippet_shapes():
-    """Seed L5103-5126: logits (1, 1000) and a pooled (1, 1024) feature from extract_feat."""
+    """logits (1, 1000) and a pooled (1, 1024) feature from extract_feat."""
     import mmcls
     model = mmcls.get_model('mixmim-base_3rdparty_in1k')
     inputs = torch.rand(1, 3, 224, 224)

@@ -56,7 +56,7 @@ def test_frozen_stages_and_norm_eval():
 
 
 def test_seed_snippet_build_backbone_and_switch():
-    """Seed L5891-5904: build RepMLPNet-B with build_backbone, then switch_to_deploy."""
+    """build RepMLPNet-B with build_backbone, then switch_to_deploy."""
     from mmcls.models import build_backbone
     backbone = build_backbone(dict(type='RepMLPNet', arch='B', img_size=224,
                                    reparam_conv_kernels=(1, 3), deploy=False))

@@ -1,4 +1,4 @@
-"""VAN: arch sizes (the seed's parameter counts), outputs, LKA gating, freezing, norm_eval."""
+"""VAN: arch sizes (the published parameter counts), outputs, LKA gating, freezing, norm_eval."""
 import pytest
 import torch
 import torch.nn as nn

@@ -144,7 +144,7 @@ def test_training_learns_a_separable_problem():
 
 
 def test_pretrained_init_cfg_with_prefix(tmp_path):
-    """L1272-1316: init_cfg=Pretrained(checkpoint, prefix='backbone') loads only the backbone."""
+    """init_cfg=Pretrained(checkpoint, prefix='backbone') loads only the backbone."""
     source = build()
     ckpt = tmp_path / 'source.pth'
     torch.save({'state_dict': source.state_dict(), 'meta': {}}, ckpt)

@@ -1,4 +1,4 @@
-# Runtime settings shared by almost every config (seed L1024-1078).
+# Runtime settings shared by almost every config.
 default_scope = 'mmcls'
 
 default_hooks = dict(

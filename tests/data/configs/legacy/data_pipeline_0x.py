@@ -1,5 +1,5 @@
-# A 0.x-style `data` field, target of the seed's option
-# `data.train.pipeline.1.flip_prob=0.0` (L1228-1232).
+# A 0.x-style `data` field, target of the option
+# `data.train.pipeline.1.flip_prob=0.0`.
 data = dict(
     samples_per_gpu=32,
     workers_per_gpu=2,

@@ -1,10 +1,10 @@
-# `{{_base_.xxx}}` reference to a base variable (seed L1184-1212).
+# `{{_base_.xxx}}` reference to a base variable.
 _base_ = [
     '../_base_/models/resnest50.py', '../_base_/datasets/imagenet_bs64.py',
     '../_base_/default_runtime.py', '../_randaug_policies.py',
 ]
 
-# PCA lighting noise (the seed uses these names without showing them).
+# PCA lighting noise (eigenvalues and eigenvectors of the ImageNet RGB covariance).
 EIGVAL = [55.46, 4.794, 1.148]
 EIGVEC = [
     [-0.5836, -0.6948, 0.4203],

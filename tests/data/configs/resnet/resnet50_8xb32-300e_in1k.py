@@ -1,4 +1,4 @@
-# CutMix, 300 epochs and own data folders on top of ResNet-50 (seed L1086-1112).
+# CutMix, 300 epochs and own data folders on top of ResNet-50.
 _base_ = './resnet50_8xb32_in1k.py'
 
 model = dict(

@@ -1,5 +1,5 @@
-# Intermediate variables (seed L1124-1160). The seed's last two lines use an
-# undefined `val_pipeline`; the test pipeline defined just above is meant.
+# Intermediate variables. The val and test dataloaders
+# both use the test pipeline defined just above.
 _base_ = './resnet50_8xb32_in1k.py'
 
 bgr_mean = [103.53, 116.28, 123.675]

@@ -1,4 +1,4 @@
-# ResNet-50 on ImageNet, 8 GPUs x 32 images (seed L828-835).
+# ResNet-50 on ImageNet, 8 GPUs x 32 images.
 _base_ = [
     '../_base_/models/resnet50.py',
     '../_base_/datasets/imagenet_bs32.py',

@@ -1,4 +1,4 @@
-# ImageNet data settings, batch size 32 per GPU (seed L913-972).
+# ImageNet data settings, batch size 32 per GPU.
 dataset_type = 'ImageNet'
 data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],

@@ -1,4 +1,4 @@
-# ResNet-50 model settings (seed L874-896).
+# ResNet-50 model settings.
 model = dict(
     type='ImageClassifier',
     backbone=dict(

@@ -1,4 +1,4 @@
-# SGD schedule for a total batch size of 256 (seed L992-1016).
+# SGD schedule for a total batch size of 256.
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.0001))
 

@@ -1,8 +1,8 @@
 """Class activation maps (the Grad-CAM family) of mmcls classifiers.
 
-Used by ``tools/visualizations/vis_cam.py`` (seed L1590–1712).  The seed draws these with the
-``grad-cam`` package; that package imports torchvision, which this project does not depend on, so
-the methods are implemented here (formulas in :mod:`mmcls.deployment.cam_methods`).  This module
+Used by ``tools/visualizations/vis_cam.py``.  MMClassification draws these with
+the ``grad-cam`` package; that package imports torchvision, which this project does not depend on, so
+the methods are implemented here (formulas in :mod:`mmcls.visualization.cam_methods`).  This module
 names target layers like ``backbone.layers[-1].ln1``, picks a default target layer per backbone
 family, turns token sequences (ViT-like models) back into feature maps, records activations and
 gradients with hooks, and combines layers, test-time augmentation and the overlay.
@@ -30,7 +30,7 @@ _AUG_FLIPS = (False, True)
 _AUG_FACTORS = (0.9, 1.0, 1.1)
 
 # Backbones whose features are token sequences, with the layer CAM should look at: the first
-# norm of the last block (after it, only the extra tokens reach the head, see seed L1717–1722).
+# norm of the last block (after it, only the extra tokens reach the head).
 _TOKEN_FAMILIES: Dict[str, str] = {
     'VisionTransformer': 'backbone.layers[-1].ln1',
     'DistilledVisionTransformer': 'backbone.layers[-1].ln1',
@@ -94,7 +94,7 @@ def is_vit_like(model: nn.Module) -> bool:
 
 def default_target_layers(model: nn.Module) -> List[str]:
     """The layer CAM looks at when none is given: a per-family choice, else the backbone's last
-    normalisation layer (the rule of the seed, L1641)."""
+    normalisation layer ."""
     kind = _backbone_type(model)
     if kind in _TOKEN_FAMILIES:
         return [_TOKEN_FAMILIES[kind]]
@@ -266,7 +266,7 @@ def _single_pass(model: nn.Module, inputs: torch.Tensor, method: str, layers: Li
         if needs_grad and grads is None:
             raise ValueError(f'target layer #{name_index} received no gradient from the class '
                              f'score (after it, only extra tokens reach the head?); pick an '
-                             f'earlier layer, see seed L1717–1722')
+                             f'earlier layer')
         raw = cam_map(method, activations, grads, eigen_smooth).clamp(min=0)
         resized = F.interpolate(raw[:, None], size=(height, width), mode='bilinear',
                                 align_corners=False)[:, 0]

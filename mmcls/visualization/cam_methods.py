@@ -1,4 +1,4 @@
-"""The six class-activation-map formulas of ``vis_cam`` (seed L1596–1605), on plain tensors.
+"""The six class-activation-map formulas of ``vis_cam``, on plain tensors.
 
 Each method turns one target layer's activations ``A`` and the gradients ``G`` of the target
 class score with respect to them (both ``(N, C, h, w)``) into a map ``(N, h, w)``:
@@ -12,7 +12,7 @@ class score with respect to them (both ``(N, C, h, w)``) into a map ``(N, h, w)`
 
 ``eigen_smooth`` replaces the channel sum of the weighted activations by their first principal
 component, which drops the noise the other components carry.  The maps are raw: ReLU, resizing
-and normalisation are the caller's (:func:`mmcls.deployment.cam.compute_cam`).
+and normalisation are the caller's (:func:`mmcls.visualization.cam.compute_cam`).
 """
 from __future__ import annotations
 
