@@ -8,7 +8,7 @@
 A scalars file holds one JSON object per line.  Training lines carry the
 learning rate (``lr``, ``loss``, ``time``, ``data_time``, ``epoch``, ``iter``,
 ``step``); validation lines carry the metrics (``accuracy/top1``, ``step``).
-(Seed L1832–1926.)  This tool never imports torch.
+  This tool never imports torch.
 """
 from __future__ import annotations
 

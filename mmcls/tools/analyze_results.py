@@ -6,7 +6,7 @@
 RESULT is the ``.pkl`` written by ``tools/test.py --out`` (``--out-item pred``).
 OUT/success and OUT/fail receive, for the ``topk`` highest-scoring correct and
 wrong predictions, the image with its ground truth and prediction drawn on it,
-plus ``success.json`` / ``fail.json`` describing them.  (Seed L1970–2015.)
+plus ``success.json`` / ``fail.json`` describing them. 
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@
 Each ``--metric`` is one metric config written as ``key=value`` pairs; values
 follow the ``--cfg-options`` rules (``topk=1,5``, ``items="[a,b]"``).
 The result file must hold predictions (``--out-item pred``, the default).
-(Seed L1928–1970.)
+
 """
 from __future__ import annotations
 

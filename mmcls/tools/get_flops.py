@@ -7,7 +7,7 @@ reported as multiply-adds, the unit of the published model-zoo numbers (fvcore's
 ResNet-50 at 224x224 gives about 4.1 G.  Activations are the output elements
 of convolutions and matrix products.  Like MMClassification, only
 ``model.extract_feat`` (backbone and neck) is run when the model has it, so
-the head's parameters are listed but not its FLOPs.  (Seed L2032–2110.)
+the head's parameters are listed but not its FLOPs. 
 """
 from __future__ import annotations
 
