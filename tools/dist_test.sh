@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Multi-GPU / multi-node testing with torchrun (seed L704-720).
+# Multi-GPU / multi-node testing with torchrun.
 #   bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [PY_ARGS]
 # Environment: NNODES (1), NODE_RANK (0), PORT (29500), MASTER_ADDR (127.0.0.1).
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Multi-GPU / multi-node training with torchrun (seed L600-660).
+# Multi-GPU / multi-node training with torchrun.
 #   bash tools/dist_train.sh CONFIG GPUS [PY_ARGS]
 # Environment: NNODES (1), NODE_RANK (0), PORT (29500), MASTER_ADDR (127.0.0.1).
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Training on a slurm cluster (seed L662-690).
+# Training on a slurm cluster.
 #   [ENV_VARS] bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [PY_ARGS]
 # Environment: GPUS (8), GPUS_PER_NODE (8), CPUS_PER_TASK (5), SRUN_ARGS ("").
 set -euo pipefail
