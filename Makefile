@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmcls-installed
 
-.PHONY: demo test setup clean
+.PHONY: demo test docs setup clean
 
 setup: $(STAMP)
 
@@ -21,5 +21,8 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q -n 2 --dist loadfile tests
 
+docs: setup
+	$(VENV)/bin/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) work_dirs
+	rm -rf $(VENV) work_dirs site
