@@ -405,6 +405,9 @@ class Runner:
 
     def _set_channels_last(self, model: nn.Module) -> None:
         model.to(memory_format=torch.channels_last)
+        preprocessor = getattr(unwrap_model(model), 'data_preprocessor', None)
+        if hasattr(preprocessor, 'channels_last'):
+            preprocessor.channels_last = True
 
         def to_channels_last(_module, args, kwargs):
             convert = (lambda x: x.contiguous(memory_format=torch.channels_last)
