@@ -27,7 +27,7 @@ class BaseLoop:
         self._runner = runner
         if isinstance(dataloader, dict):
             seed = getattr(runner, 'seed', None)
-            diff_rank_seed = runner._randomness_cfg.get('diff_rank_seed', False)
+            diff_rank_seed = runner.randomness_cfg.get('diff_rank_seed', False)
             self.dataloader = runner.build_dataloader(dataloader, seed=seed,
                                                       diff_rank_seed=diff_rank_seed)
         else:
@@ -96,6 +96,13 @@ class _TrainLoop(BaseLoop):
     @property
     def iter(self) -> int:
         return self._iter
+
+    def restore_progress(self, epoch: int, iter: int) -> None:
+        """Set the finished epoch and iteration counters (used when resuming a checkpoint)."""
+        if epoch < 0 or iter < 0:
+            raise ValueError(f'restore_progress: epoch and iter must be >= 0, got {epoch}, {iter}')
+        self._epoch = int(epoch)
+        self._iter = int(iter)
 
     @property
     def _progress(self) -> int:

@@ -28,15 +28,15 @@ from mmcls.engine.hooks.hook import HOOK_STAGES
 from mmcls.engine.optimizers import build_optim_wrapper
 from mmcls.engine.schedulers import build_param_schedulers
 from mmcls.core.checkpoint import (CheckpointLoader, _revise_state_dict, find_latest_checkpoint,
-                         get_state_dict, load_state_dict, save_checkpoint, to_plain,
-                         weights_to_cpu)
+                                   load_state_dict, save_checkpoint)
 from mmcls.core.launcher import default_backend, init_dist
 from mmcls.core.logging import get_logger
+from . import checkpointing
 from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 from mmcls.core.message_hub import MessageHub
 from mmcls.core.model_wrappers import unwrap_model
 from mmcls.core.priority import get_priority
-from mmcls.core.randomness import get_rng_state, set_random_seed, set_rng_state
+from mmcls.core.randomness import set_random_seed
 
 __all__ = ['Runner']
 
@@ -236,6 +236,11 @@ class Runner:
         return self._seed
 
     @property
+    def randomness_cfg(self) -> Dict[str, Any]:
+        """A copy of the ``randomness`` settings (seed, deterministic, diff_rank_seed)."""
+        return dict(self._randomness_cfg)
+
+    @property
     def deterministic(self) -> bool:
         return self._randomness_cfg.get('deterministic', False)
 
@@ -399,6 +404,9 @@ class Runner:
 
     def _set_channels_last(self, model: nn.Module) -> None:
         model.to(memory_format=torch.channels_last)
+        preprocessor = getattr(unwrap_model(model), 'data_preprocessor', None)
+        if hasattr(preprocessor, 'channels_last'):
+            preprocessor.channels_last = True
 
         def to_channels_last(_module, args, kwargs):
             convert = (lambda x: x.contiguous(memory_format=torch.channels_last)
@@ -626,7 +634,7 @@ class Runner:
 
     # ------------------------------------------------------------ checkpoints
     def load_or_resume(self) -> None:
-        """The four cases of ``resume``/``load_from``."""
+        """Resume from ``load_from`` or the latest checkpoint, or load weights only, or neither."""
         if self._has_loaded:
             return
         resume_from = None
@@ -660,74 +668,22 @@ class Runner:
                resume_param_scheduler: bool = True, map_location: Any = 'cpu') -> None:
         """Restore weights, optimizer, schedulers, counters, message hub and RNG states."""
         checkpoint = CheckpointLoader.load_checkpoint(filename, map_location, self.logger)
-        if not isinstance(checkpoint, dict) or 'meta' not in checkpoint:
-            raise KeyError(f'{filename} has no "meta" entry; it is a weights file, not a training '
-                           f'checkpoint (use load_from without resume)')
-        meta = checkpoint['meta']
-        loop = self.train_loop
-        loop._epoch = int(meta.get('epoch', 0))
-        loop._iter = int(meta.get('iter', 0))
+        meta = checkpointing.checkpoint_meta(checkpoint, filename)
         if meta.get('seed') is not None and meta['seed'] != self.seed:
             self.logger.warning(f'The seed of the checkpoint ({meta["seed"]}) differs from this '
                                 f'run ({self.seed}); the checkpoint seed is used')
             self._randomness_cfg['seed'] = meta['seed']
             self.set_randomness(**self._randomness_cfg)
-        train_meta = getattr(loop.dataloader.dataset, 'metainfo', None)
-        if meta.get('dataset_meta') is not None and train_meta is not None:
-            try:
-                same = to_plain(train_meta) == meta['dataset_meta']
-            except (TypeError, RuntimeError):
-                same = True
-            if not same:
-                self.logger.warning('The dataset metainfo of the checkpoint differs from the '
-                                    'current training dataset')
-        hub_state = checkpoint.get('message_hub')
-        if isinstance(hub_state, dict):
-            self.message_hub.load_state_dict(hub_state)
         if resume_optimizer and checkpoint.get('optimizer') is not None:
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
-            self.optim_wrapper.load_state_dict(checkpoint['optimizer'])
-        if resume_param_scheduler and checkpoint.get('param_schedulers') is not None:
-            self._load_scheduler_states(checkpoint['param_schedulers'], filename)
-        sampler_seed = meta.get('sampler_seed')
-        if sampler_seed is not None:
-            for sampler in self._train_samplers():
-                if hasattr(sampler, 'seed'):
-                    sampler.seed = sampler_seed
-        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        state_dict = _revise_state_dict(checkpoint, filename, [(r'^module\.', '')], None)
-        load_state_dict(self.model, state_dict, strict=False, logger=self.logger)
-        rng_state = meta.get('rng_state')
-        if rng_state is not None:
-            set_rng_state(rng_state)
-            if hasattr(loop, 'pending_rng_state'):
-                # Iteration-based: replaying the skipped batches also replays the loader
-                # generator; the global states are set again after the skip.
-                loop.pending_rng_state = rng_state
-            elif rng_state.get('train_loader') is not None \
-                    and getattr(loop.dataloader, 'generator', None) is not None:
-                loop.dataloader.generator.set_state(rng_state['train_loader'])
+        checkpointing.restore_training_state(
+            checkpoint, filename, self.train_loop, self.model, self.message_hub,
+            self.optim_wrapper if resume_optimizer else None,
+            (self.param_schedulers or []) if resume_param_scheduler else None,
+            self.logger, lambda ckpt: self.call_hook('after_load_checkpoint', checkpoint=ckpt))
         self._has_loaded = True
+        loop = self.train_loop
         self.logger.info(f'resumed epoch: {loop.epoch}, iter: {loop.iter} from {filename}')
-
-    def _load_scheduler_states(self, states: Any, filename: str) -> None:
-        schedulers = self.param_schedulers or []
-        if isinstance(schedulers, dict):
-            for key, group in schedulers.items():
-                for scheduler, state in zip(group, states[key]):
-                    scheduler.load_state_dict(state)
-            return
-        if len(states) != len(schedulers):
-            raise ValueError(f'{filename} holds {len(states)} parameter scheduler states but the '
-                             f'config defines {len(schedulers)} schedulers')
-        for scheduler, state in zip(schedulers, states):
-            scheduler.load_state_dict(state)
-
-    def _train_samplers(self) -> List[Any]:
-        loader = self.train_loop.dataloader
-        found = [getattr(loader, 'sampler', None)]
-        found.append(getattr(getattr(loader, 'batch_sampler', None), 'sampler', None))
-        return [s for i, s in enumerate(found) if s is not None and s not in found[:i]]
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, save_optimizer: bool = True,
@@ -746,34 +702,13 @@ class Runner:
         meta = {**counters, **(meta or {})}
         meta.update(seed=self.seed, experiment_name=self.experiment_name,
                     time=time.strftime('%Y%m%d_%H%M%S', time.localtime()),
-                    mmcls_version=_mmcls_version(), rng_state=get_rng_state())
-        loader_generator = getattr(self.train_loop.dataloader, 'generator', None)
-        if loader_generator is not None:
-            meta['rng_state']['train_loader'] = loader_generator.get_state()
+                    mmcls_version=_mmcls_version())
         if self.cfg is not None and hasattr(self.cfg, 'pretty_text'):
             meta['cfg'] = self.cfg.pretty_text
-        samplers = [s for s in self._train_samplers() if getattr(s, 'seed', None) is not None]
-        if samplers:
-            meta['sampler_seed'] = int(samplers[0].seed)
-        dataset_meta = getattr(self.train_loop.dataloader.dataset, 'metainfo', None)
-        if dataset_meta is not None:
-            try:
-                meta['dataset_meta'] = to_plain(dict(dataset_meta), 'meta.dataset_meta')
-            except TypeError as error:
-                self.logger.warning(f'dataset_meta is not saved in the checkpoint: {error}')
-        checkpoint: Dict[str, Any] = dict(
-            meta=meta, state_dict=weights_to_cpu(get_state_dict(self.model)),
-            message_hub=self.message_hub.state_dict())
-        if save_optimizer and self.optim_wrapper is not None \
-                and hasattr(self.optim_wrapper, 'state_dict'):
-            checkpoint['optimizer'] = self.optim_wrapper.state_dict()
-        if save_param_scheduler and self.param_schedulers:
-            schedulers = self.param_schedulers
-            if isinstance(schedulers, dict):
-                checkpoint['param_schedulers'] = {k: [s.state_dict() for s in v]
-                                                  for k, v in schedulers.items()}
-            else:
-                checkpoint['param_schedulers'] = [s.state_dict() for s in schedulers]
+        checkpoint = checkpointing.build_checkpoint(
+            meta, self.train_loop.dataloader, self.model, self.message_hub,
+            self.optim_wrapper if save_optimizer else None,
+            self.param_schedulers if save_param_scheduler else None, self.logger)
         self.call_hook('before_save_checkpoint', checkpoint=checkpoint)
         filepath = osp.join(out_dir, filename)
         save_checkpoint(checkpoint, filepath)

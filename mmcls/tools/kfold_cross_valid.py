@@ -18,7 +18,6 @@ import copy
 import json
 import os
 import os.path as osp
-import sys
 from typing import Any, Dict, List, Optional
 
 __all__ = ['parse_args', 'make_fold_cfg', 'train_fold', 'summarize', 'main']

@@ -8,7 +8,6 @@ and names the result ``{OUT_FILE stem}_{YYYYMMDD}-{first 8 hex digits of its sha
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import List, Optional
 
 __all__ = ['parse_args', 'main']

@@ -9,7 +9,6 @@ Load the result with the model's deploy config (``configs/<algo>/deploy/...``) o
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import List, Optional
 
 __all__ = ['parse_args', 'convert', 'main']

@@ -7,7 +7,6 @@ the metrics (``--out-item metrics``, ``.pkl`` or ``.json``); ``--metrics``
 import argparse
 import os
 import os.path as osp
-import sys
 
 # 0.x metric names -> 1.x metric configs.
 LEGACY_METRICS = {

@@ -5,7 +5,6 @@
 The family is detected from the keys when not given. Load the result into the matching mmcls
 config (e.g. ``resnet50_8xb32_in1k``, ``swin-tiny_16xb64_in1k``).
 """
-import sys
 from typing import List, Optional
 
 from mmcls.deployment.converter_cli import converter_main

@@ -9,7 +9,6 @@ wherever it loads ``.pth`` ones (``init_model``, ``--cfg-options load_from=...``
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import List, Optional
 
 __all__ = ['parse_args', 'main']

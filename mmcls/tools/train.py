@@ -7,7 +7,6 @@ answers without importing torch.
 import argparse
 import os
 import os.path as osp
-import sys
 
 
 def parse_args(argv=None) -> argparse.Namespace:

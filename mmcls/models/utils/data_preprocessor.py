@@ -90,8 +90,11 @@ class ClsDataPreprocessor(nn.Module):
                  std: Optional[Sequence[float]] = None, pad_size_divisor: int = 1,
                  pad_value: Union[int, float] = 0, to_rgb: bool = False, to_onehot: bool = False,
                  num_classes: Optional[int] = None,
-                 batch_augments: Union[dict, RandomBatchAugment, None] = None):
+                 batch_augments: Union[dict, RandomBatchAugment, None] = None,
+                 channels_last: bool = False):
         super().__init__()
+        # channels_last: emit NHWC-strided batches (the Runner sets it with ``channels_last``)
+        self.channels_last = bool(channels_last)
         if (mean is None) != (std is None):
             raise ValueError('ClsDataPreprocessor: give both `mean` and `std`, or neither')
         if pad_size_divisor < 1:
@@ -138,7 +141,13 @@ class ClsDataPreprocessor(nn.Module):
         return F.pad(batch, _pad_amounts(h, w, target_h, target_w), value=self.pad_value)
 
     def process_inputs(self, inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
-        """Move, convert, normalise and batch the images."""
+        """Move, convert, normalise and batch the images; NHWC strides if ``channels_last``."""
+        batch = self._batch_inputs(inputs)
+        if self.channels_last:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        return batch
+
+    def _batch_inputs(self, inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
         if isinstance(inputs, torch.Tensor):
             if inputs.ndim != 4:
                 raise ValueError(f'ClsDataPreprocessor: a stacked batch must be NCHW, got shape '

@@ -1,0 +1,95 @@
+"""Speed switches of the Runner on CPU: compile, channels_last, bf16 autocast with resume."""
+import torch
+import torch.nn as nn
+
+from runner_toys import assert_same_state, runner_kwargs, state_dict_of
+
+from mmcls.models.base_model import BaseModel
+from mmcls.models.utils.data_preprocessor import ClsDataPreprocessor
+from mmcls.runner import Runner
+
+
+class _LossRecorder:
+    """A hook recording each training iteration's loss."""
+    priority = 'NORMAL'
+
+    def __init__(self):
+        self.losses = []
+
+    def __getattr__(self, name):
+        if name.startswith(('before_', 'after_')):
+            return lambda *args, **kwargs: None
+        raise AttributeError(name)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.losses.append(float(outputs['loss'].detach()))
+
+
+def _train_losses(work_dir, **overrides):
+    torch.set_num_threads(1)
+    recorder = _LossRecorder()
+    kwargs = runner_kwargs(str(work_dir), max_epochs=1, val=False,
+                           train_cfg=dict(by_epoch=False, max_iters=3), param_scheduler=None,
+                           **overrides)
+    runner = Runner(**kwargs)
+    runner.register_hook(recorder)
+    runner.train()
+    return recorder.losses
+
+
+def test_compile_losses_equal_eager(tmp_path):
+    eager = _train_losses(tmp_path / 'eager')
+    compiled = _train_losses(tmp_path / 'compiled', compile=dict(backend='eager'))
+    assert len(eager) == len(compiled) == 3
+    for a, b in zip(eager, compiled):
+        assert abs(a - b) <= 1e-5, (eager, compiled)
+
+
+def test_preprocessor_channels_last_batches():
+    preprocessor = ClsDataPreprocessor(mean=[0, 0, 0], std=[1, 1, 1], channels_last=True)
+    images = [torch.randint(0, 255, (3, 8, 8), dtype=torch.uint8) for _ in range(2)]
+    batch = preprocessor.process_inputs(images)
+    assert batch.is_contiguous(memory_format=torch.channels_last)
+    assert not batch.is_contiguous()
+    plain = ClsDataPreprocessor(mean=[0, 0, 0], std=[1, 1, 1]).process_inputs(images)
+    assert plain.is_contiguous() and torch.equal(plain, batch)
+
+
+class _ConvModel(BaseModel):
+
+    def __init__(self):
+        super().__init__(data_preprocessor=ClsDataPreprocessor(mean=[0, 0, 0], std=[1, 1, 1]))
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        return self.conv(inputs)
+
+
+def test_runner_channels_last_converts_model_and_preprocessor(tmp_path):
+    runner = Runner(model=_ConvModel(), work_dir=str(tmp_path), channels_last=True)
+    model = runner.model
+    assert model.conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert model.data_preprocessor.channels_last
+    images = [torch.zeros(3, 6, 6, dtype=torch.uint8)]
+    batch = model.data_preprocessor(dict(inputs=images))['inputs']
+    assert batch.is_contiguous(memory_format=torch.channels_last)
+
+
+def _bf16_runner(work_dir, max_epochs, resume=False):
+    torch.set_num_threads(1)
+    optim = dict(type='AmpOptimWrapper', dtype='bfloat16',
+                 optimizer=dict(type='SGD', lr=0.1, momentum=0.9), clip_grad=dict(max_norm=1.0))
+    # no scheduler: its end is clipped to max_epochs, which differs between the runs
+    return Runner(**runner_kwargs(str(work_dir), max_epochs=max_epochs, val=False, resume=resume,
+                                  optim_wrapper=optim, param_scheduler=None))
+
+
+def test_bf16_autocast_resume_is_bit_identical(tmp_path):
+    full, split = tmp_path / 'full', tmp_path / 'split'
+    _bf16_runner(full, 3).train()
+    _bf16_runner(split, 2).train()
+    _bf16_runner(split, 3, resume=True).train()
+    assert_same_state(state_dict_of(full / 'epoch_3.pth'), state_dict_of(split / 'epoch_3.pth'))
+    full_ckpt = torch.load(full / 'epoch_3.pth', weights_only=True)
+    assert full_ckpt['meta']['epoch'] == 3
+    assert 'loss_scaler' not in full_ckpt['optimizer']  # bf16 needs no GradScaler
