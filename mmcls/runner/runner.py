@@ -65,7 +65,12 @@ class Runner:
     See ``Runner.from_cfg`` for the config keys; each keyword argument matches
     the config field of the same name.  ``compile`` (True or a dict of
     ``torch.compile`` options) compiles the model's forward; ``channels_last``
-    converts the model and its 4-D inputs to channels-last memory format.
+    converts the model and its 4-D inputs to channels-last memory format (and
+    sets ``channels_last`` on a ClsDataPreprocessor so batches come NHWC-strided).
+    ``env_cfg`` keys: ``cudnn_benchmark`` (bool), ``sync_bn`` (None or 'torch':
+    BatchNorm layers become SyncBatchNorm before the DDP wrapper), ``mp_cfg``,
+    ``dist_cfg``.  Mixed precision is ``optim_wrapper=dict(type='AmpOptimWrapper',
+    dtype='float16'|'bfloat16')``.
     """
 
     def __init__(self,
@@ -330,6 +335,7 @@ class Runner:
             cv2.setNumThreads(int(threads))
         if env_cfg.get('cudnn_benchmark'):
             torch.backends.cudnn.benchmark = True
+        self._sync_bn = _check_sync_bn(env_cfg.get('sync_bn'))
         if self._launcher != 'none':
             dist_cfg = dict(env_cfg.get('dist_cfg') or {})
             backend = default_backend(dist_cfg.pop('backend', None))
@@ -392,7 +398,12 @@ class Runner:
             else torch.device('cpu')
         model = model.to(device)
         if not self.distributed:
-            return model  # model_wrapper_cfg only applies to distributed runs
+            return model  # model_wrapper_cfg and env_cfg.sync_bn only apply to distributed runs
+        if self._sync_bn == 'torch':
+            if device.type != 'cuda':
+                raise ValueError("env_cfg.sync_bn='torch' needs CUDA: DDP does not accept "
+                                 "SyncBatchNorm on CPU modules")
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         cfg = dict(model_wrapper_cfg or dict(type='MMDistributedDataParallel',
                                              broadcast_buffers=False,
                                              find_unused_parameters=self.cfg.get(
@@ -722,6 +733,13 @@ class Runner:
         name = osp.basename(self.cfg.filename) if getattr(self.cfg, 'filename', None) \
             else f'{self.timestamp}.py'
         self.cfg.dump(osp.join(self.work_dir, name))
+
+
+def _check_sync_bn(sync_bn: Optional[str]) -> Optional[str]:
+    """``env_cfg.sync_bn``: None (keep BatchNorm) or 'torch' (SyncBatchNorm under DDP)."""
+    if sync_bn not in (None, 'torch'):
+        raise ValueError(f"env_cfg.sync_bn must be None or 'torch', got {sync_bn!r}")
+    return sync_bn
 
 
 def _mmcls_version() -> str:

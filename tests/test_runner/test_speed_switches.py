@@ -1,8 +1,16 @@
-"""Speed switches of the Runner on CPU: compile, channels_last, bf16 autocast with resume."""
+"""Speed switches of the Runner on CPU: compile, channels_last, bf16 autocast with resume,
+SyncBatchNorm conversion."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
 import torch
 import torch.nn as nn
 
 from runner_toys import assert_same_state, runner_kwargs, state_dict_of
+from test_distributed import _free_port
 
 from mmcls.models.base_model import BaseModel
 from mmcls.models.utils.data_preprocessor import ClsDataPreprocessor
@@ -93,3 +101,38 @@ def test_bf16_autocast_resume_is_bit_identical(tmp_path):
     full_ckpt = torch.load(full / 'epoch_3.pth', weights_only=True)
     assert full_ckpt['meta']['epoch'] == 3
     assert 'loss_scaler' not in full_ckpt['optimizer']  # bf16 needs no GradScaler
+
+
+_SYNC_BN_SCRIPT = '''
+import sys, torch
+sys.path.insert(0, {here!r})
+from runner_toys import ToyModel
+from mmcls.core.model_wrappers import unwrap_model
+from mmcls.runner import Runner
+runner = Runner(model=ToyModel(bn=True), work_dir={work_dir!r}, launcher='pytorch',
+                env_cfg=dict(dist_cfg=dict(backend='gloo'), sync_bn={sync_bn!r}))
+print('BN', type(unwrap_model(runner.model).bn).__name__)
+'''
+
+
+def _bn_type_under_ddp(tmp_path, sync_bn):
+    env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='', RANK='0', WORLD_SIZE='1',
+               LOCAL_RANK='0', MASTER_ADDR='127.0.0.1', MASTER_PORT=str(_free_port()))
+    script = _SYNC_BN_SCRIPT.format(here=osp.dirname(osp.abspath(__file__)),
+                                    work_dir=str(tmp_path), sync_bn=sync_bn)
+    return subprocess.run([sys.executable, '-c', script], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_sync_bn_under_cpu_ddp_is_a_clear_error(tmp_path):
+    plain = _bn_type_under_ddp(tmp_path / 'plain', None)
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    assert plain.stdout.split('BN ')[-1].strip() == 'BatchNorm1d'
+    synced = _bn_type_under_ddp(tmp_path / 'sync', 'torch')
+    assert synced.returncode != 0
+    assert "env_cfg.sync_bn='torch' needs CUDA" in synced.stderr
+
+
+def test_sync_bn_rejects_unknown_value(tmp_path):
+    with pytest.raises(ValueError, match='env_cfg.sync_bn'):
+        Runner(model=_ConvModel(), work_dir=str(tmp_path), env_cfg=dict(sync_bn='apex'))
