@@ -21,7 +21,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
-from .converter_cli import FAMILIES
+FAMILIES = ('resnet', 'vit', 'swin', 'convnext')
 
 __all__ = ['FAMILIES', 'LIBRARIES', 'detect_family', 'convert_state_dict', 'convert_checkpoint',
            'merge_order_index']

@@ -7,7 +7,7 @@ config (e.g. ``resnet50_8xb32_in1k``, ``swin-tiny_16xb64_in1k``).
 """
 from typing import List, Optional
 
-from mmcls.deployment.converter_cli import converter_main
+from mmcls.tools._converter_cli import converter_main
 
 
 def main(argv: Optional[List[str]] = None) -> int:

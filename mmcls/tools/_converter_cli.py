@@ -4,9 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-FAMILIES = ('resnet', 'vit', 'swin', 'convnext')
-
-__all__ = ['FAMILIES', 'converter_main']
+__all__ = ['converter_main']
 
 
 def converter_main(library: str, argv: Optional[List[str]] = None) -> int:
@@ -17,8 +15,9 @@ def converter_main(library: str, argv: Optional[List[str]] = None) -> int:
         'checkpoint with state_dict and meta.')
     parser.add_argument('src', help=f'{library} checkpoint (.pth/.pt/.bin or .safetensors)')
     parser.add_argument('dst', help='output checkpoint (.pth, or .safetensors for bare tensors)')
-    parser.add_argument('--family', choices=FAMILIES, default=None,
-                        help='model family (default: detected from the keys)')
+    parser.add_argument('--family', default=None,
+                        help='model family: resnet, vit, swin or convnext (default: detected '
+                        'from the keys)')
     args = parser.parse_args(argv)
     from mmcls.deployment.weight_converters import convert_checkpoint
     family = convert_checkpoint(args.src, args.dst, library, args.family)
