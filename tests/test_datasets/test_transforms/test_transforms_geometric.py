@@ -181,7 +181,8 @@ def test_pad_variants():
 
 def test_lazy_pipeline_matches_full_decode(jpeg_file):
     path, full = jpeg_file(1200, 1600, noise=1.0)
-    pipeline = Compose([dict(type='LoadImageFromFile'), dict(type='RandomResizedCrop', scale=224)])
+    pipeline = Compose([dict(type='LoadImageFromFile', reduced_decode=True),
+                        dict(type='RandomResizedCrop', scale=224)])
     np.random.seed(5)
     crop = RandomResizedCrop(224).rand_crop_params(full)
     np.random.seed(5)
@@ -190,7 +191,8 @@ def test_lazy_pipeline_matches_full_decode(jpeg_file):
     expected = cv2.resize(full[offset_h:offset_h + h, offset_w:offset_w + w], (224, 224))
     assert lazy_out['img'].shape == (224, 224, 3) and lazy_out['ori_shape'] == (1200, 1600)
     assert np.abs(lazy_out['img'].astype(int) - expected.astype(int)).mean() < 2.0
-    test_pipeline = Compose([dict(type='LoadImageFromFile'), dict(type='ResizeEdge', scale=256),
+    test_pipeline = Compose([dict(type='LoadImageFromFile', reduced_decode=True),
+                             dict(type='ResizeEdge', scale=256),
                              dict(type='CenterCrop', crop_size=224)])
     out = test_pipeline(dict(img_path=path))
     expected = CenterCrop(224)(ResizeEdge(256)(_results(full)))['img']
