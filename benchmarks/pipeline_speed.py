@@ -19,9 +19,11 @@ Measured, on the same files:
   originals) with the default full decode and with
   ``LoadImageFromFile(reduced_decode=True)``.
 
-Passes run in interleaved rounds (one warm-up round first) and each line gives
-the median images/s with the min-max range, so that load from other processes
-on a shared machine hits every pass alike.  Usage::
+The single-process passes are interleaved image by image (bare, train, test
+on image ``i``, then ``i + 1``...), the loader passes epoch by epoch; there is
+one warm-up round, and each line gives the median images/s over the rounds
+with their min-max range, so load from other processes on a shared machine
+hits every pass alike.  Usage::
 
     python benchmarks/pipeline_speed.py [--images DIR] [--repeats 7] [--loader-epochs 3]
         [--collate stack|pseudo] [--all-formats] [--skip-loader] [--large]
@@ -116,24 +118,6 @@ def build_dataset(images: Path, pipeline: list, suffixes, times: int = 1):
     return built
 
 
-def dataset_pass(dataset) -> Callable[[], int]:
-    """One pass of ``dataset[i]`` over the whole dataset."""
-    def run() -> int:
-        for index in range(len(dataset)):
-            dataset[index]
-        return len(dataset)
-    return run
-
-
-def bare_pass(files: List[str]) -> Callable[[], int]:
-    """``cv2.imread`` of every file."""
-    def run() -> int:
-        for path in files:
-            cv2.imread(path)
-        return len(files)
-    return run
-
-
 def make_loader(cfg: Config, dataset, workers: int, collate: str):
     """The config's train dataloader over ``dataset`` with ``workers`` persistent workers."""
     loader_cfg = dict(cfg.train_dataloader)
@@ -159,12 +143,34 @@ def write_large_photos(files: List[str], folder: Path, count: int = 16) -> None:
         cv2.imwrite(str(target / f'{index:03d}.jpg'), big, [cv2.IMWRITE_JPEG_QUALITY, 90])
 
 
+def per_image_rates(steps: Dict[str, Callable[[int], object]], count: int,
+                    repeats: int) -> Dict[str, List[float]]:
+    """images/s of each step, interleaved image by image, in ``repeats`` rounds (+1 warm-up).
+
+    Every step handles image ``i`` right after the others did, so all see the
+    same file cache, CPU clock and background load; each round gives one rate.
+    """
+    rates: Dict[str, List[float]] = {name: [] for name in steps}
+    for round_index in range(repeats + 1):
+        spent = dict.fromkeys(steps, 0.0)
+        for index in range(count):
+            for name, step in steps.items():
+                start = time.perf_counter()
+                step(index)
+                spent[name] += time.perf_counter() - start
+        if round_index:
+            for name in steps:
+                rates[name].append(count / spent[name])
+    return rates
+
+
 def measure_pipelines(cfg: Config, args, suffixes) -> None:
     train = build_dataset(args.images, cfg.train_pipeline, suffixes)
     test = build_dataset(args.images, cfg.test_pipeline, suffixes)
     paths = [train.get_data_info(i)['img_path'] for i in range(len(train))]
-    rates = median_rates({'bare': bare_pass(paths), 'train': dataset_pass(train),
-                          'test': dataset_pass(test)}, args.repeats)
+    rates = per_image_rates({'bare': lambda i: cv2.imread(paths[i]),
+                             'train': train.__getitem__, 'test': test.__getitem__},
+                            len(paths), args.repeats)
     print(f'bare cv2.imread      {describe(rates["bare"])}')
     for name in ('train', 'test'):
         print(f'{name} pipeline       {describe(rates[name])}  ratio '
@@ -190,8 +196,9 @@ def measure_reduced_decode(cfg: Config, args, suffixes) -> None:
         fast = build_dataset(Path(folder), reduced, suffixes)
         paths = [full.get_data_info(i)['img_path'] for i in range(len(full))]
         h, w = cv2.imread(paths[0]).shape[:2]
-        rates = median_rates({'bare': bare_pass(paths), 'full': dataset_pass(full),
-                              'reduced': dataset_pass(fast)}, args.repeats)
+        rates = per_image_rates({'bare': lambda i: cv2.imread(paths[i]),
+                                 'full': full.__getitem__, 'reduced': fast.__getitem__},
+                                len(paths), args.repeats)
     print(f'large photos ({len(paths)} JPEGs, e.g. {w}x{h}):')
     print(f'  bare cv2.imread    {describe(rates["bare"])}')
     print(f'  train, full decode {describe(rates["full"])}')
