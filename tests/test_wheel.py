@@ -79,7 +79,9 @@ def test_installed_wheel_runs_every_command(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {'mmcls/tools/train.py', 'mmcls/tools/mmcls_handler.py', 'mmcls/__main__.py',
             'mmcls/.mim/configs/lenet/lenet5_fashion-mnist-subset.py',
-            'mmcls/.mim/demo/demo.JPEG'} <= names
+            'mmcls/.mim/demo/demo.JPEG', 'mmcls/.mim/model-index.yml',
+            'mmcls/.mim/configs/resnet/resnet50_8xb32_in1k.py',
+            'mmcls/.mim/configs/_base_/default_runtime.py', 'mmcls/registry/registry.py'} <= names
     mmcls = _make_venv(tmp_path / 'venv', wheel)
     work = tmp_path / 'empty'
     work.mkdir()
