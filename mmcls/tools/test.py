@@ -5,6 +5,7 @@ the metrics (``--out-item metrics``, ``.pkl`` or ``.json``); ``--metrics``
 (the 0.x spelling) selects the evaluator.  ``--help`` does not import torch.
 """
 import argparse
+import copy
 import os
 import os.path as osp
 
@@ -40,6 +41,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='visualise one sample every this many')
     parser.add_argument('--wait-time', type=float, default=2,
                         help='seconds each window is shown')
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation: the config\'s tta_model and tta_pipeline, '
+                        'or by default the mean score of the image and its horizontal flip')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -79,6 +83,8 @@ def merge_args(cfg, args):
     cfg.load_from = args.checkpoint
     if args.metrics:
         cfg.test_evaluator = metric_configs(args.metrics)
+    if args.tta:
+        apply_tta(cfg)
     if args.show or args.show_dir is not None:
         hooks = cfg.get('default_hooks') or {}
         if 'visualization' not in hooks or hooks['visualization'] is None:
@@ -87,6 +93,24 @@ def merge_args(cfg, args):
         vis = hooks['visualization']
         vis.update(enable=True, show=args.show, wait_time=args.wait_time,
                    out_dir=args.show_dir, interval=args.interval)
+    return cfg
+
+
+def apply_tta(cfg):
+    """Wrap the model in ``cfg.tta_model`` and test with ``cfg.tta_pipeline``.
+
+    Defaults: ``AverageClsScoreTTA`` over the test pipeline with its last step (the packing)
+    replaced by a ``TestTimeAug`` of a flipped and an unflipped view.
+    """
+    if cfg.get('tta_model') is None:
+        cfg.tta_model = dict(type='AverageClsScoreTTA')
+    if cfg.get('tta_pipeline') is None:
+        pipeline = copy.deepcopy(list(cfg.test_dataloader.dataset.pipeline))
+        flips = [dict(type='RandomFlip', prob=1.), dict(type='RandomFlip', prob=0.)]
+        pipeline[-1] = dict(type='TestTimeAug', transforms=[flips, [pipeline[-1]]])
+        cfg.tta_pipeline = pipeline
+    cfg.model = dict(**cfg.tta_model, module=cfg.model)
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     return cfg
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Dict, Iterable, List
+from types import ModuleType
+from typing import Dict, Iterable, List, Optional
+
+__all__ = ['export_submodules', 'import_optional']
 
 
 def export_submodules(package_name: str, package_path: Iterable[str],
@@ -29,3 +32,14 @@ def export_submodules(package_name: str, package_path: Iterable[str],
             namespace[name] = getattr(module, name)
             exported.append(name)
     return exported
+
+
+def import_optional(module: str, owner: str, install: Optional[str] = None) -> ModuleType:
+    """Import ``module`` of an optional dependency, or raise an ImportError saying who needs it
+    and how to install it (``pip install <install>``, the top package by default)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        package = install or module.split('.')[0]
+        raise ImportError(f'{owner} needs the optional package {module.split(".")[0]!r}: '
+                          f'pip install {package}') from error

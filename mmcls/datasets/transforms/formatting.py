@@ -123,18 +123,26 @@ class PackMultiTaskInputs(BaseTransform):
     (default: ``PackClsInputs``), and the shared metainfo.
 
     Args:
+        task_handlers: task name -> packing transform: a config dict, or a type name built
+            with ``meta_keys``.
         multi_task_fields: the per-task fields of ``results``.
+        meta_keys: keys copied into the metainfo of the multi-task sample and of every task's
+            sample (by the default ``PackClsInputs`` handler).
         input_key: the image key.
-        task_handlers: task name -> packing transform config.
     """
 
-    def __init__(self, multi_task_fields: Sequence[str] = ('gt_label', ), input_key: str = 'img',
-                 task_handlers: Optional[Dict] = None):
+    def __init__(self, task_handlers: Optional[Dict] = None,
+                 multi_task_fields: Sequence[str] = ('gt_label', ),
+                 meta_keys: Sequence[str] = ('sample_idx', 'img_path', 'ori_shape', 'img_shape',
+                                             'scale_factor', 'flip', 'flip_direction'),
+                 input_key: str = 'img'):
         self.multi_task_fields = tuple(multi_task_fields)
+        self.meta_keys = tuple(meta_keys)
         self.input_key = input_key
-        self.task_handlers = {task: TRANSFORMS.build(cfg)
-                              for task, cfg in (task_handlers or {}).items()}
-        self._default_handler = PackClsInputs()
+        self.task_handlers = {task: TRANSFORMS.build(
+            dict(type=cfg, meta_keys=self.meta_keys) if isinstance(cfg, str) else cfg)
+            for task, cfg in (task_handlers or {}).items()}
+        self._default_handler = PackClsInputs(meta_keys=self.meta_keys)
 
     def transform(self, results: Dict) -> Dict:
         """Pack the image once and each task's fields into its own data sample."""
@@ -167,7 +175,8 @@ class PackMultiTaskInputs(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(multi_task_fields={self.multi_task_fields}, '
-                f'input_key={self.input_key!r}, task_handlers={self.task_handlers})')
+                f'meta_keys={self.meta_keys}, input_key={self.input_key!r}, '
+                f'task_handlers={self.task_handlers})')
 
 
 @TRANSFORMS.register_module()

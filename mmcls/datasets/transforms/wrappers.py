@@ -1,4 +1,5 @@
-"""Transform wrappers: Compose, RandomApply, RandomChoice, KeyMapper, TransformBroadcaster.
+"""Transform wrappers: Compose, RandomApply, RandomChoice, KeyMapper, TransformBroadcaster,
+TestTimeAug.
 
 :class:`Compose` also runs the deferred-decoding protocol: a
 ``LoadImageFromFile`` directly followed by a transform with
@@ -8,6 +9,9 @@ a LazyImage.
 """
 from __future__ import annotations
 
+import copy
+import itertools
+from collections import defaultdict
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
@@ -17,7 +21,8 @@ from mmcls.registry import TRANSFORMS
 from .base import BaseTransform, cache_random_params, cache_randomness
 from .image_io import LazyImage
 
-__all__ = ['Compose', 'RandomApply', 'RandomChoice', 'KeyMapper', 'TransformBroadcaster']
+__all__ = ['Compose', 'RandomApply', 'RandomChoice', 'KeyMapper', 'TransformBroadcaster',
+           'TestTimeAug']
 
 TransformLike = Union[dict, Callable]
 
@@ -297,3 +302,44 @@ class TransformBroadcaster(KeyMapper):
                 gathered[key] = [out[key] for out in outputs]
         results.update(self.map_output(gathered, self.remapping))
         return results
+
+
+@TRANSFORMS.register_module()
+class TestTimeAug(BaseTransform):
+    """Test-time augmentation: one output per combination of the given transform choices.
+
+    ``transforms`` is a list of stages, each a list of alternatives; every combination (one
+    alternative per stage, in stage order) runs on its own copy of the input.  The result maps
+    each key to the list of its values over the combinations, e.g. with
+    ``[[RandomFlip(prob=1.), RandomFlip(prob=0.)], [PackClsInputs()]]`` it is
+    ``{'inputs': [flipped, original], 'data_samples': [s0, s1]}``; the TTA model
+    (``AverageClsScoreTTA``) predicts each view and merges them.
+
+    Args:
+        transforms: the stages, each a list of transform configs or callables.
+        allow_empty: let a combination drop the sample (return None) instead of raising.
+    """
+
+    def __init__(self, transforms: Sequence[Sequence[TransformLike]], allow_empty: bool = False):
+        if not isinstance(transforms, (list, tuple)) or not transforms or not all(
+                isinstance(stage, (list, tuple)) and stage for stage in transforms):
+            raise TypeError('TestTimeAug: transforms must be a non-empty list of non-empty lists '
+                            f'of transforms, got {transforms!r}')
+        self.subroutines = [Compose(list(combo)) for combo in itertools.product(*transforms)]
+        self.allow_empty = allow_empty
+
+    def transform(self, results: Dict) -> Optional[Dict]:
+        outputs = defaultdict(list)
+        for subroutine in self.subroutines:
+            view = subroutine(copy.deepcopy(results))
+            if view is None:
+                if self.allow_empty:
+                    continue
+                raise ValueError('TestTimeAug: an augmentation dropped the sample; pass '
+                                 'allow_empty=True to allow it')
+            for key, value in view.items():
+                outputs[key].append(value)
+        return dict(outputs) if outputs else None
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}({len(self.subroutines)} combinations)'

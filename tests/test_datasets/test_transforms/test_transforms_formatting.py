@@ -66,6 +66,13 @@ def test_pack_multi_task_inputs(photo):
     assert samples.img_path == 'a.jpg' and samples.task1.img_path == 'a.jpg'
     with pytest.raises(TypeError, match='gt_label'):
         transform(dict(img=photo, gt_label=1))
+    only_path = PackMultiTaskInputs(task_handlers=dict(task2='PackClsInputs'),
+                                    meta_keys=('img_path', ))
+    packed = only_path(dict(img=photo, gt_label=dict(task1=1, task2=3), img_path='a.jpg',
+                            flip=True))
+    assert packed['data_samples'].metainfo == {'img_path': 'a.jpg'}
+    assert packed['data_samples'].task2.metainfo == {'img_path': 'a.jpg'}
+    assert packed['data_samples'].task1.metainfo == {'img_path': 'a.jpg'}
 
 
 def test_collect_tonumpy_topil_transpose_totensor(photo):
