@@ -14,14 +14,13 @@ from mmcls.registry import MODELS
 from mmcls.structures import ClsDataSample
 from mmcls.utils.dist import all_reduce, broadcast_object_list, is_main_process
 
-from ..base_model import BaseModel, build_component, preprocessor_with_augments
+from ..base_model import build_component, preprocessor_with_augments
+from .base import BaseRetriever, PrototypeType
 from .similarity import get_similarity_fn
-
-PrototypeType = Union[torch.Tensor, str, dict, DataLoader]
 
 
 @MODELS.register_module()
-class ImageToImageRetriever(BaseModel):
+class ImageToImageRetriever(BaseRetriever):
     """Encode images, then match them against the prototype gallery.
 
     Args:
@@ -46,17 +45,15 @@ class ImageToImageRetriever(BaseModel):
                  init_cfg: Optional[dict] = None) -> None:
         if pretrained is not None:
             init_cfg = dict(type='Pretrained', checkpoint=pretrained)
-        super().__init__(init_cfg=init_cfg,
-                         data_preprocessor=preprocessor_with_augments(data_preprocessor, train_cfg))
         if not isinstance(prototype, (torch.Tensor, str, dict, DataLoader)):
             raise TypeError('prototype must be a tensor, a .pth path, a DataLoader or a '
                             f'dataloader config, got {type(prototype).__name__}')
+        super().__init__(prototype=prototype, init_cfg=init_cfg,
+                         data_preprocessor=preprocessor_with_augments(data_preprocessor, train_cfg))
         self.image_encoder = build_component(image_encoder)
         self.head = build_component(head)
         self.similarity = similarity_fn
         self.similarity_fn = get_similarity_fn(similarity_fn)
-        self.prototype = prototype
-        self.prototype_inited = False
         self.topk = topk
 
     @property

@@ -77,3 +77,12 @@ def test_bad_prototype_and_similarity():
 
 def test_zoo_fixture(check_zoo_model):
     check_zoo_model('resnet50-arcface_inshop')
+
+
+def test_retrievers_share_the_base_retriever_interface():
+    from mmcls.models.retrievers import BaseRetriever, ImageToImageRetriever
+    assert issubclass(ImageToImageRetriever, BaseRetriever)
+    assert BaseRetriever.__abstractmethods__ >= {'forward', 'matching', 'prepare_prototype',
+                                                 'dump_prototype'}
+    with pytest.raises(TypeError, match='abstract'):
+        BaseRetriever(prototype=torch.zeros(2, 3))
