@@ -241,6 +241,40 @@ def _revise_state_dict(checkpoint: Any, filename: str, revise_keys: Sequence[Tup
     return revised
 
 
+def _adapted_to(module: nn.Module, state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """A copy of ``state_dict`` after the model's own load pre-hooks.
+
+    Models adapt checkpoints in these hooks (a ViT resizes ``pos_embed`` to its patch grid,
+    Swin renames the old ``norm.*`` keys), so the key and shape checks must see the
+    checkpoint as the model will load it.  The hooks run again inside
+    ``load_state_dict`` and find nothing left to change.
+    """
+    adapted = OrderedDict(state_dict)
+    for attr in ('_metadata', '_source'):
+        if hasattr(state_dict, attr):
+            setattr(adapted, attr, getattr(state_dict, attr))
+    for name, sub in module.named_modules(remove_duplicate=False):
+        prefix = f'{name}.' if name else ''
+        for hook in sub._load_state_dict_pre_hooks.values():
+            hook(adapted, prefix, {}, False, [], [], [])
+    return adapted
+
+
+def _model_tensors(module: nn.Module) -> Dict[str, torch.Tensor]:
+    """The model's parameters and persistent buffers under the names ``load_state_dict``
+    reads (before any state-dict hook renames them for saving)."""
+    tensors: Dict[str, torch.Tensor] = {}
+    for name, sub in module.named_modules(remove_duplicate=False):
+        prefix = f'{name}.' if name else ''
+        for key, param in sub._parameters.items():
+            if param is not None:
+                tensors[prefix + key] = param
+        for key, buf in sub._buffers.items():
+            if buf is not None and key not in sub._non_persistent_buffers_set:
+                tensors[prefix + key] = buf
+    return tensors
+
+
 def _split_shapes(own: Dict[str, torch.Tensor], state_dict: Dict[str, Any]):
     """``state_dict`` without the tensors whose shape differs from the model's, and those keys."""
     shape_errors: List[str] = []
@@ -271,7 +305,8 @@ def load_state_dict(module: nn.Module, state_dict: Dict[str, Any], strict: bool 
     from .model_wrappers import unwrap_model
     filename = filename or getattr(state_dict, '_source', 'the state dict')
     module = unwrap_model(module)
-    own = module.state_dict()
+    state_dict = _adapted_to(module, state_dict)
+    own = _model_tensors(module)
     if own and not set(own) & set(state_dict):
         raise CheckpointError(f'no key of {filename} matches the model: expected keys like '
                               f'{_few(own)}; found {_few(map(str, state_dict)) or "none"}')

@@ -124,3 +124,20 @@ def test_library_tools_raise_checkpoint_error(tmp_path):
     torch.save({'state_dict': {'a': system()}}, wrapped)
     with pytest.raises(CheckpointError, match=r'wrapped.pth: state_dict\.a'):
         convert_checkpoint(wrapped, str(tmp_path / 'c.pth'), 'timm')
+
+
+@pytest.mark.parametrize('arch', ['VisionTransformer', 'DistilledVisionTransformer', 'DeiT3',
+                                  'RevVisionTransformer'])
+def test_checkpoint_of_another_resolution_resizes_pos_embed(tmp_path, arch, warnings_logged):
+    """Fine-tuning at a new resolution: the loader lets the model resize pos_embed first."""
+    from mmcls.registry import MODELS
+    cfg = dict(type=arch, arch=dict(embed_dims=16, num_layers=1, num_heads=2,
+                                    feedforward_channels=32), patch_size=8)
+    source = MODELS.build(dict(cfg, img_size=32))
+    torch.save({'state_dict': source.state_dict()}, tmp_path / 'vit32.pth')
+    target = MODELS.build(dict(cfg, img_size=64))
+    load_checkpoint(target, str(tmp_path / 'vit32.pth'), strict=True)
+    assert target.pos_embed.shape[1] - source.pos_embed.shape[1] == 64 - 16
+    assert not warnings_logged
+    extra = source.pos_embed.shape[1] - 16  # class / distillation tokens are copied as they are
+    torch.testing.assert_close(target.pos_embed[:, :extra], source.pos_embed[:, :extra])

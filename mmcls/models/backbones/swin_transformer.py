@@ -326,12 +326,23 @@ class SwinTransformer(SwinBackboneBase):
         self._init_arch(arch, out_indices, frozen_stages, norm_eval)
         self._init_patch_embed(in_channels, img_size, patch_size, patch_cfg, drop_rate,
                                use_abs_pos_embed, interpolate_mode)
+        self._register_load_state_dict_pre_hook(self._upgrade_old_layout)
         self._register_load_state_dict_pre_hook(self._prepare_relative_position_bias_table)
         stage_args = [dict(window_size=window_size, downsample=i < self.num_layers - 1,
                            with_cp=with_cp, pad_small_map=pad_small_map)
                       for i in range(self.num_layers)]
         self._init_stages(SwinBlockSequence, stage_args, stage_cfgs, drop_path_rate,
                           out_after_downsample, norm_cfg)
+
+    def _upgrade_old_layout(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Accept checkpoints of the old layout: their last-stage norm is ``norm.*`` (it is
+        ``norm{last stage}.*`` here) and they store the shifted-window ``attn_mask`` buffers,
+        which are computed on the fly here."""
+        old, new = prefix + 'norm.', prefix + f'norm{self.num_layers - 1}.'
+        for key in [k for k in state_dict if k.startswith(old)]:
+            state_dict[new + key[len(old):]] = state_dict.pop(key)
+        for key in [k for k in state_dict if k.startswith(prefix) and 'attn_mask' in k]:
+            del state_dict[key]
 
     def _prepare_relative_position_bias_table(self, state_dict, prefix, *args, **kwargs) -> None:
         """Resample checkpoint bias tables trained with another window size to this model's."""

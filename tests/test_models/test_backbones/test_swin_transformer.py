@@ -84,3 +84,26 @@ def test_zoo_classifier_outputs_as_the_seed_prints():
         inputs = torch.rand(1, 3, 224, 224)
         assert model(inputs).shape == (1, 1000)
         assert model.extract_feat(inputs)[0].shape == (1, 768)
+
+
+def test_old_layout_checkpoint_is_upgraded_on_load(tmp_path):
+    from mmcls.core.checkpoint import load_checkpoint
+    source = small()
+    state = source.state_dict()
+    old = {('norm.' + k[len('norm3.'):] if k.startswith('norm3.') else k): v
+           for k, v in state.items()}
+    old['stages.0.blocks.1.attn.attn_mask'] = torch.zeros(4, 4, 4)  # stored by old versions
+    torch.save({'state_dict': old}, tmp_path / 'old.pth')
+    target = small()
+    torch.nn.init.zeros_(target.norm3.weight)
+    load_checkpoint(target, str(tmp_path / 'old.pth'), strict=True)
+    torch.testing.assert_close(target.norm3.weight, source.norm3.weight)
+
+
+def test_absolute_position_embedding_is_resized_by_the_checkpoint_loader(tmp_path):
+    from mmcls.core.checkpoint import load_checkpoint
+    source = small(use_abs_pos_embed=True)
+    torch.save({'state_dict': source.state_dict()}, tmp_path / 'abs.pth')
+    target = SwinTransformer(arch=TINY, img_size=96, window_size=2, use_abs_pos_embed=True)
+    load_checkpoint(target, str(tmp_path / 'abs.pth'), strict=True)
+    assert target.absolute_pos_embed.shape == (1, 576, 8)
