@@ -112,9 +112,23 @@ def test_random_batch_augment_probs_are_respected():
 def test_build_from_train_cfg():
     augment = RandomBatchAugment(augments=[dict(type='Mixup', alpha=0.8),
                                            dict(type='CutMix', alpha=1.0)], probs=[0.3, 0.7])
-    assert [type(a).__name__ for a in augment.augments] == ['Mixup', 'CutMix']
+    assert [type(a).__name__ for a in augment.augments] == ['Mixup', 'CutMix', 'NoneType']
+    implicit = RandomBatchAugment([dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.)],
+                                  probs=[0.5, 0.3])
+    assert implicit.augments[-1] is None and implicit.probs == pytest.approx([0.5, 0.3, 0.2])
     for name in ('Mixup', 'CutMix', 'ResizeMix', 'RandomBatchAugment'):
         assert name in BATCH_AUGMENTS
     single = RandomBatchAugment(dict(type='ResizeMix', alpha=1.), probs=1.)
-    assert single.probs == [1.0]
+    assert single.probs == [1.0, 0.0]
     assert 'ResizeMix(alpha=1.0' in repr(single)
+
+
+@pytest.mark.parametrize('old, new', [('BatchMixup', 'Mixup'), ('BatchCutMix', 'CutMix'),
+                                      ('BatchResizeMix', 'ResizeMix')])
+def test_0x_names_build_the_renamed_augment_with_a_warning(old, new):
+    with pytest.warns(DeprecationWarning, match=f"{old} is renamed {new}.*use type='{new}'; "
+                                                f"num_classes and prob ignored"):
+        augment = BATCH_AUGMENTS.build(dict(type=old, alpha=1., num_classes=4, prob=0.5))
+    assert type(augment).__mro__[1].__name__ == new
+    inputs, scores = augment(torch.rand(4, 3, 8, 8), torch.eye(4))
+    assert inputs.shape == (4, 3, 8, 8) and torch.allclose(scores.sum(1), torch.ones(4))

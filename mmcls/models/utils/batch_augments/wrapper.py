@@ -16,9 +16,10 @@ class RandomBatchAugment:
     """Apply one of ``augments`` to each batch.
 
     ``train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix',
-    alpha=1.0)], probs=[0.3, 0.7])`` builds this.  Without ``probs`` one
-    augment is chosen uniformly; ``probs`` may sum to less than 1, the rest
-    being the probability of leaving the batch unchanged.
+    alpha=1.0)], probs=[0.3, 0.7])`` builds this.  Without ``probs`` one augment is chosen
+    uniformly.  With ``probs`` an identity entry (``None``) is appended to :attr:`augments`
+    with the remaining probability ``1 - sum(probs)`` (so ``probs=[0.5, 0.3]`` leaves a batch
+    unchanged with probability 0.2), as MMClassification 1.x does.
 
     Args:
         augments: augment configs or callables ``(inputs, scores) -> (inputs, scores)``.
@@ -31,7 +32,7 @@ class RandomBatchAugment:
             augments = [augments]
         if not augments:
             raise ValueError('RandomBatchAugment: augments must not be empty')
-        self.augments: List[Callable] = [
+        self.augments: List[Optional[Callable]] = [
             BATCH_AUGMENTS.build(aug) if isinstance(aug, dict) else aug for aug in augments]
         if isinstance(probs, (int, float)):
             probs = [float(probs)]
@@ -43,23 +44,21 @@ class RandomBatchAugment:
             if any(p < 0 for p in probs) or sum(probs) > 1 + 1e-6:
                 raise ValueError(f'RandomBatchAugment: probs {probs} must be >= 0 and sum to at '
                                  'most 1')
+            self.augments.append(None)
+            probs.append(max(0.0, 1.0 - sum(probs)))
         self.probs: Optional[List[float]] = probs
 
-    def choose(self) -> Optional[int]:
-        """Index of the augment for this batch, or None for no augment."""
-        if self.probs is None:
-            return int(np.random.randint(len(self.augments)))
-        rest = max(0.0, 1.0 - sum(self.probs))
-        weights = np.asarray(self.probs + [rest])
-        index = int(np.random.choice(len(weights), p=weights / weights.sum()))
-        return index if index < len(self.augments) else None
+    def choose(self) -> Optional[Callable]:
+        """The augment for this batch (None: leave it unchanged)."""
+        weights = None if self.probs is None else np.asarray(self.probs) / sum(self.probs)
+        return self.augments[int(np.random.choice(len(self.augments), p=weights))]
 
     def __call__(self, batch_inputs: torch.Tensor,
                  batch_score: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        index = self.choose()
-        if index is None:
+        augment = self.choose()
+        if augment is None:
             return batch_inputs, batch_score
-        return self.augments[index](batch_inputs, batch_score)
+        return augment(batch_inputs, batch_score)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(augments={self.augments}, probs={self.probs})'
