@@ -16,14 +16,19 @@ import numpy as np
 from mmcls.registry import VISBACKENDS, VISUALIZERS
 from mmcls.utils.dist import master_only
 
+from .drawing import DrawingMixin
 from .vis_backend import BaseVisBackend
 
 __all__ = ['Visualizer']
 
 
 @VISUALIZERS.register_module()
-class Visualizer:
+class Visualizer(DrawingMixin):
     """Hold the image being drawn on and forward records to ``vis_backends``.
+
+    The ``draw_*`` methods (texts, lines, boxes, circles, polygons, points, binary masks)
+    draw on the image of :meth:`set_image` and return the visualizer;
+    :meth:`draw_featmap` renders a feature map as a heat map.
 
     Args:
         name: instance name (``get_instance(name)`` returns it).
