@@ -8,6 +8,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from mmcls.registry import HOOKS
+from mmcls.visualization import Visualizer
 
 from .hook import DATA_BATCH, Hook
 
@@ -51,9 +52,23 @@ class VisualizationHook(Hook):
         self.show = show
         self.out_dir = out_dir
         self.draw_args = dict(kwargs, show=show)
+        self._assigned_visualizer: Optional[Visualizer] = None
 
-    def _visualizer(self, runner):
-        visualizer = runner.visualizer
+    @property
+    def _visualizer(self) -> Visualizer:
+        """The visualizer it draws with: one assigned to this attribute, else the run's (the
+        current instance)."""
+        if self._assigned_visualizer is not None:
+            return self._assigned_visualizer
+        return Visualizer.get_current_instance()
+
+    @_visualizer.setter
+    def _visualizer(self, visualizer: Visualizer) -> None:
+        self._assigned_visualizer = visualizer
+
+    def _checked_visualizer(self, runner):
+        visualizer = (self._assigned_visualizer if self._assigned_visualizer is not None
+                      else runner.visualizer)
         if not hasattr(visualizer, 'add_datasample'):
             raise TypeError(f'VisualizationHook needs a visualizer with add_datasample (e.g. '
                             f'visualizer=dict(type="ClsVisualizer")), the runner has '
@@ -64,7 +79,7 @@ class VisualizationHook(Hook):
                       data_samples: Sequence, step: int) -> None:
         if not self.enable or not data_samples:
             return
-        visualizer = self._visualizer(runner)
+        visualizer = self._checked_visualizer(runner)
         if getattr(visualizer, 'dataset_meta', None) is None and loop is not None:
             visualizer.dataset_meta = getattr(loop.dataloader.dataset, 'metainfo', None)
         inputs = data_batch['inputs']

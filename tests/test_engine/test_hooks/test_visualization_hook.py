@@ -117,3 +117,14 @@ def test_draw_args_reach_the_visualizer(tmp_path):
     lines = vis.label_lines(call['sample'], draw_score=False)
     assert lines == ['Ground truth: 0 (a)', 'Prediction: 0 (a)']
     assert np.asarray(cv2.imread(str(tmp_path / 'img_0_0.png'))).shape == (8, 8, 3)
+
+
+def test_visualizer_attribute_as_in_rc6():
+    current = ClsVisualizer(name='vis-hook-attribute')
+    hook = VisualizationHook(enable=True, interval=1)
+    assert hook._visualizer is current  # the current instance, like the Runner's
+    vis = RecordingVisualizer()
+    hook._visualizer = vis  # user code may replace it; the hook then draws with it
+    data, outputs = _batch(0)
+    hook.after_test_iter(_runner(object()), 0, data, outputs)
+    assert len(vis.calls) == len(outputs)
