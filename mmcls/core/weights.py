@@ -24,7 +24,7 @@ import urllib.request
 from typing import List, Mapping, Optional, Union
 from urllib.parse import unquote, urlparse
 
-__all__ = ['WeightsHashError', 'expected_hash', 'sha256_of', 'verify_hash', 'get_cache_dir',
+__all__ = ['WeightsHashError', 'expected_hash', 'file_digest', 'sha256_of', 'verify_hash', 'get_cache_dir',
            'weights_cache_dir', 'resolve_weights', 'download_file', 'map_url',
            'TORCHVISION_URLS', 'MIRROR_ENV']
 
@@ -75,13 +75,18 @@ def expected_hash(filename: str) -> Optional[str]:
     return match.group(1) if match else None
 
 
-def sha256_of(path: str) -> str:
-    """Hex SHA-256 digest of a file, read in chunks."""
-    digest = hashlib.sha256()
+def file_digest(path: str, algorithm: str = 'sha256') -> str:
+    """Hex digest (``'sha256'``, ``'md5'``, ...) of a file, read in chunks."""
+    digest = hashlib.new(algorithm)
     with open(path, 'rb') as file:
         for chunk in iter(lambda: file.read(_CHUNK), b''):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_of(path: str) -> str:
+    """Hex SHA-256 digest of a file."""
+    return file_digest(path, 'sha256')
 
 
 def verify_hash(path: str, name: Optional[str] = None) -> None:

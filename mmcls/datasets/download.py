@@ -7,7 +7,6 @@ and verified, so an interrupted download never looks like a finished one.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import os.path as osp
 import shutil
@@ -15,7 +14,7 @@ import tarfile
 import zipfile
 from typing import Optional
 
-from mmcls.core.weights import download_file
+from mmcls.core.weights import download_file, file_digest
 
 __all__ = ['calculate_md5', 'check_md5', 'download_url', 'extract_archive',
            'download_and_extract_archive']
@@ -25,11 +24,7 @@ _CHUNK = 1 << 20
 
 def calculate_md5(path: str) -> str:
     """Hex md5 digest of a file, read in chunks."""
-    digest = hashlib.md5()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(path, 'md5')
 
 
 def check_md5(path: str, md5: Optional[str]) -> bool:

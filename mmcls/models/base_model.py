@@ -7,7 +7,7 @@ default) and exposes ``forward(inputs, data_samples, mode)`` with the modes ``'t
 """
 from abc import ABCMeta, abstractmethod
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -81,6 +81,18 @@ class BaseModel(BaseModule, metaclass=ABCMeta):
                 data_samples: Optional[list] = None,
                 mode: str = 'tensor') -> Any:
         """Run the model in ``mode`` ``'tensor'``, ``'loss'`` or ``'predict'``."""
+
+    def _forward_by_mode(self, inputs: torch.Tensor, data_samples: Optional[list], mode: str,
+                         tensor_fn: Callable[[torch.Tensor], Any]) -> Any:
+        """The usual ``forward``: ``'tensor'`` → ``tensor_fn(inputs)``, ``'loss'`` →
+        ``self.loss``, ``'predict'`` → ``self.predict``."""
+        if mode == 'tensor':
+            return tensor_fn(inputs)
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        raise ValueError(f'invalid mode {mode!r}; use "tensor", "loss" or "predict"')
 
     # -- steps the loops call ---------------------------------------------------------------
     def train_step(self, data: Union[dict, tuple, list], optim_wrapper) -> Dict[str, torch.Tensor]:

@@ -9,6 +9,8 @@ import copy
 import os
 import os.path as osp
 
+from ._common import apply_run_args
+
 # 0.x metric names -> 1.x metric configs.
 LEGACY_METRICS = {
     'accuracy': dict(type='Accuracy', topk=(1, )),
@@ -73,13 +75,7 @@ def metric_configs(names):
 
 def merge_args(cfg, args):
     """Apply the command-line options to the config."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    apply_run_args(cfg, args)
     cfg.load_from = args.checkpoint
     if args.metrics:
         cfg.test_evaluator = metric_configs(args.metrics)

@@ -6,7 +6,8 @@ answers without importing torch.
 """
 import argparse
 import os
-import os.path as osp
+
+from ._common import apply_run_args
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -40,13 +41,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def merge_args(cfg, args):
     """Apply the command-line options to the config."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    apply_run_args(cfg, args)
     if args.amp:
         wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper_type not in ('OptimWrapper', 'AmpOptimWrapper'):

@@ -63,13 +63,7 @@ class ExternalModelClassifier(BaseClassifier):
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor'):
         """``'tensor'``: logits; ``'loss'``: ``{'loss': ...}``; ``'predict'``: data samples."""
-        if mode == 'tensor':
-            return self.logits(inputs)
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise ValueError(f'invalid mode {mode!r}; use "tensor", "loss" or "predict"')
+        return self._forward_by_mode(inputs, data_samples, mode, self.logits)
 
     def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck'):
         """The wrapped model's ``forward_features`` output (timm models have one)."""

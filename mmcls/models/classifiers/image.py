@@ -51,14 +51,11 @@ class ImageClassifier(BaseClassifier):
                 mode: str = 'tensor'):
         """``'tensor'``: head output (or features without a head); ``'loss'``: a dict of
         losses; ``'predict'``: a list of ``ClsDataSample`` with ``pred_label``."""
-        if mode == 'tensor':
-            feats = self.extract_feat(inputs)
-            return self.head(feats) if self.with_head else feats
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise ValueError(f'invalid mode {mode!r}; use "tensor", "loss" or "predict"')
+        return self._forward_by_mode(inputs, data_samples, mode, self._head_outputs)
+
+    def _head_outputs(self, inputs: torch.Tensor):
+        feats = self.extract_feat(inputs)
+        return self.head(feats) if self.with_head else feats
 
     def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck'):
         """Features of ``inputs`` after the ``'backbone'``, the ``'neck'`` (default) or the

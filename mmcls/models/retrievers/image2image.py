@@ -63,13 +63,7 @@ class ImageToImageRetriever(BaseRetriever):
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor'):
         """``'tensor'``: features; ``'loss'``: the head's losses; ``'predict'``: ranked gallery."""
-        if mode == 'tensor':
-            return self.extract_feat(inputs)
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise ValueError(f"mode must be 'tensor', 'loss' or 'predict', got {mode!r}")
+        return self._forward_by_mode(inputs, data_samples, mode, self.extract_feat)
 
     def extract_feat(self, inputs: torch.Tensor):
         return self.image_encoder(inputs)
