@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from typing import Iterator, Optional, Sized
+from typing import Iterator, List, Optional, Sized
 
 import torch
 from torch.utils.data import Sampler
@@ -20,6 +20,16 @@ from mmcls.registry import DATA_SAMPLERS
 from mmcls.utils.dist import get_dist_info
 
 __all__ = ['DefaultSampler', 'InfiniteSampler', 'RepeatAugSampler']
+
+
+def epoch_order(size: int, shuffle: bool, seed: int, epoch: int) -> List[int]:
+    """The indices ``0..size-1`` in the order of one epoch: a permutation seeded with
+    ``seed + epoch`` (the same on every rank) when shuffling."""
+    if not shuffle:
+        return list(range(size))
+    generator = torch.Generator()
+    generator.manual_seed(seed + epoch)
+    return torch.randperm(size, generator=generator).tolist()
 
 
 def _shared_seed(seed: Optional[int]) -> int:
@@ -58,12 +68,7 @@ class DefaultSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         size = len(self.dataset)
-        if self.shuffle:
-            generator = torch.Generator()
-            generator.manual_seed(self.seed + self.epoch)
-            indices = torch.randperm(size, generator=generator).tolist()
-        else:
-            indices = list(range(size))
+        indices = epoch_order(size, self.shuffle, self.seed, self.epoch)
         if self.round_up and size:
             repeats = self.total_size // size + 1
             indices = (indices * repeats)[:self.total_size]
@@ -142,13 +147,7 @@ class RepeatAugSampler(Sampler):
         self.num_selected_samples = math.ceil(len(dataset) / self.world_size)
 
     def __iter__(self) -> Iterator[int]:
-        size = len(self.dataset)
-        if self.shuffle:
-            generator = torch.Generator()
-            generator.manual_seed(self.seed + self.epoch)
-            order = torch.randperm(size, generator=generator).tolist()
-        else:
-            order = list(range(size))
+        order = epoch_order(len(self.dataset), self.shuffle, self.seed, self.epoch)
         indices = [index for index in order for _ in range(self.num_repeats)]
         indices += indices[:self.total_size - len(indices)]
         mine = indices[self.rank:self.total_size:self.world_size]
