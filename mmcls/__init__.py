@@ -6,8 +6,7 @@ import torch; ``from mmcls import get_model`` imports what it needs then.
 import importlib
 from typing import Any
 
-__version__ = '1.0.0'
-version_info = (1, 0, 0)
+from .version import __version__, digit_version, version_info
 
 # public name -> module that defines it
 _LAZY = {
@@ -20,7 +19,7 @@ _LAZY = {
     'ConfigDict': 'mmcls.config',
 }
 
-__all__ = ['__version__', 'version_info', *_LAZY]
+__all__ = ['__version__', 'version_info', 'digit_version', *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
