@@ -2,8 +2,12 @@
 
 The public API is loaded lazily (PEP 562) so that ``import mmcls`` does not
 import torch; ``from mmcls import get_model`` imports what it needs then.
+With ``MMCLS_COMPAT=1`` in the environment, importing mmcls also runs
+:func:`mmcls.compat.install` (``import mmengine.model`` etc. resolve to mmcls's
+classes where MMEngine/MMCV are not installed).
 """
 import importlib
+import os
 from typing import Any
 
 from .version import __version__, digit_version, version_info
@@ -33,3 +37,8 @@ def __getattr__(name: str) -> Any:
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
+
+
+if os.environ.get('MMCLS_COMPAT') == '1':
+    from .compat import install as _install_compat
+    _install_compat()
