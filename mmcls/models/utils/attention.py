@@ -15,6 +15,7 @@ from mmcls.utils.package import lazy_exports
 
 from .base_module import BaseModule
 from .drop import build_dropout
+from .helpers import torch_meshgrid  # noqa: F401  (rc6 path)
 from .layer_scale import LayerScale
 from .window_attention import ShiftWindowMSA, WindowMSA, WindowMSAV2
 
@@ -83,4 +84,4 @@ class MultiheadAttention(BaseModule):
         return out
 
 
-__all__ = ['MultiheadAttention', 'ShiftWindowMSA', 'WindowMSA', 'WindowMSAV2']
+__all__ = ['MultiheadAttention', 'ShiftWindowMSA', 'WindowMSA', 'WindowMSAV2', 'torch_meshgrid']

@@ -24,7 +24,12 @@ to_3tuple = to_ntuple(3)
 to_4tuple = to_ntuple(4)
 
 __all__ = ['to_ntuple', 'to_1tuple', 'to_2tuple', 'to_3tuple', 'to_4tuple', 'resolve_layer_type',
-           'is_tracing']
+           'is_tracing', 'torch_meshgrid']
+
+
+def torch_meshgrid(*tensors: torch.Tensor):
+    """``torch.meshgrid`` with matrix ('ij') indexing, the order the window/position code uses."""
+    return torch.meshgrid(*tensors, indexing='ij')
 
 
 def is_tracing() -> bool:
