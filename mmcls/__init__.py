@@ -2,12 +2,15 @@
 
 The public API is loaded lazily (PEP 562) so that ``import mmcls`` does not
 import torch; ``from mmcls import get_model`` imports what it needs then.
+With ``MMCLS_COMPAT=1`` in the environment, importing mmcls also runs
+:func:`mmcls.compat.install` (``import mmengine.model`` etc. resolve to mmcls's
+classes where MMEngine/MMCV are not installed).
 """
 import importlib
+import os
 from typing import Any
 
-__version__ = '1.0.0'
-version_info = (1, 0, 0)
+from .version import __version__, digit_version, version_info
 
 # public name -> module that defines it
 _LAZY = {
@@ -20,7 +23,7 @@ _LAZY = {
     'ConfigDict': 'mmcls.config',
 }
 
-__all__ = ['__version__', 'version_info', *_LAZY]
+__all__ = ['__version__', 'version_info', 'digit_version', *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
@@ -34,3 +37,8 @@ def __getattr__(name: str) -> Any:
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
+
+
+if os.environ.get('MMCLS_COMPAT') == '1':
+    from .compat import install as _install_compat
+    _install_compat()

@@ -1,12 +1,19 @@
-"""Build zoo models by name or config: ``get_model``, ``init_model`` (and ``list_models``)."""
+"""Build zoo models by name or config: ``get_model``, ``init_model`` (and ``list_models``).
+
+``ModelHub`` is MMClassification 1.x's class-level view of the same zoo index, to which
+projects add their own ``model-index.yml``.
+"""
 import copy
+import difflib
 import os
 import os.path as osp
-from typing import Optional, Union
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Dict, List, Optional, Union
 
 from mmcls.config.zoo import ZOO_PREFIX
 
-from .model_index import get_model_info
+from . import model_index as _index
+from .model_index import get_model_info, list_models
 
 PathLike = Union[str, os.PathLike]
 
@@ -142,4 +149,115 @@ def init_model(config, checkpoint: Optional[PathLike] = None, device=None, url_m
     return _finish(net, config, dataset_meta, device)
 
 
-__all__ = ['get_model', 'init_model', 'build_model_from_config']
+def _defining_file(short: str, metafiles: List[str]) -> str:
+    """The metafile path whose tail is the index entry's short ``metafile`` name."""
+    tail = os.sep + osp.normpath(short)
+    for path in metafiles:
+        if osp.normpath(path).endswith(tail) or osp.normpath(path) == osp.normpath(short):
+            return osp.abspath(path)
+    return short
+
+
+@dataclass
+class ModelInfo:
+    """One model of the hub: its index fields; ``config`` is a path until :meth:`ModelHub.get`
+    returns it loaded as a ``Config``."""
+    name: str
+    config: Any
+    weights: Optional[str] = None
+    collection: Optional[str] = None
+    metadata: dict = field(default_factory=dict)
+    results: list = field(default_factory=list)
+    paper: Optional[str] = None
+    filepath: Optional[str] = None  # the metafile that defines the model
+
+
+class ModelHub:
+    """The metainfo of every named model: the package zoo plus indexes projects register.
+
+    Example:
+        >>> ModelHub.register_model_index('my_project/model-index.yml')
+        >>> ModelHub.get('my-model_8xb32_in1k').config.model.backbone.type
+    """
+    _models_dict: ClassVar[Dict[str, ModelInfo]] = {}
+    _zoo_registered: ClassVar[bool] = False
+
+    @classmethod
+    def register_model_index(cls, model_index_path: PathLike,
+                             config_prefix: Optional[PathLike] = None) -> List[str]:
+        """Add every model of a model-index file (``Import`` of metafiles, or ``Models``).
+
+        Config paths in the metafiles are relative to ``config_prefix`` (default: the folder of
+        the index file). A name already in the hub raises ``ValueError`` naming both metafiles.
+        Returns the names added.
+        """
+        cls._register_zoo()
+        path = osp.abspath(os.fspath(model_index_path))
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'model_index_path {path!r} does not exist')
+        root = osp.dirname(path)
+        prefix = osp.abspath(os.fspath(config_prefix)) if config_prefix is not None else root
+        content = _index._read_yaml(path) or {}
+        imports = content.get('Import') if isinstance(content, dict) else None
+        metafiles = [osp.join(root, p) for p in imports] if imports else [path]
+        entries = _index._parse_index(root, metafiles)
+        return cls._add(entries, lambda config: osp.join(prefix, config), metafiles)
+
+    @classmethod
+    def _add(cls, entries: Dict[str, dict], expand, metafiles: List[str]) -> List[str]:
+        for key, entry in entries.items():
+            if key in cls._models_dict:
+                raise ValueError(f'model name {entry["name"]!r} of {entry["metafile"]} is '
+                                 f'already registered by {cls._models_dict[key].filepath}')
+        for key, entry in entries.items():
+            config = entry['config']
+            cls._models_dict[key] = ModelInfo(
+                name=entry['name'], config=config if osp.isabs(config) else expand(config),
+                weights=entry['weights'], collection=entry['collection'],
+                metadata=entry['metadata'], results=entry['results'], paper=entry['paper'],
+                filepath=_defining_file(entry['metafile'], metafiles))
+        return [entries[key]['name'] for key in entries]
+
+    @classmethod
+    def _register_zoo(cls) -> None:
+        """Add the package zoo (the index ``list_models`` reads) on first use."""
+        if cls._zoo_registered:
+            return
+        cls._zoo_registered = True
+        root = _index.find_zoo_root()
+        cls._add(_index.load_model_index(root), _index.resolve_config_path,
+                 _index._metafile_paths(root))
+
+    @classmethod
+    def _key(cls, model_name: str) -> str:
+        cls._register_zoo()
+        if not isinstance(model_name, str):
+            raise TypeError(f'model_name must be a str, got {type(model_name).__name__}')
+        key = model_name.strip().lower()
+        return key if key in cls._models_dict else _index.canonical_name(model_name)
+
+    @classmethod
+    def get(cls, model_name: str) -> ModelInfo:
+        """A copy of the model's metainfo with ``config`` loaded as a ``Config``.
+
+        Names are case-insensitive; an unknown name raises ``ValueError`` with close matches.
+        """
+        key = cls._key(model_name)
+        info = cls._models_dict.get(key)
+        if info is None:
+            close = difflib.get_close_matches(key, list(cls._models_dict), n=3, cutoff=0.6)
+            hint = f'; did you mean {", ".join(close)}?' if close else ''
+            raise ValueError(f'model {model_name!r} is not in the ModelHub{hint}')
+        info = copy.deepcopy(info)
+        if isinstance(info.config, str):
+            info.config = _load_config(info.config)
+        return info
+
+    @classmethod
+    def has(cls, model_name: str) -> bool:
+        """Whether ``model_name`` (case-insensitive) is in the hub."""
+        return cls._key(model_name) in cls._models_dict
+
+
+__all__ = ['get_model', 'init_model', 'build_model_from_config', 'list_models', 'ModelHub',
+           'ModelInfo']

@@ -18,7 +18,7 @@ from mmcls.core.logging import print_log
 from mmcls.core.randomness import worker_init_fn
 from mmcls.registry import DATA_SAMPLERS, DATASETS, FUNCTIONS
 
-__all__ = ['build_dataloader', 'build_collate_fn']
+__all__ = ['build_dataloader', 'build_collate_fn', 'build_dataset']
 
 _OBSOLETE_KEYS = {'samples_per_gpu': 'batch_size', 'workers_per_gpu': 'num_workers'}
 
@@ -39,6 +39,13 @@ def _build_dataset(dataset: Any) -> Any:
         if hasattr(dataset, 'full_init'):
             dataset.full_init()
     return dataset
+
+
+def build_dataset(cfg: Mapping) -> Any:
+    """Build a dataset from its config dict (``dict(type='CIFAR10', data_prefix=...)``)."""
+    if not isinstance(cfg, Mapping) or 'type' not in cfg:
+        raise TypeError(f'build_dataset expects a config dict with a "type" key, got {cfg!r}')
+    return DATASETS.build(dict(cfg))
 
 
 def _build_sampler(cfg: dict, dataset: Any, seed: Optional[int]) -> Any:

@@ -9,6 +9,9 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 
+# MMClassification 1.x's per-kind registry names: all are the one MODELS registry
+BACKBONES = NECKS = HEADS = LOSSES = CLASSIFIERS = RETRIEVER = MODELS
+
 
 def _build(cfg: Union[dict, nn.Module], what: str) -> nn.Module:
     if isinstance(cfg, nn.Module):
@@ -43,4 +46,10 @@ def build_classifier(cfg: dict) -> nn.Module:
     return _build(cfg, 'classifier')
 
 
-__all__ = ['build_backbone', 'build_neck', 'build_head', 'build_loss', 'build_classifier']
+def build_retriever(cfg: dict) -> nn.Module:
+    """Build a retriever (e.g. ``dict(type='ImageToImageRetriever', image_encoder=...)``)."""
+    return _build(cfg, 'retriever')
+
+
+__all__ = ['build_backbone', 'build_neck', 'build_head', 'build_loss', 'build_classifier',
+           'build_retriever', 'BACKBONES', 'NECKS', 'HEADS', 'LOSSES', 'CLASSIFIERS', 'RETRIEVER']

@@ -30,6 +30,10 @@ PARAM_SCHEDULERS = Registry('parameter scheduler', locations=['mmcls.engine.sche
 
 METRICS = Registry('metric', locations=['mmcls.evaluation'])
 EVALUATOR = Registry('evaluator', locations=['mmcls.evaluation'])
+EVALUATORS = EVALUATOR  # MMClassification 1.x's name
+
+# components models use that are not modules (MMClassification 1.x had it empty)
+TASK_UTILS = Registry('task util', locations=['mmcls.models'])
 
 VISUALIZERS = Registry('visualizer', locations=['mmcls.visualization'])
 VISBACKENDS = Registry('vis_backend', locations=['mmcls.visualization'])
@@ -38,6 +42,7 @@ __all__ = [
     'Registry', 'build_from_cfg', 'BuildError', 'KNOWN_SCOPES', 'RUNNERS', 'RUNNER_CONSTRUCTORS',
     'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'MODEL_WRAPPERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS',
     'FUNCTIONS', 'MODELS', 'BATCH_AUGMENTS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
-    'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR', 'VISUALIZERS',
+    'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR', 'EVALUATORS',
+    'TASK_UTILS', 'VISUALIZERS',
     'VISBACKENDS'
 ]

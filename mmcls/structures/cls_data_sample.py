@@ -21,15 +21,15 @@ class LabelData(BaseDataElement):
     """Label fields of one sample (``label``, ``score``); metainfo may hold ``num_classes``."""
 
 
-def format_label(value: LabelType, num_classes: Optional[int] = None) -> LabelData:
-    """Convert an int, a sequence, an array or a tensor to ``LabelData(label=LongTensor)``.
+def format_label(value: LabelType, num_classes: Optional[int] = None) -> torch.Tensor:
+    """Convert an int, a sequence, an array or a tensor to a 1-D LongTensor of class indices.
 
-    Raises ``ValueError`` when a label is outside ``[0, num_classes)``.
+    A 0-d tensor or array becomes a one-element label. With ``num_classes`` the indices are
+    checked to lie in ``[0, num_classes)`` (``ValueError`` otherwise).
     """
     if isinstance(value, torch.Tensor):
-        if value.ndim == 0:
-            value = value.unsqueeze(0)
-        label = value.to(torch.long)
+        label = value.reshape(1) if value.ndim == 0 else value
+        label = label.to(torch.long)
     elif isinstance(value, np.ndarray):
         label = torch.from_numpy(np.atleast_1d(value)).to(torch.long)
     elif isinstance(value, Number) and not isinstance(value, bool):
@@ -43,19 +43,25 @@ def format_label(value: LabelType, num_classes: Optional[int] = None) -> LabelDa
                         'use an int, a sequence, an ndarray or a tensor')
     if label.ndim != 1:
         raise ValueError(f'a label must be 1-D, got shape {tuple(label.shape)}')
-    metainfo = {}
-    if num_classes is not None:
-        if label.numel() and (int(label.max()) >= num_classes or int(label.min()) < 0):
-            raise ValueError(f'label {label.tolist()} is out of range for {num_classes} classes')
-        metainfo['num_classes'] = num_classes
-    return LabelData(metainfo=metainfo, label=label)
+    if num_classes is not None and label.numel() and (
+            int(label.max()) >= num_classes or int(label.min()) < 0):
+        raise ValueError(f'label {label.tolist()} is out of range for {num_classes} classes')
+    return label
 
 
-def _to_score(value: Union[torch.Tensor, np.ndarray, Sequence]) -> torch.Tensor:
+def format_score(value: Union[torch.Tensor, np.ndarray, Sequence]) -> torch.Tensor:
+    """Convert a score vector (tensor, array or sequence) to a 1-D tensor.
+
+    Arrays and sequences become float32 tensors; a tensor keeps its dtype (so half-precision
+    predictions stay half). Anything else is a ``TypeError``; a non 1-D input a ``ValueError``.
+    """
     if isinstance(value, np.ndarray):
-        value = torch.from_numpy(value)
+        value = torch.from_numpy(value).float()
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        value = torch.tensor(value, dtype=torch.float32)
     elif not isinstance(value, torch.Tensor):
-        value = torch.tensor(value)
+        raise TypeError(f'cannot convert {type(value).__name__} {value!r} to a score; '
+                        'use a sequence, an ndarray or a tensor')
     if value.ndim != 1:
         raise ValueError(f'a score must be 1-D over classes, got shape {tuple(value.shape)}')
     return value
@@ -79,13 +85,12 @@ class ClsDataSample(BaseDataElement):
 
     def set_gt_label(self, value: LabelType) -> 'ClsDataSample':
         """Set the ground-truth class index (or indices for multi-label)."""
-        label = format_label(value, self.get('num_classes'))
-        self._label_element('gt_label').label = label.label
+        self._label_element('gt_label').label = format_label(value, self.get('num_classes'))
         return self
 
     def set_gt_score(self, value) -> 'ClsDataSample':
         """Set the ground-truth score vector (soft / one-hot labels)."""
-        score = _to_score(value)
+        score = format_score(value)
         element = self._label_element('gt_label')
         num_classes = element.get('num_classes')
         if num_classes is not None and score.numel() != num_classes:
@@ -97,13 +102,12 @@ class ClsDataSample(BaseDataElement):
 
     def set_pred_label(self, value: LabelType) -> 'ClsDataSample':
         """Set the predicted class index (or indices)."""
-        label = format_label(value, self.get('num_classes'))
-        self._label_element('pred_label').label = label.label
+        self._label_element('pred_label').label = format_label(value, self.get('num_classes'))
         return self
 
     def set_pred_score(self, value) -> 'ClsDataSample':
         """Set the predicted score vector over classes."""
-        score = _to_score(value)
+        score = format_score(value)
         element = self._label_element('pred_label')
         if element.get('num_classes') is None:
             element.set_field(score.numel(), 'num_classes', field_type='metainfo')
@@ -111,4 +115,4 @@ class ClsDataSample(BaseDataElement):
         return self
 
 
-__all__ = ['ClsDataSample', 'LabelData', 'format_label']
+__all__ = ['ClsDataSample', 'LabelData', 'format_label', 'format_score']

@@ -13,41 +13,17 @@ learning rate (``lr``, ``loss``, ``time``, ``data_time``, ``epoch``, ``iter``,
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 from itertools import groupby
 from typing import Dict, List, Optional, Sequence
 
+from mmcls.utils.analyze import load_json_log
+
 __all__ = ['load_json_log', 'train_time_stats', 'format_train_time', 'default_legends',
            'resolve_key', 'plot_curve', 'parse_args', 'main']
 
 LogDict = Dict[str, List[dict]]
-
-
-def load_json_log(path: str) -> LogDict:
-    """Split a scalars file into ``{'train': [...], 'val': [...]}`` records.
-
-    A line is a training record when it has a learning rate (``lr``) or a
-    loss; otherwise it is a validation record.
-    """
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f'log file {path!r} does not exist (it is written by the '
-                                'runner as WORK_DIR/TIMESTAMP/vis_data/scalars.json)')
-    logs: LogDict = {'train': [], 'val': []}
-    with open(path, encoding='utf-8') as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f'{path}:{number}: not a JSON object ({e.msg})') from e
-            if not isinstance(record, dict):
-                raise ValueError(f'{path}:{number}: expected a JSON object per line')
-            is_train = 'lr' in record or any(k == 'loss' or k.startswith('loss') for k in record)
-            logs['train' if is_train else 'val'].append(record)
-    return logs
 
 
 def train_time_stats(train_logs: List[dict], include_outliers: bool = False) -> dict:

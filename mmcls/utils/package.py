@@ -10,9 +10,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from types import ModuleType
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
-__all__ = ['export_submodules', 'import_optional']
+__all__ = ['export_submodules', 'import_optional', 'lazy_exports']
 
 
 def export_submodules(package_name: str, package_path: Iterable[str],
@@ -29,7 +29,10 @@ def export_submodules(package_name: str, package_path: Iterable[str],
         module = importlib.import_module(f'{package_name}.{info.name}')
         namespace[info.name] = module
         for name in getattr(module, '__all__', ()):
-            namespace[name] = getattr(module, name)
+            value = getattr(module, name)
+            if name in exported and namespace[name] is value:
+                continue  # the same object re-exported by two modules (an alias path)
+            namespace[name] = value
             exported.append(name)
     return exported
 
@@ -43,3 +46,21 @@ def import_optional(module: str, owner: str, install: Optional[str] = None) -> M
         package = install or module.split('.')[0]
         raise ImportError(f'{owner} needs the optional package {module.split(".")[0]!r}: '
                           f'pip install {package}') from error
+
+
+def lazy_exports(module_name: str, sources: Dict[str, str]) -> Callable[[str], Any]:
+    """A ``__getattr__`` for ``module_name`` resolving each name of ``sources`` from its module.
+
+    ``sources`` maps an attribute name to the dotted module defining it. The value is imported
+    on first access and cached in the module's namespace; unknown names raise ``AttributeError``.
+    """
+
+    def __getattr__(name: str) -> Any:
+        source = sources.get(name)
+        if source is None:
+            raise AttributeError(f'module {module_name!r} has no attribute {name!r}')
+        value = getattr(importlib.import_module(source), name)
+        setattr(importlib.import_module(module_name), name, value)
+        return value
+
+    return __getattr__

@@ -12,7 +12,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2] / 'mmcls'
 
 # Bottom to top; a subpackage may import only subpackages on a lower floor or its own.
 FLOORS = [
-    {'utils', 'registry', 'config', 'structures'},
+    {'utils', 'registry', 'config', 'structures', 'version'},
     {'core'},
     {'datasets', 'visualization'},
     {'models'},

@@ -1,13 +1,29 @@
-"""Multi-head self-attention of ViT-style models, on ``scaled_dot_product_attention``."""
+"""Multi-head self-attention of ViT-style models, on ``scaled_dot_product_attention``.
+
+The module also keeps MMClassification 1.x's import path of the other attention blocks: the
+window attentions (defined in ``window_attention``) and, resolved on first access because their
+modules import this package, the BEiT, EdgeNeXt and TinyViT attentions defined with their
+backbones.
+"""
 from typing import Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmcls.utils.package import lazy_exports
+
 from .base_module import BaseModule
 from .drop import build_dropout
+from .helpers import torch_meshgrid  # noqa: F401  (rc6 path)
 from .layer_scale import LayerScale
+from .window_attention import ShiftWindowMSA, WindowMSA, WindowMSAV2
+
+__getattr__ = lazy_exports(__name__, {
+    'BEiTAttention': 'mmcls.models.backbones.beit',
+    'ChannelMultiheadAttention': 'mmcls.models.backbones.edgenext',
+    'LeAttention': 'mmcls.models.backbones.tinyvit',
+})
 
 
 class MultiheadAttention(BaseModule):
@@ -68,4 +84,4 @@ class MultiheadAttention(BaseModule):
         return out
 
 
-__all__ = ['MultiheadAttention']
+__all__ = ['MultiheadAttention', 'ShiftWindowMSA', 'WindowMSA', 'WindowMSAV2', 'torch_meshgrid']

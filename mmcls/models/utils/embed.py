@@ -1,4 +1,5 @@
-"""Patch embedding, patch merging and position-embedding resizing for vision transformers."""
+"""Patch embedding (convolutional or from a CNN feature map), patch merging and
+position-embedding resizing for vision transformers."""
 import math
 from typing import Optional, Sequence, Tuple, Union
 
@@ -10,6 +11,7 @@ from .base_module import BaseModule
 from .conv import build_conv_layer
 from .helpers import to_2tuple
 from .norm import build_norm_layer
+from .window_attention import resize_relative_position_bias_table  # noqa: F401  (rc6 path)
 
 Size = Union[int, Tuple[int, int]]
 Pair = Tuple[int, int]
@@ -184,6 +186,80 @@ class PatchMerging(BaseModule):
         return (x if self.use_post_norm else self.reduction(x)), out_size
 
 
+class HybridEmbed(BaseModule):
+    """Tokens from a CNN's last feature map: ``backbone`` -> 1x1 projection -> (B, H*W, C).
+
+    Args:
+        backbone: the CNN; when it returns a list/tuple of maps the last one is used.
+        img_size: input size used to probe the feature map when ``feature_size`` is not given.
+        feature_size: (h, w) of the backbone's output; if given, its channel count is read from
+            ``backbone.feature_info.channels()[-1]`` or ``backbone.num_features``.
+        in_channels: channels of the probe image.
+        embed_dims: token width.
+        conv_cfg: overrides of the projection conv (default a 1x1 ``Conv2d``).
+    """
+
+    def __init__(self,
+                 backbone: nn.Module,
+                 img_size: Size = 224,
+                 feature_size: Optional[Size] = None,
+                 in_channels: int = 3,
+                 embed_dims: int = 768,
+                 conv_cfg: Optional[dict] = None,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if not isinstance(backbone, nn.Module):
+            raise TypeError(f'backbone must be an nn.Module, got {type(backbone).__name__}')
+        self.img_size = _pair_size(img_size, 'img_size')
+        self.backbone = backbone
+        if feature_size is None:
+            feature_size, feature_dims = self._probe(in_channels)
+        else:
+            feature_size = _pair_size(feature_size, 'feature_size')
+            feature_dims = self._declared_channels()
+        self.num_patches = feature_size[0] * feature_size[1]
+        projection = dict(type='Conv2d', kernel_size=1, stride=1, padding=0, dilation=1)
+        projection.update(conv_cfg or {})
+        self.projection = build_conv_layer(projection, feature_dims, embed_dims)
+
+    def _probe(self, in_channels: int) -> Tuple[Tuple[int, int], int]:
+        """Run a zero image through the backbone (in eval mode) to read its output shape."""
+        was_training = self.backbone.training
+        self.backbone.eval()
+        try:
+            with torch.no_grad():
+                out = _last_map(self.backbone(torch.zeros(1, in_channels, *self.img_size)))
+        finally:
+            self.backbone.train(was_training)
+        return tuple(out.shape[-2:]), out.shape[1]
+
+    def _declared_channels(self) -> int:
+        info = getattr(self.backbone, 'feature_info', None)
+        if info is not None:
+            return info.channels()[-1]
+        if hasattr(self.backbone, 'num_features'):
+            return self.backbone.num_features
+        raise ValueError('HybridEmbed: with feature_size given, the backbone must expose '
+                         '`feature_info` or `num_features` (its output channels)')
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _last_map(self.backbone(x))
+        return self.projection(x).flatten(2).transpose(1, 2)
+
+
+def _last_map(out):
+    return out[-1] if isinstance(out, (list, tuple)) else out
+
+
+def _pair_size(size: Size, argument: str) -> Tuple[int, int]:
+    pair = to_2tuple(size)
+    if len(pair) == 1:
+        pair = (pair[0], pair[0])
+    if len(pair) != 2:
+        raise ValueError(f'{argument} must be an int or an (h, w) pair, got {size!r}')
+    return tuple(pair)
+
+
 def resize_pos_embed(pos_embed: torch.Tensor,
                      src_shape: Tuple[int, int],
                      dst_shape: Tuple[int, int],
@@ -206,4 +282,5 @@ def resize_pos_embed(pos_embed: torch.Tensor,
     return torch.cat((extra, grid), dim=1)
 
 
-__all__ = ['AdaptivePadding', 'PatchEmbed', 'build_patch_embed', 'PatchMerging', 'resize_pos_embed']
+__all__ = ['AdaptivePadding', 'PatchEmbed', 'build_patch_embed', 'HybridEmbed', 'PatchMerging',
+           'resize_pos_embed', 'resize_relative_position_bias_table']

@@ -1,7 +1,10 @@
-"""Tiny helpers for turning scalars into tuples (kernel sizes, strides, image sizes)."""
+"""Tiny helpers: scalars to tuples (kernel sizes, strides, image sizes), tracing detection."""
 import collections.abc
 from itertools import repeat
 from typing import Any, Callable, Tuple
+
+import torch
+import torch.fx._symbolic_trace as fx_trace
 
 
 def to_ntuple(n: int) -> Callable[[Any], Tuple]:
@@ -20,7 +23,26 @@ to_2tuple = to_ntuple(2)
 to_3tuple = to_ntuple(3)
 to_4tuple = to_ntuple(4)
 
-__all__ = ['to_ntuple', 'to_1tuple', 'to_2tuple', 'to_3tuple', 'to_4tuple', 'resolve_layer_type']
+__all__ = ['to_ntuple', 'to_1tuple', 'to_2tuple', 'to_3tuple', 'to_4tuple', 'resolve_layer_type',
+           'is_tracing', 'torch_meshgrid']
+
+
+def torch_meshgrid(*tensors: torch.Tensor):
+    """``torch.meshgrid`` with matrix ('ij') indexing, the order the window/position code uses."""
+    return torch.meshgrid(*tensors, indexing='ij')
+
+
+def is_tracing() -> bool:
+    """Whether the running code is being captured into a graph rather than executed eagerly.
+
+    True under ``torch.jit.trace``/``script`` tracing, ``torch.onnx.export``, ``torch.fx``
+    symbolic tracing, and ``torch.compile``/``torch.export`` (dynamo). Models use it to skip
+    Python-side checks on tensor values that a captured graph cannot keep.
+    """
+    if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export() or fx_trace.is_fx_tracing():
+        return True
+    compiler = getattr(torch, 'compiler', None)
+    return bool(compiler is not None and compiler.is_compiling())
 
 
 def resolve_layer_type(kind: str, builtin: dict, layer_type):

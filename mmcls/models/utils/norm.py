@@ -14,10 +14,11 @@ from torch.nn.modules.instancenorm import _InstanceNorm
 
 from mmcls.registry import MODELS
 
+from .grn import GRN  # noqa: F401  (rc6 kept GRN in this module)
 from .helpers import resolve_layer_type
 
 
-@MODELS.register_module('LN2d')
+@MODELS.register_module(['LN2d', 'LayerNorm2d'])
 class LayerNorm2d(nn.LayerNorm):
     """LayerNorm over the channel dimension of an (N, C, H, W) tensor."""
 
@@ -109,4 +110,4 @@ def is_norm(layer: nn.Module, exclude: Optional[tuple] = None) -> bool:
     return isinstance(layer, (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm))
 
 
-__all__ = ['LayerNorm2d', 'NORM_LAYERS', 'build_norm_layer', 'infer_abbr', 'is_norm']
+__all__ = ['GRN', 'LayerNorm2d', 'NORM_LAYERS', 'build_norm_layer', 'infer_abbr', 'is_norm']

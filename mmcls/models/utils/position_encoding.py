@@ -1,10 +1,18 @@
-"""Conditional position encoding (PEG of CPVT / Twins): a depth-wise conv over the token grid."""
+"""Conditional position encoding (PEG of CPVT / Twins): a depth-wise conv over the token grid.
+
+``PositionEncodingFourier`` (EdgeNeXt) is defined with its backbone and resolved from this
+module's path on first access, as MMClassification 1.x imported it from here.
+"""
 from typing import Tuple
 
 import torch
 import torch.nn as nn
 
+from mmcls.utils.package import lazy_exports
+
 from .base_module import BaseModule
+
+__getattr__ = lazy_exports(__name__, {'PositionEncodingFourier': 'mmcls.models.backbones.edgenext'})
 
 
 class ConditionalPositionEncoding(BaseModule):

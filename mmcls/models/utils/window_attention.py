@@ -12,6 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmcls.registry import MODELS
+
 from .base_module import BaseModule
 from .drop import build_dropout
 from .helpers import to_2tuple
@@ -196,6 +198,7 @@ def _window_bias(bias: torch.Tensor, mask: Optional[torch.Tensor], batch: int) -
 _WINDOW_MSA = {'WindowMSA': WindowMSA, 'WindowMSAV2': WindowMSAV2}
 
 
+@MODELS.register_module()
 class ShiftWindowMSA(BaseModule):
     """(Shifted) window attention over a (B, H*W, C) feature map.
 
@@ -206,7 +209,8 @@ class ShiftWindowMSA(BaseModule):
         pad_small_map: pad maps smaller than a window instead of refusing them; without it a map
             exactly one window large is attended without shift (as the original Swin).
         window_msa: the window attention class (or its name), ``WindowMSA`` or ``WindowMSAV2``.
-        msa_cfg / kwargs: extra arguments of the window attention.
+        msa_cfg / kwargs: extra arguments of the window attention (``kwargs`` win over
+            ``msa_cfg``), e.g. ``pretrained_window_size`` of ``WindowMSAV2``.
     """
 
     def __init__(self,
@@ -222,7 +226,8 @@ class ShiftWindowMSA(BaseModule):
                  pad_small_map: bool = False,
                  window_msa: Union[str, type] = WindowMSA,
                  msa_cfg: dict = dict(),
-                 init_cfg=None) -> None:
+                 init_cfg=None,
+                 **kwargs) -> None:
         super().__init__(init_cfg)
         if not 0 <= shift_size < window_size:
             raise ValueError(f'shift_size must be in [0, window_size={window_size}), '
@@ -236,6 +241,7 @@ class ShiftWindowMSA(BaseModule):
         if msa_class is WindowMSA:
             cfg['qk_scale'] = qk_scale
         cfg.update(msa_cfg)
+        cfg.update(kwargs)
         self.w_msa = msa_class(**cfg)
         self.drop = build_dropout(dropout_layer)
 
@@ -302,6 +308,10 @@ class ShiftWindowMSA(BaseModule):
         x = windows.view(batch, height // window_size, width // window_size, window_size,
                          window_size, -1)
         return x.permute(0, 1, 3, 2, 4, 5).reshape(batch, height, width, -1)
+
+
+    # rc6's name of the mask builder
+    get_attn_mask = attn_mask
 
 
 __all__ = ['WindowMSA', 'WindowMSAV2', 'ShiftWindowMSA', 'relative_position_index',
