@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import copy
 import os.path as osp
+from os.path import expanduser, isabs
 from typing import Any, List, Optional, Sequence
 
 from mmcls.registry import DATASETS
 
-from .io_utils import expand_path, load_annotation_file
+from .io_utils import load_annotation_file
 
 __all__ = ['MultiTaskDataset']
 
@@ -44,8 +45,8 @@ class MultiTaskDataset:
                  test_mode: bool = False,
                  file_client_args: Optional[dict] = None):
         from .transforms import Compose
-        self.data_root = expand_path(data_root)
-        self.ann_file = self._join_root(expand_path(ann_file))
+        self.data_root = expanduser(data_root) if data_root is not None else None
+        self.ann_file = self._join_root(expanduser(ann_file))
         self.data_prefix = self._join_root(data_prefix)
         self.test_mode = test_mode
         self.pipeline = Compose(list(pipeline))
@@ -54,7 +55,7 @@ class MultiTaskDataset:
     def _join_root(self, path: Optional[str]) -> Optional[str]:
         if path is None:
             return self.data_root
-        if self.data_root is None or osp.isabs(path):
+        if self.data_root is None or isabs(path):
             return path
         return osp.join(self.data_root, path)
 
@@ -86,7 +87,7 @@ class MultiTaskDataset:
             raise ValueError(f'{ann_file}: data_list[{index}]["gt_label"] must map task names '
                              f'to labels, got {raw_data.get("gt_label")!r}')
         img_path = raw_data['img_path']
-        if self.data_prefix is not None and not osp.isabs(img_path):
+        if self.data_prefix is not None and not isabs(img_path):
             img_path = osp.join(self.data_prefix, img_path)
         return dict(img_path=img_path, gt_label=raw_data['gt_label'])
 

@@ -20,12 +20,20 @@ from mmcls.utils.dist import all_reduce, get_world_size
 
 from .hook import DATA_BATCH, Hook
 
-__all__ = ['PreciseBNHook', 'update_bn_stats']
+__all__ = ['PreciseBNHook', 'update_bn_stats', 'scaled_all_reduce']
 
 
 def _bn_layers(model: nn.Module) -> List[nn.modules.batchnorm._BatchNorm]:
     return [m for m in model.modules()
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats]
+
+
+def scaled_all_reduce(tensors: List[torch.Tensor], num_gpus: int) -> List[torch.Tensor]:
+    """Average ``tensors`` in place over the ``num_gpus`` processes (nothing to do for one)."""
+    if num_gpus > 1:
+        for tensor in tensors:
+            all_reduce(tensor, op='mean')
+    return tensors
 
 
 @torch.no_grad()
@@ -54,9 +62,10 @@ def update_bn_stats(model: nn.Module, dataloader, num_iters: int) -> None:
     if count < num_iters:
         print_log(f'PreciseBN used {count} batches, fewer than the {num_iters} requested',
                   logger='current', level=30)
+    scaled_all_reduce(means + variances, get_world_size())
     for bn, mean, var, momentum in zip(layers, means, variances, momenta):
-        bn.running_mean.copy_(all_reduce(mean, op='mean'))
-        bn.running_var.copy_(all_reduce(var, op='mean'))
+        bn.running_mean.copy_(mean)
+        bn.running_var.copy_(var)
         bn.momentum = momentum
 
 

@@ -12,8 +12,9 @@ import torch.nn.functional as F
 from mmcls.registry import METRICS
 from ._utils import (AVERAGE_OPTIONS, ArrayLike, check_items, check_num_classes_given,
                      gt_label_of, label_metric_inputs, normalize_thrs, pred_label_of,
-                     pred_score_of, precision_recall_f1_support, thr_suffix)
+                     pred_score_of, precision_recall_f1_support, thr_suffix, to_tensor)
 from .base_metric import BaseMetric
+from .confusion_matrix import ConfusionMatrix  # noqa: F401  (rc6's import path)
 
 __all__ = ['Accuracy', 'SingleLabelMetric']
 

@@ -10,6 +10,10 @@ from ..utils.base_module import BaseModule
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .resnet import Bottleneck
 
+# The names MMClassification 1.x gives the ResNet / ResNeXt bottlenecks in this module (one
+# class here: ResNeXt's is the ResNet bottleneck with groups).
+ResNetBottleneck = ResNeXtBottleneck = Bottleneck
+
 DEFAULT_NORM = dict(type='BN', eps=1e-5)
 DEFAULT_ACT = dict(type='LeakyReLU', negative_slope=0.01, inplace=True)
 

@@ -1,7 +1,7 @@
 """SE-ResNeXt: grouped SE bottlenecks."""
 from mmcls.registry import MODELS
 from .resnet import ResLayer
-from .seresnet import SEResNet
+from .seresnet import SEBottleneck, SEResNet  # SEBottleneck: kept at rc6's import path
 
 
 @MODELS.register_module()

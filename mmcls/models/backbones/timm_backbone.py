@@ -9,10 +9,10 @@ from mmcls.registry import MODELS
 from mmcls.utils.package import import_optional
 from .base_backbone import BaseBackbone
 
-__all__ = ['TIMMBackbone']
+__all__ = ['TIMMBackbone', 'print_timm_feature_info']
 
 
-def log_feature_info(feature_info) -> None:
+def print_timm_feature_info(feature_info) -> None:
     """Log the stages timm reports (channels and strides), to help writing the neck/head."""
     if feature_info is None:
         print_log('this timm backbone reports no feature_info', logger='current')
@@ -61,7 +61,7 @@ class TIMMBackbone(BaseBackbone):
             self.timm_model.reset_classifier(0, '')
         if pretrained or checkpoint_path:
             self._is_init = True  # timm's weights must not be re-initialised
-        log_feature_info(getattr(self.timm_model, 'feature_info', None))
+        print_timm_feature_info(getattr(self.timm_model, 'feature_info', None))
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         features = self.timm_model(x)
