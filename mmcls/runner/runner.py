@@ -32,6 +32,7 @@ from mmcls.core.checkpoint import (CheckpointLoader, _revise_state_dict, find_la
 from mmcls.core.launcher import default_backend, init_dist
 from mmcls.core.logging import get_logger
 from . import checkpointing
+from .compile_monitor import RecompileLogHook, compile_kwargs
 from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 from mmcls.core.message_hub import MessageHub
 from mmcls.core.model_wrappers import unwrap_model
@@ -173,6 +174,8 @@ class Runner:
         self._hooks: List[Any] = []
         self._stage_hooks: Dict[str, List[Any]] = {}
         self.register_hooks(default_hooks, custom_hooks)
+        if compile:
+            self.register_hook(RecompileLogHook())
         self.logger.info('Hooks will be executed in the following order:\n' + self.get_hooks_info())
         self.dump_config()
 
@@ -427,9 +430,7 @@ class Runner:
         unwrap_model(model).register_forward_pre_hook(to_channels_last, with_kwargs=True)
 
     def _compile_model(self, compile_cfg: Union[bool, Dict]) -> None:
-        if not hasattr(torch, 'compile'):
-            raise RuntimeError(f'compile=True needs torch >= 2.0, found {torch.__version__}')
-        kwargs = {} if compile_cfg is True else dict(compile_cfg)
+        kwargs = compile_kwargs(compile_cfg)
         unwrap_model(self.model).compile(**kwargs)
         self.logger.info(f'Compiled the model forward with torch.compile({kwargs})')
 

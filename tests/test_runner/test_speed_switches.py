@@ -136,3 +136,43 @@ def test_sync_bn_under_cpu_ddp_is_a_clear_error(tmp_path):
 def test_sync_bn_rejects_unknown_value(tmp_path):
     with pytest.raises(ValueError, match='env_cfg.sync_bn'):
         Runner(model=_ConvModel(), work_dir=str(tmp_path), env_cfg=dict(sync_bn='apex'))
+
+
+def _log_text(runner):
+    with open(osp.join(runner.log_dir, f'{runner.timestamp}.log'), encoding='utf-8') as f:
+        return f.read()
+
+
+def test_compile_counts_a_recompile_and_logs_it_once(tmp_path):
+    from runner_toys import loader_cfg
+    torch.set_num_threads(1)
+    torch._dynamo.reset()  # an earlier test compiled the same forward for another instance
+    # 10 samples in batches of 4: the last batch of each epoch (2 samples) fails the shape
+    # guard once; with dynamic=False the second epoch reuses both cached graphs
+    kwargs = runner_kwargs(str(tmp_path), max_epochs=2, val=False, param_scheduler=None,
+                           train_dataloader=loader_cfg(size=10, batch_size=4, shuffle=False),
+                           compile=dict(backend='eager', dynamic=False))
+    runner = Runner(**kwargs)
+    runner.train()
+    assert runner.message_hub.get_info('compile/recompiles') == 1
+    log = _log_text(runner)
+    assert log.count('torch.compile: 1 recompile(s) during training') == 1
+    assert 'size mismatch' in log  # the guard failure is named
+
+
+def test_compile_without_recompiles_logs_zero(tmp_path):
+    torch.set_num_threads(1)
+    torch._dynamo.reset()
+    runner = Runner(**runner_kwargs(str(tmp_path), max_epochs=1, val=False, param_scheduler=None,
+                                    compile=dict(backend='eager', dynamic=False)))
+    runner.train()
+    assert runner.message_hub.get_info('compile/recompiles') == 0
+    assert _log_text(runner).count('torch.compile: 0 recompile(s)') == 1
+
+
+def test_compile_errors_are_clear(tmp_path, monkeypatch):
+    with pytest.raises(KeyError, match="compile: unknown key"):
+        Runner(model=_ConvModel(), work_dir=str(tmp_path), compile=dict(backnd='eager'))
+    monkeypatch.delattr(torch, 'compile')
+    with pytest.raises(RuntimeError, match='torch.compile needs torch >= 2.0'):
+        Runner(model=_ConvModel(), work_dir=str(tmp_path), compile=True)
