@@ -1,4 +1,4 @@
-"""Build hook: ship the model zoo (configs/ and model-index.yml) inside the package.
+"""Build hook: ship the model zoo (configs/ and model-index.yml) and the demo image inside the package.
 
 An installed (non-editable) mmcls finds its configs under ``mmcls/.mim``; an editable checkout
 reads them from the repository root (see ``mmcls.apis.model_index.zoo_roots``). Everything else
@@ -10,7 +10,8 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-ZOO_FILES = ('configs', 'model-index.yml')
+# demo/demo.JPEG is the default image of `mmcls pytorch2onnx --verify`.
+ZOO_FILES = ('configs', 'model-index.yml', 'demo/demo.JPEG')
 
 
 class BuildPyWithZoo(build_py):
@@ -23,6 +24,7 @@ class BuildPyWithZoo(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for name in ZOO_FILES:
             source, dest = root / name, target / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
             if dest.exists():
                 shutil.rmtree(dest) if dest.is_dir() else dest.unlink()
             if source.is_dir():

@@ -78,7 +78,8 @@ def test_installed_wheel_runs_every_command(tmp_path):
     wheel = _build_wheel(tmp_path / 'dist')
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {'mmcls/tools/train.py', 'mmcls/tools/mmcls_handler.py', 'mmcls/__main__.py',
-            'mmcls/.mim/configs/lenet/lenet5_fashion-mnist-subset.py'} <= names
+            'mmcls/.mim/configs/lenet/lenet5_fashion-mnist-subset.py',
+            'mmcls/.mim/demo/demo.JPEG'} <= names
     mmcls = _make_venv(tmp_path / 'venv', wheel)
     work = tmp_path / 'empty'
     work.mkdir()

@@ -18,7 +18,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List
 if TYPE_CHECKING:
     import numpy as np
 
-from .config_info import classes_from_config, get_test_pipeline
+from .preparation import ImagePreparer, model_classes, prediction_to_dict
 
 __all__ = ['ImageClassificationInferencer', 'inference_model', 'list_image_files',
            'IMAGE_SUFFIXES']
@@ -74,28 +74,6 @@ def _prefetch(items: Iterable, fn: Callable, depth: int) -> Iterator:
             yield pending.popleft().result()
 
 
-def _color_type(load_cfg: dict, model) -> str:
-    if load_cfg.get('color_type'):
-        return load_cfg['color_type']
-    mean = getattr(getattr(model, 'data_preprocessor', None), 'mean', None)
-    return 'grayscale' if mean is not None and mean.numel() == 1 else 'color'
-
-
-def _match_channels(img: np.ndarray, color_type: str) -> np.ndarray:
-    """A BGR/grey ndarray converted to what the model's loader would have produced."""
-    import cv2
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[..., 0]
-    if color_type == 'grayscale' and img.ndim == 3:
-        code = cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY
-        return cv2.cvtColor(img, code)
-    if color_type != 'grayscale' and img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    if color_type != 'grayscale' and img.shape[2] == 4:
-        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    return img
-
-
 def _to_rgb(img: np.ndarray) -> np.ndarray:
     import numpy as np
     return img if img.ndim == 2 else np.ascontiguousarray(img[..., ::-1])
@@ -148,54 +126,21 @@ class ImageClassificationInferencer:
     def __init__(self, model: Any, weights: Optional[str] = None, device: Any = None,
                  classes: Optional[Sequence[str]] = None):
         self.model = _build_model(model, weights, device)
-        self.config = getattr(self.model, '_config', None) or getattr(self.model, 'cfg', None)
-        if self.config is None:
-            raise ValueError('the model carries no config (model.cfg); build it with get_model or '
-                             'init_model, or pass a model name or config path')
-        self.classes = self._find_classes(classes)
-        transforms, load_cfg = get_test_pipeline(self.config)
-        from mmcls.datasets.transforms.wrappers import Compose
-        self.pipeline = Compose(transforms)
-        self.color_type = _color_type(load_cfg, self.model)
-        self.imdecode_backend = load_cfg.get('imdecode_backend', 'cv2')
+        self.preparer = ImagePreparer(self.model)
+        self.config = self.preparer.config
+        self.classes = tuple(classes) if classes is not None else model_classes(self.model)
         self._visualizer = None
+
+    @property
+    def pipeline(self):
+        """The config's test pipeline (without its image loader) that prepares each input."""
+        return self.preparer.pipeline
 
     @staticmethod
     def list_models(pattern: Optional[str] = None) -> List[str]:
         """All model names, or those matching the wildcard ``pattern``."""
         from .model_index import list_models
         return list_models(pattern)
-
-    def _find_classes(self, classes: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
-        if classes is not None:
-            return tuple(classes)
-        meta = getattr(self.model, '_dataset_meta', None) or {}
-        found = meta.get('classes') or getattr(self.model, 'CLASSES', None)
-        return tuple(found) if found else classes_from_config(self.config)
-
-    # ------------------------------------------------------------ data
-    def _load(self, item: InputType) -> Tuple[np.ndarray, Optional[str]]:
-        import numpy as np
-        if isinstance(item, np.ndarray):
-            return _match_channels(item, self.color_type), None
-        if isinstance(item, (str, os.PathLike)):
-            from mmcls.datasets.transforms.image_io import imread
-            path = os.fspath(item)
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'input image {path} does not exist')
-            return imread(path, flag=self.color_type, backend=self.imdecode_backend), path
-        raise TypeError(f'each input must be an image path or an ndarray, got '
-                        f'{type(item).__name__}')
-
-    def _prepare(self, item: InputType) -> Tuple[dict, np.ndarray]:
-        """Load and transform one input; returns the packed sample and the loaded image."""
-        img, path = self._load(item)
-        results = dict(img=img, img_path=path, img_shape=img.shape[:2], ori_shape=img.shape[:2])
-        packed = self.pipeline(results)
-        if packed is None or 'inputs' not in packed:
-            raise RuntimeError(f'the test pipeline of {self.config.filename} dropped the input '
-                               f'{path or "<ndarray>"} or does not end with PackClsInputs')
-        return packed, img
 
     # ------------------------------------------------------------ running
     def __call__(self,
@@ -237,7 +182,7 @@ class ImageClassificationInferencer:
                                     rescale_factor, draw_score, show, show_dir, wait_time)
             if stage is not None or return_datasamples:
                 return results
-            return [self._to_dict(s) for s in results]
+            return [prediction_to_dict(s, self.classes) for s in results]
 
         return self._run_batches(inputs, batch_size, progress, stage, convert)
 
@@ -266,7 +211,7 @@ class ImageClassificationInferencer:
 
     def _batches(self, items: Iterable, batch_size: int) -> Iterator[list]:
         batch: list = []
-        for prepared in _prefetch(items, self._prepare, depth=2 * batch_size):
+        for prepared in _prefetch(items, self.preparer.prepare, depth=2 * batch_size):
             batch.append(prepared)
             if len(batch) == batch_size:
                 yield batch
@@ -284,8 +229,7 @@ class ImageClassificationInferencer:
 
     def _forward(self, packed: List[dict], stage: Optional[str]) -> list:
         import torch
-        data = dict(inputs=[p['inputs'] for p in packed],
-                    data_samples=[p['data_samples'] for p in packed])
+        data = ImagePreparer.collate(packed)
         with torch.no_grad():
             if stage is None:
                 return list(self.model.test_step(data))
@@ -294,16 +238,6 @@ class ImageClassificationInferencer:
         if isinstance(feats, torch.Tensor):
             return list(feats.cpu())
         return [tuple(f[i].cpu() for f in feats) for i in range(len(packed))]
-
-    def _to_dict(self, sample) -> Dict[str, Any]:
-        pred = sample.pred_label
-        scores = pred.score.detach().float().cpu().numpy()
-        label = int(pred.label[0]) if 'label' in pred and len(pred.label) else \
-            int(scores.argmax())
-        result = {'pred_scores': scores, 'pred_label': label, 'pred_score': float(scores[label])}
-        if self.classes is not None and label < len(self.classes):
-            result['pred_class'] = self.classes[label]
-        return result
 
     # ------------------------------------------------------------ drawing
     @property

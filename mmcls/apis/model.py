@@ -71,11 +71,8 @@ def _finish(model, config, dataset_meta: dict, device):
         from .config_info import classes_from_config
         classes = classes_from_config(config, use_dataset_type=False)
         if classes is not None:
-            dataset_meta = dict(dataset_meta, classes=classes)
             model.CLASSES = classes
-    model._config = config
-    model.cfg = config
-    model._dataset_meta = dataset_meta
+    model.cfg = config  # the one place a model built here carries its config
     if device is not None:
         model.to(device)
     model.eval()

@@ -149,7 +149,7 @@ def _image_batch(model: nn.Module, images: Sequence[str], shape: Sequence[int],
     """
     import cv2
 
-    from .preprocess import ImagePreparer
+    from mmcls.apis.preparation import ImagePreparer
     preparer = ImagePreparer(model)
     height, width = int(shape[2]), int(shape[3])
     tensors: List[torch.Tensor] = []

@@ -98,7 +98,7 @@ class Batcher:
     def _run(self) -> None:
         import torch
 
-        from .preprocess import ImagePreparer
+        from mmcls.apis.preparation import ImagePreparer
         while True:
             first = self._queue.get()
             if first is None:
@@ -126,7 +126,7 @@ class PredictionServer(ThreadingHTTPServer):
     def __init__(self, address: Tuple[str, int], model: Any, model_name: str,
                  max_body_bytes: int = 20 << 20, max_batch_size: int = 8,
                  max_wait_ms: float = 5.0, timeout_s: float = 60.0):
-        from .preprocess import ImagePreparer, model_classes
+        from mmcls.apis.preparation import ImagePreparer, model_classes
         self.model = model
         self.model_name = model_name
         self.preparer = ImagePreparer(model)
@@ -144,7 +144,7 @@ class PredictionServer(ThreadingHTTPServer):
         """Decode, transform and classify one uploaded image."""
         from mmcls.datasets.transforms.image_io import ImageTooLargeError
 
-        from .preprocess import predictions_to_dicts
+        from mmcls.apis.preparation import predictions_to_dicts
         try:
             packed = self.preparer.from_bytes(content, source=source)
         except ImageTooLargeError as error:

@@ -177,16 +177,11 @@ def _show(image: np.ndarray, interval: float) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    from mmcls.config import Config
     from mmcls.registry import DATASETS
 
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    loader_key = f'{args.phase}_dataloader'
-    if loader_key not in cfg or 'dataset' not in (cfg[loader_key] or {}):
-        raise SystemExit(f'{args.config} has no {loader_key}.dataset to browse')
-    dataset = DATASETS.build(cfg[loader_key]['dataset'])
+    from ._common import load_phase_dataset
+    _, dataset_cfg = load_phase_dataset(args.config, args.cfg_options, args.phase, 'browse')
+    dataset = DATASETS.build(dataset_cfg)
     transforms = list(getattr(_innermost(dataset).pipeline, 'transforms', []))
     classes = dataset.metainfo.get('classes') if hasattr(dataset, 'metainfo') else None
     total = len(dataset) if args.show_number is None else min(args.show_number, len(dataset))

@@ -28,7 +28,7 @@ class MMclsHandler(BaseHandler):
         import torch
 
         from mmcls.apis import init_model
-        from mmcls.deployment.preprocess import ImagePreparer, model_classes
+        from mmcls.apis.preparation import ImagePreparer, model_classes
         properties = context.system_properties
         model_dir = properties.get('model_dir')
         gpu_id = properties.get('gpu_id')
@@ -65,7 +65,7 @@ class MMclsHandler(BaseHandler):
             return list(self.model.test_step(self.preparer.collate(data)))
 
     def postprocess(self, data: list) -> List[Dict[str, Any]]:
-        from mmcls.deployment.preprocess import predictions_to_dicts
+        from mmcls.apis.preparation import predictions_to_dicts
         return predictions_to_dicts(data, self.classes)
 
     def handle(self, data: List[Dict[str, Any]], context: Any) -> List[Dict[str, Any]]:

@@ -10,14 +10,12 @@ onnxsim).  See docs/deployment.md.
 from __future__ import annotations
 
 import argparse
-import os.path as osp
 import sys
 from typing import List, Optional
 
 __all__ = ['parse_args', 'main']
 
-REPO_DEMO = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'demo',
-                     'demo.JPEG')
+DEMO_IMAGE = 'demo/demo.JPEG'  # shipped with the package (mmcls/.mim) and in the checkout
 
 GRAPH_HELP = '''
 the exported graph:
@@ -29,6 +27,14 @@ The data preprocessor's to_rgb swap and (x - mean) / std are folded into the gra
 the model needs no normalisation constants at deployment. Apply softmax (sigmoid for
 multi-label heads) to the logits to get the scores mmcls reports.
 '''
+
+
+def _demo_image() -> str:
+    from mmcls.apis.model_index import find_in_zoo
+    found = find_in_zoo(DEMO_IMAGE)
+    if found is None:
+        raise SystemExit(f'{DEMO_IMAGE} is not installed with mmcls; pass --test-img IMAGE')
+    return found
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -87,7 +93,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f'exported {args.config} to {args.output_file} (input {shape})')
     if not args.verify:
         return 0
-    images = args.test_img or [REPO_DEMO]
+    images = args.test_img or [_demo_image()]
     report = verify_onnx(model, args.output_file, images, shape=shape,
                          dynamic_export=args.dynamic_export)
     print(f'verified on {report["num_images"]} image(s): max |onnxruntime - pytorch| = '

@@ -38,7 +38,8 @@ def convert(config_path: str, checkpoint_path: str, save_path: str) -> None:
     head = getattr(model, 'head', None)
     if callable(getattr(head, 'switch_to_deploy', None)):  # e.g. LeViT fuses its head's BN too
         head.switch_to_deploy()
-    meta = {'dataset_meta': getattr(model, '_dataset_meta', None) or {},
+    classes = getattr(model, 'CLASSES', None)
+    meta = {'dataset_meta': {'classes': list(classes)} if classes else {},
             'reparameterized_from': checkpoint_path}
     save_checkpoint({'state_dict': model.state_dict(), 'meta': meta}, save_path)
     print(f'saved the re-parameterised weights of {checkpoint_path} to {save_path}')

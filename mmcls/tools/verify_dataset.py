@@ -116,20 +116,15 @@ def find_broken(paths: List[str], num_process: int = 1,
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    from mmcls.config import Config
     from mmcls.registry import DATASETS
 
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    loader_key = f'{args.phase}_dataloader'
-    if loader_key not in cfg or 'dataset' not in (cfg[loader_key] or {}):
-        raise SystemExit(f'{args.config} has no {loader_key}.dataset to verify')
+    from ._common import load_phase_dataset
+    _, dataset_cfg = load_phase_dataset(args.config, args.cfg_options, args.phase, 'verify')
     out_dir = osp.dirname(osp.abspath(args.out_path))
     if not osp.isdir(out_dir):
         raise SystemExit(f'the folder of --out-path {args.out_path!r} does not exist')
 
-    dataset = DATASETS.build(strip_pipelines(cfg[loader_key]['dataset']))
+    dataset = DATASETS.build(strip_pipelines(dataset_cfg))
     paths = collect_image_paths(dataset)
     if not paths:
         print(f'The {args.phase} dataset keeps its images in memory; there is no file to check.')

@@ -74,7 +74,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mmcls.visualization.cam import (compute_cam, default_target_layers, is_vit_like,
                                       overlay_cam)
     from mmcls.visualization.cam_methods import CAM_METHODS, canonical_method
-    from mmcls.deployment.preprocess import ImagePreparer
+    from mmcls.apis.preparation import ImagePreparer
     try:
         method = CAM_METHODS[canonical_method(args.method)][0]
     except ValueError as error:

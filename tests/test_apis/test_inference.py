@@ -184,7 +184,7 @@ def test_full_fashion_mnist_configs_infer_on_files(config):
     """Their pipelines start without a loader: files are read grey, as the 1-channel model needs."""
     torch.manual_seed(0)
     inferencer = ImageClassificationInferencer(osp.join(REPO, config))
-    assert inferencer.color_type == 'grayscale'
+    assert inferencer.preparer.color_type == 'grayscale'
     assert inferencer.classes == CLASSES  # from the FashionMNIST dataset type
     results = inferencer([TROUSER, cv2.imread(TROUSER)], batch_size=2)
     np.testing.assert_allclose(results[0]['pred_scores'], results[1]['pred_scores'], rtol=1e-5)

@@ -78,7 +78,7 @@ def test_get_model_pretrained_path_loads_weights(tmp_path):
     model = get_model('resnet18_8xb16_cifar10', pretrained=str(ckpt), device='cpu')
     for key, value in source.state_dict().items():
         assert torch.equal(model.state_dict()[key], value), key
-    assert model._dataset_meta['classes'][3] == '3'
+    assert model.CLASSES[3] == '3'
     no_weights = get_model('lenet5_mnist')
     with pytest.raises(ValueError, match='no pre-defined weights'):
         get_model('lenet5_mnist', pretrained=True)

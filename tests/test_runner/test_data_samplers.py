@@ -111,3 +111,31 @@ def test_worker_batches_share_one_buffer():
     assert stacked['inputs'].shape == (4, 3, 4, 4)
     assert stacked['inputs'][:, 0, 0, 0].tolist() == [0, 2, 4, 6]
     assert stacked['inputs'].is_shared()
+
+
+def test_repeat_aug_sampler_deals_copies_to_different_ranks():
+    from mmcls.datasets.samplers import RepeatAugSampler
+    assert 'RepeatAugSampler' in DATA_SAMPLERS
+    data = list(range(10))
+    shards = []
+    for rank in range(3):
+        with _as_rank(rank, 3):
+            sampler = RepeatAugSampler(data, shuffle=False, num_repeats=3, seed=0)
+        shards.append(list(sampler))
+        assert len(sampler) == 4  # ceil(10 / 3): an epoch keeps the plain epoch length
+    # with 3 ranks and 3 repeats, each rank sees every one of its first samples once
+    assert shards == [[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]
+    with _as_rank(1, 2):
+        assert list(RepeatAugSampler(data, shuffle=False, seed=0)) == [0, 1, 1, 2, 3]
+
+
+def test_repeat_aug_sampler_shuffles_per_epoch():
+    from mmcls.datasets.samplers import RepeatAugSampler
+    sampler = RepeatAugSampler(list(range(12)), shuffle=True, num_repeats=2, seed=5)
+    first = list(sampler)
+    assert first == list(sampler) and len(first) == 12
+    assert all(first[i] == first[i + 1] for i in range(0, 12, 2))  # copies stay adjacent
+    sampler.set_epoch(1)
+    assert list(sampler) != first
+    with pytest.raises(ValueError, match='num_repeats'):
+        RepeatAugSampler(list(range(3)), num_repeats=0)

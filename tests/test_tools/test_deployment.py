@@ -67,7 +67,7 @@ def test_normalisation_is_folded_in(tmp_path, images, refcheck):
     """The graph on raw BGR pixels equals the model on the preprocessed (RGB, normalised) batch,
     and differs from the model fed the raw pixels."""
     from mmcls.deployment.onnx_export import export_onnx, run_onnx
-    from mmcls.deployment.preprocess import ImagePreparer
+    from mmcls.apis.preparation import ImagePreparer
     model = filled_model('resnet18_8xb32_in1k', refcheck)
     assert model.data_preprocessor.to_rgb
     onnx_file = export_onnx(model, str(tmp_path / 'r18.onnx'), shape=(1, 3, 224, 224))

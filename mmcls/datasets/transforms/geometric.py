@@ -1,331 +1,679 @@
-"""Geometric image helpers: resize, rescale, crop, pad, flip, rotate, shear, translate.
+"""Geometric transforms: resize, crop, flip and pad, with MMCV/MMClassification names.
 
-Small functions over uint8 HWC (or HW) arrays with MMCV's argument names and
-conventions: sizes are ``(w, h)``, crop boxes are inclusive ``(x1, y1, x2, y2)``,
-``padding`` is ``(left, top, right, bottom)``.  :func:`crop_and_resize` also
-accepts a :class:`LazyImage` and decodes it at a reduced size when the
-output allows it, keeping the crop geometry of the full-size path.
+The array-level helpers they use (``imresize``, ``imcrop``, ...) live in
+:mod:`.image_geometry`.  Transforms marked ``accepts_lazy_image`` plan their
+crop from the image size alone and let :func:`~.image_geometry.crop_and_resize`
+decode a deferred JPEG at reduced size when the loader allows it.
 """
 from __future__ import annotations
 
+import math
 import numbers
-from typing import Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
-import cv2
 import numpy as np
-from PIL import Image
 
-from .image_io import LazyImage
+from mmcls.registry import TRANSFORMS
 
-CV2_INTERP = {
-    'nearest': cv2.INTER_NEAREST,
-    'bilinear': cv2.INTER_LINEAR,
-    'bicubic': cv2.INTER_CUBIC,
-    'area': cv2.INTER_AREA,
-    'lanczos': cv2.INTER_LANCZOS4,
-}
-PILLOW_INTERP = {
-    'nearest': Image.NEAREST,
-    'bilinear': Image.BILINEAR,
-    'bicubic': Image.BICUBIC,
-    'box': Image.BOX,
-    'lanczos': Image.LANCZOS,
-    'hamming': Image.HAMMING,
-}
-PADDING_MODES = {
-    'constant': cv2.BORDER_CONSTANT,
-    'edge': cv2.BORDER_REPLICATE,
-    'reflect': cv2.BORDER_REFLECT_101,
-    'symmetric': cv2.BORDER_REFLECT,
-}
-FLIP_DIRECTIONS = ('horizontal', 'vertical', 'diagonal')
-_FLIP_CODES = {'horizontal': 1, 'vertical': 0, 'diagonal': -1}
-
-Number = Union[int, float]
-
-
-def check_interpolation(interpolation: str, backend: str = 'cv2') -> None:
-    """Raise ValueError for an interpolation name the backend does not know."""
-    table = {'cv2': CV2_INTERP, 'pillow': PILLOW_INTERP}.get(backend)
-    if table is None:
-        raise ValueError(f'unknown resize backend {backend!r}; choose "cv2" or "pillow"')
-    if interpolation not in table:
-        raise ValueError(f'interpolation {interpolation!r} is not supported by the {backend} '
-                         f'backend; choose from {sorted(table)}')
-
-
-def imresize(img: np.ndarray,
-             size: Tuple[int, int],
-             return_scale: bool = False,
-             interpolation: str = 'bilinear',
-             backend: str = 'cv2'):
-    """Resize ``img`` to ``size=(w, h)``; optionally return ``(img, w_scale, h_scale)``."""
-    check_interpolation(interpolation, backend)
-    h, w = img.shape[:2]
-    size = (int(size[0]), int(size[1]))
-    if size[0] <= 0 or size[1] <= 0:
-        raise ValueError(f'resize target {size} must be positive')
-    if backend == 'pillow':
-        if img.dtype != np.uint8:
-            raise ValueError(f'the pillow resize backend needs uint8 images, got {img.dtype}')
-        squeeze = img.ndim == 3 and img.shape[2] == 1  # Pillow has no HxWx1 mode
-        pil = Image.fromarray(img[..., 0] if squeeze else img)
-        resized = np.asarray(pil.resize(size, PILLOW_INTERP[interpolation]))
-        resized = resized[..., None] if squeeze else resized
-    elif (w, h) == size:
-        resized = img
-    else:
-        resized = cv2.resize(img, size, interpolation=CV2_INTERP[interpolation])
-        if img.ndim == 3 and resized.ndim == 2:  # cv2 drops a trailing 1-channel axis
-            resized = resized[..., None]
-    if not return_scale:
-        return resized
-    return resized, size[0] / w, size[1] / h
-
-
-def scale_size(size: Tuple[int, int], scale: Union[float, Tuple[float, float]]) -> Tuple[int, int]:
-    """Scale ``(w, h)`` by a factor or a ``(w_factor, h_factor)`` pair, rounding to nearest."""
-    if isinstance(scale, numbers.Number):
-        scale = (scale, scale)
-    w, h = size
-    return int(w * float(scale[0]) + 0.5), int(h * float(scale[1]) + 0.5)
-
-
-def rescale_size(old_size: Tuple[int, int],
-                 scale: Union[float, int, Tuple[int, int]],
-                 return_scale: bool = False):
-    """Size ``(w, h)`` after rescaling ``old_size`` while keeping its aspect ratio.
-
-    ``scale`` is a factor, or a ``(long, short)`` edge limit pair (in either
-    order): the largest size whose long edge <= max(scale) and short edge <=
-    min(scale).
-    """
-    w, h = old_size
-    if isinstance(scale, numbers.Number):
-        if scale <= 0:
-            raise ValueError(f'invalid scale {scale}, must be positive')
-        factor = float(scale)
-    elif isinstance(scale, (tuple, list)) and len(scale) == 2:
-        max_long, max_short = max(scale), min(scale)
-        factor = min(max_long / max(h, w), max_short / min(h, w))
-    else:
-        raise TypeError(f'scale must be a number or a (w, h) pair, got {scale!r}')
-    new_size = scale_size((w, h), factor)
-    return (new_size, factor) if return_scale else new_size
-
-
-def imrescale(img: np.ndarray,
-              scale: Union[float, int, Tuple[int, int]],
-              return_scale: bool = False,
-              interpolation: str = 'bilinear',
-              backend: str = 'cv2'):
-    """Resize ``img`` keeping its aspect ratio (see :func:`rescale_size`)."""
-    h, w = img.shape[:2]
-    new_size, factor = rescale_size((w, h), scale, return_scale=True)
-    rescaled = imresize(img, new_size, interpolation=interpolation, backend=backend)
-    return (rescaled, factor) if return_scale else rescaled
-
-
-def imcrop(img: np.ndarray, bbox: Sequence[int]) -> np.ndarray:
-    """Crop the inclusive box ``(x1, y1, x2, y2)``, clipped to the image (a view)."""
-    h, w = img.shape[:2]
-    x1, y1, x2, y2 = (int(v) for v in bbox)
-    x1, x2 = max(0, min(x1, w - 1)), max(0, min(x2, w - 1))
-    y1, y2 = max(0, min(y1, h - 1)), max(0, min(y2, h - 1))
-    return img[y1:y2 + 1, x1:x2 + 1]
-
-
-def _border_value(pad_val, img: np.ndarray):
-    """cv2 wants a scalar or a tuple of up to 4 values for the border colour.
-
-    A per-channel sequence may be longer than the channel count (a BGR mean
-    used on a greyscale image); its first values are used, as OpenCV does.
-    """
-    if isinstance(pad_val, numbers.Number):
-        return pad_val if img.ndim == 2 else tuple([pad_val] * min(img.shape[2], 4))
-    values = tuple(pad_val)
-    channels = 1 if img.ndim == 2 else img.shape[2]
-    if len(values) < min(channels, 4):
-        raise ValueError(f'pad value {pad_val!r} has {len(values)} entries for an image with '
-                         f'{channels} channels')
-    return values[:4]
-
-
-def impad(img: np.ndarray,
-          *,
-          shape: Optional[Tuple[int, int]] = None,
-          padding: Union[int, Sequence[int], None] = None,
-          pad_val: Union[Number, Sequence[Number]] = 0,
-          padding_mode: str = 'constant') -> np.ndarray:
-    """Pad to ``shape=(h, w)`` (bottom/right) or by ``padding`` (int, (lr, tb) or (l, t, r, b))."""
-    if (shape is None) == (padding is None):
-        raise ValueError('impad needs exactly one of `shape` and `padding`')
-    if padding_mode not in PADDING_MODES:
-        raise ValueError(f'padding_mode {padding_mode!r} not in {sorted(PADDING_MODES)}')
-    if shape is not None:
-        padding = (0, 0, shape[1] - img.shape[1], shape[0] - img.shape[0])
-    if isinstance(padding, numbers.Number):
-        padding = (padding, ) * 4
-    elif len(padding) == 2:
-        padding = (padding[0], padding[1], padding[0], padding[1])
-    elif len(padding) != 4:
-        raise ValueError(f'padding must be an int or have 2 or 4 entries, got {padding!r}')
-    left, top, right, bottom = (int(p) for p in padding)
-    if min(left, top, right, bottom) < 0:
-        raise ValueError(f'padding {padding!r} must not be negative (image is larger than the '
-                         'target shape?)')
-    if left == top == right == bottom == 0:
-        return img
-    padded = cv2.copyMakeBorder(img, top, bottom, left, right, PADDING_MODES[padding_mode],
-                                value=_border_value(pad_val, img))
-    if img.ndim == 3 and padded.ndim == 2:
-        padded = padded[..., None]
-    return padded
-
-
-def impad_to_multiple(img: np.ndarray, divisor: int, pad_val: Number = 0) -> np.ndarray:
-    """Pad bottom/right so both sides are multiples of ``divisor``."""
-    h, w = img.shape[:2]
-    shape = (-(-h // divisor) * divisor, -(-w // divisor) * divisor)
-    return impad(img, shape=shape, pad_val=pad_val)
-
-
-def imflip(img: np.ndarray, direction: str = 'horizontal') -> np.ndarray:
-    """Flip horizontally, vertically or both ('diagonal'); returns a new contiguous array."""
-    if direction not in FLIP_DIRECTIONS:
-        raise ValueError(f'flip direction {direction!r} not in {FLIP_DIRECTIONS}')
-    flipped = cv2.flip(img, _FLIP_CODES[direction])
-    if img.ndim == 3 and flipped.ndim == 2:
-        flipped = flipped[..., None]
-    return flipped
-
-
-def _warp(img: np.ndarray, matrix: np.ndarray, border_value, interpolation: str,
-          size: Optional[Tuple[int, int]] = None) -> np.ndarray:
-    check_interpolation(interpolation)
-    h, w = img.shape[:2]
-    warped = cv2.warpAffine(img, matrix, size or (w, h), flags=CV2_INTERP[interpolation],
-                            borderMode=cv2.BORDER_CONSTANT,
-                            borderValue=_border_value(border_value, img))
-    if img.ndim == 3 and warped.ndim == 2:
-        warped = warped[..., None]
-    return warped
-
-
-def imrotate(img: np.ndarray,
-             angle: float,
-             center: Optional[Tuple[float, float]] = None,
-             scale: float = 1.0,
-             border_value: Union[Number, Sequence[Number]] = 0,
-             interpolation: str = 'bilinear') -> np.ndarray:
-    """Rotate by ``angle`` degrees clockwise around ``center`` (default: image centre)."""
-    h, w = img.shape[:2]
-    if center is None:
-        center = ((w - 1) * 0.5, (h - 1) * 0.5)
-    matrix = cv2.getRotationMatrix2D(center, -angle, scale)
-    return _warp(img, matrix, border_value, interpolation)
-
-
-def _warp_along(img: np.ndarray, direction: str, horizontal: list, vertical: list, op: str,
-                border_value, interpolation: str) -> np.ndarray:
-    """Warp with the affine matrix ``horizontal`` or ``vertical``, as ``direction`` says
-    (``op`` names the operation in the error for any other direction)."""
-    if direction == 'horizontal':
-        matrix = horizontal
-    elif direction == 'vertical':
-        matrix = vertical
-    else:
-        raise ValueError(f'{op} direction must be "horizontal" or "vertical", got {direction!r}')
-    return _warp(img, np.float32(matrix), border_value, interpolation)
-
-
-def imshear(img: np.ndarray,
-            magnitude: float,
-            direction: str = 'horizontal',
-            border_value: Union[Number, Sequence[Number]] = 0,
-            interpolation: str = 'bilinear') -> np.ndarray:
-    """Shear: horizontal maps (x, y) -> (x + magnitude * y, y); vertical the transpose."""
-    return _warp_along(img, direction, [[1, magnitude, 0], [0, 1, 0]],
-                       [[1, 0, 0], [magnitude, 1, 0]], 'shear', border_value, interpolation)
-
-
-def imtranslate(img: np.ndarray,
-                offset: float,
-                direction: str = 'horizontal',
-                border_value: Union[Number, Sequence[Number]] = 0,
-                interpolation: str = 'bilinear') -> np.ndarray:
-    """Translate by ``offset`` pixels (positive: right or down)."""
-    return _warp_along(img, direction, [[1, 0, offset], [0, 1, 0]],
-                       [[1, 0, 0], [0, 1, offset]], 'translate', border_value, interpolation)
-
-
-def image_hw(img: Union[np.ndarray, LazyImage]) -> Tuple[int, int]:
-    """``(h, w)`` of an array or a :class:`LazyImage` (no decoding)."""
-    return int(img.shape[0]), int(img.shape[1])
-
-
-def choose_reduction(crop_w: float, crop_h: float, out_w: int, out_h: int) -> int:
-    """Largest decode reduction (8, 4, 2 or 1) that keeps the crop at least the output size."""
-    for factor in (8, 4, 2):
-        if crop_w / factor >= out_w and crop_h / factor >= out_h:
-            return factor
-    return 1
-
-
-# interpolations whose reduced-decode result stays close to the full path (nearest
-# sampling of a box-filtered image differs too much)
-_WARP_INTERPOLATIONS = ('bilinear', 'bicubic', 'lanczos')
-
-
-def _resize_from_reduced(small: np.ndarray, factor: int, box: Tuple[int, int, int, int],
-                         out_size: Tuple[int, int], interpolation: str) -> np.ndarray:
-    """Crop+resize ``box`` (full-size x, y, w, h) from a 1/factor decode with one warp.
-
-    A reduced pixel i covers full pixels [i*f, (i+1)*f), so full coordinate x
-    sits at (x + 0.5) / f - 0.5; output pixel u samples full coordinate
-    x0 + (u + 0.5) * crop_w / out_w - 0.5, as cv2.resize does on the crop.
-    """
-    x0, y0, crop_w, crop_h = box
-    out_w, out_h = out_size
-    sx, sy = crop_w / out_w, crop_h / out_h
-    matrix = np.array([[sx / factor, 0, (x0 + 0.5 * sx) / factor - 0.5],
-                       [0, sy / factor, (y0 + 0.5 * sy) / factor - 0.5]], dtype=np.float64)
-    warped = cv2.warpAffine(small, matrix, (out_w, out_h),
-                            flags=CV2_INTERP[interpolation] | cv2.WARP_INVERSE_MAP,
-                            borderMode=cv2.BORDER_REPLICATE)
-    if small.ndim == 3 and warped.ndim == 2:
-        warped = warped[..., None]
-    return warped
-
-
-def crop_and_resize(img: Union[np.ndarray, LazyImage],
-                    box: Tuple[int, int, int, int],
-                    out_size: Tuple[int, int],
-                    interpolation: str = 'bilinear',
-                    backend: str = 'cv2') -> np.ndarray:
-    """Crop ``box=(x, y, w, h)`` (full-size pixels) and resize it to ``out_size=(w, h)``.
-
-    On an array this is ``imresize(imcrop(...))``.  On a :class:`LazyImage`
-    the JPEG is decoded at 1/2, 1/4 or 1/8 size when the crop stays at least
-    as large as the output, and sampled at exactly the coordinates the full
-    path would use; otherwise it is decoded fully.
-    """
-    x0, y0, crop_w, crop_h = (int(v) for v in box)
-    if isinstance(img, LazyImage):
-        factor = choose_reduction(crop_w, crop_h, *out_size)
-        if factor > 1 and backend == 'cv2' and interpolation in _WARP_INTERPOLATIONS:
-            small = img.decode_reduced(factor)
-            if small is not None:
-                return _resize_from_reduced(small, factor, (x0, y0, crop_w, crop_h),
-                                            out_size, interpolation)
-        img = img.decode()
-    cropped = imcrop(img, (x0, y0, x0 + crop_w - 1, y0 + crop_h - 1))
-    return imresize(cropped, out_size, interpolation=interpolation, backend=backend)
-
+from .base import BaseTransform, cache_randomness
+from .image_geometry import (FLIP_DIRECTIONS, PADDING_MODES, check_interpolation,
+                             crop_and_resize, image_hw, imcrop, imflip, impad, rescale_size,
+                             scale_size)
+# The image helpers lived in this module before the transform classes moved in;
+# importing them here keeps ``from mmcls.datasets.transforms.geometric import imresize``
+# working (they are exported by ``image_geometry``, not listed again in ``__all__``).
+from .image_geometry import (CV2_INTERP, PILLOW_INTERP, choose_reduction,  # noqa: F401
+                             impad_to_multiple, imrescale, imresize, imrotate, imshear,
+                             imtranslate)
+from .image_io import materialize
 
 __all__ = [
-    'CV2_INTERP', 'PILLOW_INTERP', 'PADDING_MODES', 'FLIP_DIRECTIONS', 'check_interpolation',
-    'imresize', 'scale_size', 'rescale_size', 'imrescale', 'imcrop', 'impad', 'impad_to_multiple',
-    'imflip', 'imrotate', 'imshear', 'imtranslate', 'image_hw', 'choose_reduction',
-    'crop_and_resize'
+    'Resize', 'ResizeEdge', 'RandomResize', 'RandomChoiceResize', 'CenterCrop', 'RandomCrop',
+    'RandomResizedCrop', 'EfficientNetRandomCrop', 'EfficientNetCenterCrop', 'RandomFlip', 'Pad'
 ]
+
+
+def _pair(value: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
+    """An int becomes ``(v, v)``; a pair stays; both entries must be positive."""
+    if isinstance(value, numbers.Number):
+        value = (value, value)
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ValueError(f'{name} must be an int or a pair, got {value!r}')
+    if value[0] <= 0 or value[1] <= 0:
+        raise ValueError(f'{name} must be positive, got {value!r}')
+    return int(value[0]), int(value[1])
+
+
+def _set_image(results: Dict, img: np.ndarray) -> Dict:
+    """Store the new ``img`` and its ``img_shape`` in ``results``; return ``results``."""
+    results['img'] = img
+    results['img_shape'] = img.shape[:2]
+    return results
+
+
+def _resize_whole(results: Dict, size: Tuple[int, int], interpolation: str,
+                  backend: str) -> None:
+    """Resize ``results['img']`` (array or LazyImage) to ``size=(w, h)``; set shape keys."""
+    h, w = image_hw(results['img'])
+    _set_image(results, crop_and_resize(results['img'], (0, 0, w, h), size, interpolation,
+                                        backend))
+    results['scale_factor'] = (size[0] / w, size[1] / h)
+
+
+@TRANSFORMS.register_module()
+class Resize(BaseTransform):
+    """Resize the image to ``scale=(w, h)`` or by ``scale_factor``.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+    **Added Keys:** ``scale``, ``scale_factor``, ``keep_ratio``.
+
+    Args:
+        scale: target ``(w, h)``, or an int for a square.  With ``keep_ratio``
+            it is a ``(long, short)`` limit: the image is rescaled to the
+            largest size fitting it.
+        scale_factor: a factor or ``(w_factor, h_factor)``; exactly one of
+            ``scale`` and ``scale_factor`` must be given.
+        keep_ratio: keep the aspect ratio.
+        clip_object_border: accepted for MMCV compatibility (no boxes here).
+        backend: 'cv2' or 'pillow'.
+        interpolation: 'nearest', 'bilinear', 'bicubic', 'area' or 'lanczos'.
+    """
+
+    accepts_lazy_image = True
+    repr_fields = ('scale', 'scale_factor', 'keep_ratio', 'clip_object_border', 'backend',
+                   'interpolation')
+
+    def __init__(self,
+                 scale: Union[int, Tuple[int, int], None] = None,
+                 scale_factor: Union[float, Tuple[float, float], None] = None,
+                 keep_ratio: bool = False,
+                 clip_object_border: bool = True,
+                 backend: str = 'cv2',
+                 interpolation: str = 'bilinear'):
+        if (scale is None) == (scale_factor is None):
+            raise ValueError('Resize: give exactly one of `scale` and `scale_factor`')
+        if isinstance(scale, (tuple, list)) and -1 in scale:
+            raise ValueError(f'Resize: scale {scale!r} with -1 is not supported; use '
+                             'ResizeEdge(scale=..., edge="short") instead')
+        self.scale = None if scale is None else _pair(scale, 'Resize scale')
+        if scale_factor is not None and not isinstance(scale_factor, numbers.Number):
+            scale_factor = tuple(scale_factor)
+            if len(scale_factor) != 2:
+                raise ValueError(f'Resize: scale_factor must be a number or a pair, got '
+                                 f'{scale_factor!r}')
+        self.scale_factor = scale_factor
+        check_interpolation(interpolation, backend)
+        self.keep_ratio = keep_ratio
+        self.clip_object_border = clip_object_border
+        self.backend = backend
+        self.interpolation = interpolation
+
+    def target_size(self, h: int, w: int) -> Tuple[int, int]:
+        """Output ``(w, h)`` for an input of ``h`` x ``w``."""
+        if self.scale is not None:
+            target = self.scale
+            if self.keep_ratio:
+                target = rescale_size((w, h), target)
+            return target
+        if self.keep_ratio:
+            factor = self.scale_factor
+            if not isinstance(factor, numbers.Number):
+                raise ValueError('Resize: keep_ratio needs a single scale_factor, got '
+                                 f'{factor!r}')
+            return rescale_size((w, h), float(factor))
+        return scale_size((w, h), self.scale_factor)
+
+    def transform(self, results: Dict) -> Dict:
+        """Resize ``results['img']``."""
+        h, w = image_hw(results['img'])
+        target = self.target_size(h, w)
+        results['scale'] = target
+        _resize_whole(results, target, self.interpolation, self.backend)
+        results['keep_ratio'] = self.keep_ratio
+        return results
+
+
+@TRANSFORMS.register_module()
+class ResizeEdge(BaseTransform):
+    """Resize so that one edge equals ``scale``, keeping the aspect ratio.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+    **Added Keys:** ``scale``, ``scale_factor``.
+
+    Args:
+        scale: the length of the chosen edge after resizing.
+        edge: 'short', 'long', 'width' or 'height'.  The other edge becomes
+            ``int(scale * other / edge)`` (e.g. 500x375 with ``scale=256``,
+            ``edge='short'`` gives 341x256).
+        backend: 'cv2' or 'pillow'.
+        interpolation: the resize interpolation.
+    """
+
+    accepts_lazy_image = True
+    EDGES = ('short', 'long', 'width', 'height')
+    repr_fields = ('scale', 'edge', 'backend', 'interpolation')
+
+    def __init__(self, scale: int, edge: str = 'short', backend: str = 'cv2',
+                 interpolation: str = 'bilinear'):
+        if edge not in self.EDGES:
+            raise ValueError(f'ResizeEdge: invalid edge {edge!r}, choose from {self.EDGES}')
+        check_interpolation(interpolation, backend)
+        self.scale = scale
+        self.edge = edge
+        self.backend = backend
+        self.interpolation = interpolation
+
+    def target_size(self, h: int, w: int) -> Tuple[int, int]:
+        """Output ``(w, h)`` for an input of ``h`` x ``w``."""
+        resize_width = (self.edge == 'width' or (self.edge == 'short' and w < h)
+                        or (self.edge == 'long' and w > h))
+        if resize_width:
+            return self.scale, int(self.scale * h / w)
+        return int(self.scale * w / h), self.scale
+
+    def transform(self, results: Dict) -> Dict:
+        """Resize ``results['img']`` along the chosen edge."""
+        if 'img' not in results:
+            raise KeyError('ResizeEdge needs "img" in the results')
+        h, w = image_hw(results['img'])
+        target = self.target_size(h, w)
+        _resize_whole(results, target, self.interpolation, self.backend)
+        results['scale'] = target
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomResize(BaseTransform):
+    """Resize to a random scale.
+
+    With ``ratio_range``, ``scale=(w, h)`` is multiplied by a factor drawn
+    uniformly from it; otherwise ``scale`` is two ``(w, h)`` pairs and the
+    long and short edges are drawn between them.  The resize itself is a
+    ``resize_type`` transform built with ``resize_kwargs``.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+    **Added Keys:** ``scale``, ``scale_factor``, ``keep_ratio``.
+    """
+
+    accepts_lazy_image = True  # the inner Resize decodes a LazyImage itself
+    repr_fields = ('scale', 'ratio_range', 'resize_cfg')
+
+    def __init__(self, scale: Union[Tuple[int, int], Sequence[Tuple[int, int]]],
+                 ratio_range: Optional[Tuple[float, float]] = None,
+                 resize_type: str = 'Resize', **resize_kwargs):
+        self.scale = scale
+        self.ratio_range = ratio_range
+        self.resize_cfg = dict(type=resize_type, **resize_kwargs)
+
+    @cache_randomness
+    def random_scale(self) -> Tuple[int, int]:
+        """Draw the target ``(w, h)``."""
+        if self.ratio_range is not None:
+            low, high = self.ratio_range
+            ratio = np.random.uniform(low, high)
+            w, h = _pair(self.scale, 'RandomResize scale')
+            return int(w * ratio), int(h * ratio)
+        if not (len(self.scale) == 2 and all(len(s) == 2 for s in self.scale)):
+            raise ValueError('RandomResize: without ratio_range, scale must be two (w, h) '
+                             f'pairs, got {self.scale!r}')
+        longs = [max(s) for s in self.scale]
+        shorts = [min(s) for s in self.scale]
+        return (int(np.random.randint(min(longs), max(longs) + 1)),
+                int(np.random.randint(min(shorts), max(shorts) + 1)))
+
+    def transform(self, results: Dict) -> Dict:
+        """Resize to a freshly drawn scale."""
+        scale = _pair(self.random_scale(), 'RandomResize scale')
+        return TRANSFORMS.build(dict(self.resize_cfg, scale=scale))(results)
+
+
+@TRANSFORMS.register_module()
+class RandomChoiceResize(BaseTransform):
+    """Resize to one of ``scales`` chosen uniformly at random.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+    **Added Keys:** ``scale``, ``scale_factor``, ``keep_ratio``, ``scale_idx``.
+    """
+
+    accepts_lazy_image = True  # the inner Resize decodes a LazyImage itself
+    repr_fields = ('scales', 'resize_cfg')
+
+    def __init__(self, scales: Sequence, resize_type: str = 'Resize', **resize_kwargs):
+        if not isinstance(scales, (list, tuple)) or not scales:
+            raise ValueError(f'RandomChoiceResize: scales must be a non-empty list, got {scales!r}')
+        self.scales = list(scales)
+        self.resize_cfg = dict(type=resize_type, **resize_kwargs)
+
+    @cache_randomness
+    def random_index(self) -> int:
+        """Draw the index of the scale to use."""
+        return int(np.random.randint(len(self.scales)))
+
+    def transform(self, results: Dict) -> Dict:
+        """Resize to a randomly chosen scale."""
+        index = self.random_index()
+        resize = TRANSFORMS.build(dict(self.resize_cfg, scale=self.scales[index]))
+        results = resize(results)
+        results['scale_idx'] = index
+        return results
+
+
+@TRANSFORMS.register_module()
+class Pad(BaseTransform):
+    """Pad the image bottom/right to ``size=(w, h)``, to a multiple, or to a square.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+    **Added Keys:** ``pad_shape``, ``pad_fixed_size``, ``pad_size_divisor``.
+
+    Args:
+        size: fixed ``(w, h)`` to pad to.
+        size_divisor: pad each side to a multiple of it.
+        pad_to_square: pad to a square of the long edge first.
+        pad_val: a number, a per-channel sequence, or ``dict(img=...)``.
+        padding_mode: 'constant', 'edge', 'reflect' or 'symmetric'.
+    """
+
+    repr_fields = ('size', 'size_divisor', 'pad_to_square', 'pad_val', 'padding_mode')
+
+    def __init__(self,
+                 size: Optional[Tuple[int, int]] = None,
+                 size_divisor: Optional[int] = None,
+                 pad_to_square: bool = False,
+                 pad_val: Union[numbers.Number, Sequence, dict] = dict(img=0, seg=255),
+                 padding_mode: str = 'constant'):
+        if pad_to_square and size is not None:
+            raise ValueError('Pad: pad_to_square and size cannot both be set')
+        if not pad_to_square and size is None and size_divisor is None:
+            raise ValueError('Pad: give size, size_divisor or pad_to_square=True')
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f'Pad: padding_mode {padding_mode!r} not in {sorted(PADDING_MODES)}')
+        self.size = None if size is None else _pair(size, 'Pad size')
+        self.size_divisor = size_divisor
+        self.pad_to_square = pad_to_square
+        self.pad_val = pad_val
+        self.padding_mode = padding_mode
+
+    def transform(self, results: Dict) -> Dict:
+        """Pad ``results['img']``."""
+        img = materialize(results['img'])
+        h, w = img.shape[:2]
+        target_w, target_h = (max(h, w), max(h, w)) if self.pad_to_square else (w, h)
+        if self.size is not None:
+            target_w, target_h = max(self.size[0], w), max(self.size[1], h)
+        if self.size_divisor is not None:
+            div = self.size_divisor
+            target_w, target_h = -(-target_w // div) * div, -(-target_h // div) * div
+        pad_val = self.pad_val.get('img', 0) if isinstance(self.pad_val, dict) else self.pad_val
+        img = impad(img, shape=(target_h, target_w), pad_val=pad_val,
+                    padding_mode=self.padding_mode)
+        _set_image(results, img)
+        results['pad_shape'] = img.shape
+        results['pad_fixed_size'] = self.size
+        results['pad_size_divisor'] = self.size_divisor
+        return results
+
+
+@TRANSFORMS.register_module()
+class CenterCrop(BaseTransform):
+    """Crop the centre of the image.
+
+    The top-left corner is ``(round((w - cw) / 2), round((h - ch) / 2))`` with
+    Python rounding, clipped at 0; a crop larger than the image is clipped to
+    it unless ``auto_pad`` pads the image first.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+    **Added Keys:** ``pad_shape`` etc. when ``auto_pad`` pads.
+
+    Args:
+        crop_size: ``(w, h)`` or an int for a square.
+        auto_pad: pad images smaller than the crop (with ``pad_cfg``).
+        pad_cfg: config of the padding transform. Defaults to ``dict(type='Pad')``.
+        clip_object_border: accepted for MMCV compatibility.
+    """
+
+    repr_fields = ('crop_size', 'auto_pad', 'pad_cfg', 'clip_object_border')
+
+    def __init__(self, crop_size: Union[int, Tuple[int, int]], auto_pad: bool = False,
+                 pad_cfg: dict = dict(type='Pad'), clip_object_border: bool = True):
+        self.crop_size = _pair(crop_size, 'CenterCrop crop_size')
+        self.auto_pad = auto_pad
+        self.pad_cfg = dict(pad_cfg)
+        self.clip_object_border = clip_object_border
+
+    def transform(self, results: Dict) -> Dict:
+        """Centre-crop ``results['img']``."""
+        img = materialize(results['img'])
+        results['img'] = img
+        crop_w, crop_h = self.crop_size
+        h, w = img.shape[:2]
+        if self.auto_pad and (crop_h > h or crop_w > w):
+            pad = TRANSFORMS.build(dict(self.pad_cfg, size=(max(w, crop_w), max(h, crop_h))))
+            results = pad(results)
+            img = results['img']
+            h, w = img.shape[:2]
+        y1 = max(0, int(round((h - crop_h) / 2.)))
+        x1 = max(0, int(round((w - crop_w) / 2.)))
+        y2 = min(h, y1 + crop_h) - 1
+        x2 = min(w, x1 + crop_w) - 1
+        return _set_image(results, imcrop(img, (x1, y1, x2, y2)))
+
+
+@TRANSFORMS.register_module()
+class RandomCrop(BaseTransform):
+    """Crop at a random location (after optional padding).
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+
+    Args:
+        crop_size: ``(h, w)`` or an int for a square.
+        padding: pad the borders first: an int, ``(left/right, top/bottom)``
+            or ``(left, top, right, bottom)``.
+        pad_if_needed: pad images smaller than the crop (evenly on both sides).
+        pad_val: the constant fill value (number or per-channel sequence).
+        padding_mode: 'constant', 'edge', 'reflect' or 'symmetric' (used for
+            both kinds of padding, as torchvision does).
+    """
+
+    repr_fields = ('crop_size', 'padding', 'pad_if_needed', 'pad_val', 'padding_mode')
+
+    def __init__(self, crop_size: Union[int, Sequence[int]],
+                 padding: Union[int, Sequence[int], None] = None, pad_if_needed: bool = False,
+                 pad_val: Union[numbers.Number, Sequence] = 0, padding_mode: str = 'constant'):
+        self.crop_size = _pair(crop_size, 'RandomCrop crop_size')
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f'RandomCrop: padding_mode {padding_mode!r} not in '
+                             f'{sorted(PADDING_MODES)}')
+        self.padding = padding
+        self.pad_if_needed = pad_if_needed
+        self.pad_val = pad_val
+        self.padding_mode = padding_mode
+
+    @cache_randomness
+    def rand_crop_params(self, img: np.ndarray) -> Tuple[int, int, int, int]:
+        """Return ``(offset_h, offset_w, target_h, target_w)``."""
+        h, w = img.shape[:2]
+        target_h, target_w = min(self.crop_size[0], h), min(self.crop_size[1], w)
+        offset_h = int(np.random.randint(0, h - target_h + 1))
+        offset_w = int(np.random.randint(0, w - target_w + 1))
+        return offset_h, offset_w, target_h, target_w
+
+    def transform(self, results: Dict) -> Dict:
+        """Pad if configured, then crop at a random offset."""
+        img = materialize(results['img'])
+        if self.padding is not None:
+            img = impad(img, padding=self.padding, pad_val=self.pad_val,
+                        padding_mode=self.padding_mode)
+        if self.pad_if_needed:
+            h_pad = math.ceil(max(0, self.crop_size[0] - img.shape[0]) / 2)
+            w_pad = math.ceil(max(0, self.crop_size[1] - img.shape[1]) / 2)
+            img = impad(img, padding=(w_pad, h_pad, w_pad, h_pad), pad_val=self.pad_val,
+                        padding_mode=self.padding_mode)
+        offset_h, offset_w, target_h, target_w = self.rand_crop_params(img)
+        box = (offset_w, offset_h, offset_w + target_w - 1, offset_h + target_h - 1)
+        return _set_image(results, imcrop(img, box))
+
+
+@TRANSFORMS.register_module()
+class RandomResizedCrop(BaseTransform):
+    """Crop a random area and aspect ratio, then resize it to ``scale``.
+
+    The area is drawn uniformly from ``crop_ratio_range`` of the image and
+    the aspect ratio log-uniformly from ``aspect_ratio_range``; after
+    ``max_attempts`` failures it falls back to a central crop.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+
+    Args:
+        scale: output ``(h, w)`` or an int for a square.
+        crop_ratio_range: range of the crop area relative to the image.
+        aspect_ratio_range: range of the crop aspect ratio (w / h).
+        max_attempts: attempts before the central-crop fallback.
+        interpolation: the resize interpolation.
+        backend: 'cv2' or 'pillow'.
+    """
+
+    accepts_lazy_image = True
+
+    def __init__(self, scale: Union[int, Sequence[int]],
+                 crop_ratio_range: Tuple[float, float] = (0.08, 1.0),
+                 aspect_ratio_range: Tuple[float, float] = (3. / 4., 4. / 3.),
+                 max_attempts: int = 10, interpolation: str = 'bilinear',
+                 backend: str = 'cv2'):
+        self.scale = _pair(scale, f'{type(self).__name__} scale')
+        if crop_ratio_range[0] > crop_ratio_range[1] or \
+                aspect_ratio_range[0] > aspect_ratio_range[1]:
+            raise ValueError('range should be of kind (min, max). But received crop_ratio_range '
+                             f'{crop_ratio_range} and aspect_ratio_range {aspect_ratio_range}.')
+        if not isinstance(max_attempts, int) or max_attempts < 0:
+            raise ValueError(f'max_attempts must be an int >= 0, got {max_attempts!r}')
+        check_interpolation(interpolation, backend)
+        self.crop_ratio_range = tuple(crop_ratio_range)
+        self.aspect_ratio_range = tuple(aspect_ratio_range)
+        self.max_attempts = max_attempts
+        self.interpolation = interpolation
+        self.backend = backend
+
+    @cache_randomness
+    def rand_crop_params(self, img) -> Tuple[int, int, int, int]:
+        """Return ``(offset_h, offset_w, target_h, target_w)`` from the image size only."""
+        h, w = image_hw(img)
+        area = h * w
+        log_ratio = (math.log(self.aspect_ratio_range[0]), math.log(self.aspect_ratio_range[1]))
+        for _ in range(self.max_attempts):
+            target_area = np.random.uniform(*self.crop_ratio_range) * area
+            aspect_ratio = math.exp(np.random.uniform(*log_ratio))
+            target_w = int(round(math.sqrt(target_area * aspect_ratio)))
+            target_h = int(round(math.sqrt(target_area / aspect_ratio)))
+            if 0 < target_w <= w and 0 < target_h <= h:
+                offset_h = int(np.random.randint(0, h - target_h + 1))
+                offset_w = int(np.random.randint(0, w - target_w + 1))
+                return offset_h, offset_w, target_h, target_w
+        return self._central_crop(h, w)
+
+    def _central_crop(self, h: int, w: int) -> Tuple[int, int, int, int]:
+        in_ratio = float(w) / float(h)
+        if in_ratio < min(self.aspect_ratio_range):
+            target_w = w
+            target_h = int(round(target_w / min(self.aspect_ratio_range)))
+        elif in_ratio > max(self.aspect_ratio_range):
+            target_h = h
+            target_w = int(round(target_h * max(self.aspect_ratio_range)))
+        else:
+            target_w, target_h = w, h
+        return (h - target_h) // 2, (w - target_w) // 2, target_h, target_w
+
+    def transform(self, results: Dict) -> Dict:
+        """Crop and resize ``results['img']`` (decoding a LazyImage at reduced size if possible)."""
+        img = results['img']
+        offset_h, offset_w, target_h, target_w = self.rand_crop_params(img)
+        img = crop_and_resize(img, (offset_w, offset_h, target_w, target_h),
+                              (self.scale[1], self.scale[0]), self.interpolation, self.backend)
+        return _set_image(results, img)
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(scale={self.scale}, crop_ratio_range='
+                f'{tuple(round(s, 4) for s in self.crop_ratio_range)}, aspect_ratio_range='
+                f'{tuple(round(r, 4) for r in self.aspect_ratio_range)}, max_attempts='
+                f'{self.max_attempts}, interpolation={self.interpolation}, '
+                f'backend={self.backend})')
+
+
+def _efficientnet_center_crop(h: int, w: int, size: int,
+                              crop_padding: int) -> Tuple[int, int, int, int]:
+    """``(offset_h, offset_w, target_h, target_w)`` of the centred EfficientNet crop.
+
+    The crop side is ``size / (size + crop_padding)`` of the short edge; as a float
+    it covers ``int(side - 1) + 1`` pixels (MMCV truncates the inclusive end corner).
+    """
+    crop = size / (size + crop_padding) * min(h, w)
+    offset_h = max(0, int(round((h - crop) / 2.)))
+    offset_w = max(0, int(round((w - crop) / 2.)))
+    extent = int(crop - 1) + 1
+    return offset_h, offset_w, min(extent, h - offset_h), min(extent, w - offset_w)
+
+
+@TRANSFORMS.register_module()
+class EfficientNetRandomCrop(RandomResizedCrop):
+    """EfficientNet-style random resized crop (the TF ``distorted_bounding_box_crop``).
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+
+    Args:
+        scale: output size (an int: a square).
+        min_covered: minimum crop area relative to the image.
+        crop_padding: the padding of the central-crop fallback,
+            ``scale / (scale + crop_padding) * short_edge``.
+        interpolation: defaults to 'bicubic'.
+        **kwargs: other :class:`RandomResizedCrop` arguments.
+    """
+
+    def __init__(self, scale: int, min_covered: float = 0.1, crop_padding: int = 32,
+                 interpolation: str = 'bicubic', **kwargs):
+        if not isinstance(scale, int):
+            raise TypeError(f'EfficientNetRandomCrop: scale must be an int, got {scale!r}')
+        super().__init__(scale, interpolation=interpolation, **kwargs)
+        if min_covered < 0 or crop_padding < 0:
+            raise ValueError('EfficientNetRandomCrop: min_covered and crop_padding must be >= 0')
+        self.min_covered = min_covered
+        self.crop_padding = crop_padding
+
+    @cache_randomness
+    def rand_crop_params(self, img) -> Tuple[int, int, int, int]:
+        """Return ``(offset_h, offset_w, target_h, target_w)``."""
+        h, w = image_hw(img)
+        area = h * w
+        min_target_area = self.crop_ratio_range[0] * area
+        max_target_area = self.crop_ratio_range[1] * area
+        for _ in range(self.max_attempts):
+            aspect_ratio = np.random.uniform(*self.aspect_ratio_range)
+            min_target_h = int(round(math.sqrt(min_target_area / aspect_ratio)))
+            max_target_h = int(round(math.sqrt(max_target_area / aspect_ratio)))
+            if max_target_h * aspect_ratio > w:
+                max_target_h = int((w + 0.5 - 1e-7) / aspect_ratio)
+                if max_target_h * aspect_ratio > w:
+                    max_target_h -= 1
+            max_target_h = min(max_target_h, h)
+            min_target_h = min(max_target_h, min_target_h)
+            target_h = int(round(np.random.uniform(min_target_h, max_target_h)))
+            target_w = int(round(target_h * aspect_ratio))
+            target_area = target_h * target_w
+            if (target_area < min_target_area or target_area > max_target_area
+                    or target_w > w or target_h > h or target_area < self.min_covered * area):
+                continue
+            offset_h = int(np.random.randint(0, h - target_h + 1))
+            offset_w = int(np.random.randint(0, w - target_w + 1))
+            return offset_h, offset_w, target_h, target_w
+        return _efficientnet_center_crop(h, w, self.scale[0], self.crop_padding)
+
+    def __repr__(self) -> str:
+        return (super().__repr__()[:-1] + f', min_covered={self.min_covered}, '
+                f'crop_padding={self.crop_padding})')
+
+
+@TRANSFORMS.register_module()
+class EfficientNetCenterCrop(BaseTransform):
+    """EfficientNet-style centre crop: crop ``crop_size / (crop_size + crop_padding)``
+    of the short edge at the centre, then resize to ``crop_size``.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``, ``img_shape``.
+
+    Args:
+        crop_size: output size (a square).
+        crop_padding: see above. Defaults to 32.
+        interpolation: defaults to 'bicubic'.
+        backend: 'cv2' or 'pillow'.
+    """
+
+    accepts_lazy_image = True
+    repr_fields = ('crop_size', 'crop_padding', 'interpolation', 'backend')
+
+    def __init__(self, crop_size: int, crop_padding: int = 32, interpolation: str = 'bicubic',
+                 backend: str = 'cv2'):
+        if not isinstance(crop_size, int) or crop_size <= 0:
+            raise ValueError(f'EfficientNetCenterCrop: crop_size must be a positive int, got '
+                             f'{crop_size!r}')
+        if crop_padding < 0:
+            raise ValueError('EfficientNetCenterCrop: crop_padding must be >= 0')
+        check_interpolation(interpolation, backend)
+        self.crop_size = crop_size
+        self.crop_padding = crop_padding
+        self.interpolation = interpolation
+        self.backend = backend
+
+    def crop_box(self, h: int, w: int) -> Tuple[int, int, int, int]:
+        """``(x, y, w, h)`` of the central crop in an ``h`` x ``w`` image."""
+        offset_h, offset_w, target_h, target_w = _efficientnet_center_crop(
+            h, w, self.crop_size, self.crop_padding)
+        return offset_w, offset_h, target_w, target_h
+
+    def transform(self, results: Dict) -> Dict:
+        """Crop the centre and resize."""
+        h, w = image_hw(results['img'])
+        img = crop_and_resize(results['img'], self.crop_box(h, w),
+                              (self.crop_size, self.crop_size), self.interpolation, self.backend)
+        return _set_image(results, img)
+
+
+@TRANSFORMS.register_module()
+class RandomFlip(BaseTransform):
+    """Flip the image with probability ``prob`` along ``direction``.
+
+    With a list of directions and a single ``prob``, each direction has
+    probability ``prob / len(direction)``; with a list of probabilities, one
+    per direction, the remaining ``1 - sum(prob)`` means no flip.
+
+    **Required Keys:** ``img``.  **Modified Keys:** ``img``.
+    **Added Keys:** ``flip``, ``flip_direction``.
+
+    Args:
+        prob: probability (or list of probabilities) of flipping.
+        direction: 'horizontal', 'vertical', 'diagonal' or a list of them.
+        swap_seg_labels: accepted for MMCV compatibility (there are no
+            segmentation maps to swap in classification).
+    """
+
+    repr_fields = ('prob', 'direction')
+
+    def __init__(self, prob: Union[float, Sequence[float], None] = None,
+                 direction: Union[str, Sequence[str]] = 'horizontal',
+                 swap_seg_labels: Optional[Sequence] = None):
+        directions = [direction] if isinstance(direction, str) else list(direction)
+        for item in directions:
+            if item not in FLIP_DIRECTIONS:
+                raise ValueError(f'RandomFlip: direction {item!r} not in {FLIP_DIRECTIONS}')
+        if prob is None:
+            raise ValueError('RandomFlip: `prob` is required (e.g. prob=0.5)')
+        if isinstance(prob, (list, tuple)):
+            if len(prob) != len(directions):
+                raise ValueError(f'RandomFlip: {len(prob)} probabilities for '
+                                 f'{len(directions)} directions')
+            if not 0 <= sum(prob) <= 1:
+                raise ValueError(f'RandomFlip: probabilities {prob} must sum to at most 1')
+        elif not 0 <= prob <= 1:
+            raise ValueError(f'RandomFlip: prob {prob} must be in [0, 1]')
+        self.prob = prob
+        self.direction = direction
+        self.swap_seg_labels = swap_seg_labels
+        self._directions = directions
+        self._probs = list(prob) if isinstance(prob, (list, tuple)) else \
+            [prob / len(directions)] * len(directions)
+
+    @cache_randomness
+    def _choose_direction(self) -> Optional[str]:
+        """Draw a direction, or None for no flip (one uniform draw against cumulative probs)."""
+        draw = np.random.rand()
+        cumulative = 0.0
+        for direction, prob in zip(self._directions, self._probs):
+            cumulative += prob
+            if draw < cumulative:
+                return direction
+        return None
+
+    def transform(self, results: Dict) -> Dict:
+        """Flip ``results['img']`` (or not) and record the decision."""
+        direction = self._choose_direction()
+        results['flip'] = direction is not None
+        results['flip_direction'] = direction
+        if direction is not None:
+            results['img'] = imflip(materialize(results['img']), direction)
+        return results

@@ -39,11 +39,19 @@ class LoadImageFromFile(BaseTransform):
             the file does not exist.
         file_client_args: accepted for MMCV compatibility; only the local
             disk backend (``None`` or ``dict(backend='disk')``) is supported.
-
-    Inside :class:`~mmcls.datasets.transforms.wrappers.Compose`, when the next
-    transform can crop/resize a JPEG while decoding it, the image is stored as
-    a :class:`LazyImage` and decoded by that transform, possibly at reduced
-    size; called on its own this transform always returns decoded pixels.
+        reduced_decode: allow a faster, approximate JPEG decode (off by default,
+            so outputs match a full decode bit for bit).  When True and this
+            loader is directly followed, inside
+            :class:`~mmcls.datasets.transforms.wrappers.Compose`, by a transform
+            with ``accepts_lazy_image`` (``RandomResizedCrop``, ``Resize``,
+            ``ResizeEdge``, ``EfficientNetCenterCrop``...), a JPEG is handed on
+            as a :class:`LazyImage`; that transform plans its crop box from the
+            header size exactly as on decoded pixels and decodes at 1/2, 1/4 or
+            1/8 scale (libjpeg DCT scaling) whenever the crop stays at least that
+            many times the output size, sampling the same full-size coordinates.
+            Pixels then differ slightly from the full-decode output (a reduced
+            decode is a box-filtered image); the crop geometry and random draws
+            do not.  Called on its own, the loader always returns pixels.
     """
 
     def __init__(self,
@@ -51,7 +59,8 @@ class LoadImageFromFile(BaseTransform):
                  color_type: str = 'color',
                  imdecode_backend: str = 'cv2',
                  ignore_empty: bool = False,
-                 file_client_args: Optional[dict] = None):
+                 file_client_args: Optional[dict] = None,
+                 reduced_decode: bool = False):
         if color_type not in COLOR_FLAGS:
             raise ValueError(f'LoadImageFromFile: color_type {color_type!r} not in {COLOR_FLAGS}')
         if imdecode_backend not in ('cv2', 'pillow'):
@@ -65,11 +74,13 @@ class LoadImageFromFile(BaseTransform):
         self.imdecode_backend = imdecode_backend
         self.ignore_empty = ignore_empty
         self.file_client_args = file_client_args
+        self.reduced_decode = bool(reduced_decode)
 
     @property
     def can_defer_decode(self) -> bool:
         """Whether this loader may hand a :class:`LazyImage` to the next transform."""
-        return not self.to_float32 and self.color_type in ('color', 'grayscale')
+        return (self.reduced_decode and not self.to_float32
+                and self.color_type in ('color', 'grayscale'))
 
     def transform(self, results: Dict) -> Optional[Dict]:
         """Load and decode the image."""
@@ -109,7 +120,8 @@ class LoadImageFromFile(BaseTransform):
         return (f'{type(self).__name__}(ignore_empty={self.ignore_empty}, '
                 f'to_float32={self.to_float32}, color_type={self.color_type!r}, '
                 f'imdecode_backend={self.imdecode_backend!r}, '
-                f'file_client_args={self.file_client_args})')
+                f'file_client_args={self.file_client_args}, '
+                f'reduced_decode={self.reduced_decode})')
 
 
 @TRANSFORMS.register_module()

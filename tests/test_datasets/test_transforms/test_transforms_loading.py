@@ -55,7 +55,9 @@ def test_array_already_present(photo):
 
 def test_deferred_decode_only_inside_compose(jpeg_file):
     path, _ = jpeg_file(900, 1200)
-    loader = LoadImageFromFile()
+    default = LoadImageFromFile().load(dict(img_path=path), defer_decode=True)
+    assert isinstance(default['img'], np.ndarray)  # reduced decoding is opt-in
+    loader = LoadImageFromFile(reduced_decode=True)
     lazy = loader.load(dict(img_path=path), defer_decode=True)
     assert isinstance(lazy['img'], LazyImage)
     assert lazy['img_shape'] == lazy['ori_shape'] == (900, 1200)

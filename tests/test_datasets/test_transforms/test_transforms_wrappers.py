@@ -41,14 +41,17 @@ def test_compose_order_none_and_callables():
 
 def test_compose_decodes_for_user_transforms(jpeg_file):
     path, full = jpeg_file(900, 1200)
-    pipeline = Compose([dict(type='LoadImageFromFile'), SeesImage()])
+    pipeline = Compose([dict(type='LoadImageFromFile', reduced_decode=True), SeesImage()])
     out = pipeline(dict(img_path=path))
     assert out['seen'] is np.ndarray
     # a lazy-aware follower gets the LazyImage; the pipeline output is always an array
-    lazy_pipeline = Compose([dict(type='LoadImageFromFile'), dict(type='ResizeEdge', scale=100)])
+    lazy_pipeline = Compose([dict(type='LoadImageFromFile', reduced_decode=True),
+                             dict(type='ResizeEdge', scale=100)])
     assert lazy_pipeline._defer == [True, False]
+    assert Compose([dict(type='LoadImageFromFile'), dict(type='ResizeEdge', scale=100)]
+                   )._defer == [False, False]  # off by default
     assert isinstance(lazy_pipeline(dict(img_path=path))['img'], np.ndarray)
-    choice = Compose([dict(type='LoadImageFromFile'),
+    choice = Compose([dict(type='LoadImageFromFile', reduced_decode=True),
                       dict(type='RandomChoiceResize', scales=[(300, 200)])])
     assert choice._defer == [True, False]
     assert choice(dict(img_path=path))['img'].shape == (200, 300, 3)

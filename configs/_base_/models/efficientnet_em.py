@@ -1,0 +1,12 @@
+# EfficientNet-EdgeTPU-M: the EdgeTPU variant uses ReLU activations.
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='EfficientNet', arch='em', act_cfg=dict(type='ReLU')),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=1000,
+        in_channels=1280,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5),
+    ))
