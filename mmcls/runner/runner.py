@@ -71,7 +71,13 @@ class Runner:
     ``env_cfg`` keys: ``cudnn_benchmark`` (bool), ``sync_bn`` (None or 'torch':
     BatchNorm layers become SyncBatchNorm before the DDP wrapper), ``mp_cfg``,
     ``dist_cfg``.  Mixed precision is ``optim_wrapper=dict(type='AmpOptimWrapper',
-    dtype='float16'|'bfloat16')``.
+    dtype='float16'|'bfloat16')``; without ``dtype`` (``mmcls train --amp``) it is
+    bfloat16 where the device supports it and float16 with a GradScaler otherwise
+    (``--amp-dtype`` chooses); the GradScaler state is saved in the checkpoint's
+    ``optimizer.loss_scaler`` and restored on resume.  With ``compile`` the Dynamo
+    recompiles are counted (message hub ``compile/recompiles``) and logged once at
+    the end of training.  Dataloader configs pass ``pin_memory``,
+    ``persistent_workers`` and ``prefetch_factor`` on to torch's DataLoader.
     """
 
     def __init__(self,

@@ -1,5 +1,6 @@
 """Speed switches of the Runner on CPU: compile, channels_last, bf16 autocast with resume,
 SyncBatchNorm conversion."""
+import copy
 import os
 import os.path as osp
 import subprocess
@@ -176,3 +177,78 @@ def test_compile_errors_are_clear(tmp_path, monkeypatch):
     monkeypatch.delattr(torch, 'compile')
     with pytest.raises(RuntimeError, match='torch.compile needs torch >= 2.0'):
         Runner(model=_ConvModel(), work_dir=str(tmp_path), compile=True)
+
+
+def _fp16_wrapper(model):
+    from mmcls.engine.optimizers import AmpOptimWrapper
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    return AmpOptimWrapper(optimizer, dtype='float16',
+                           loss_scale=dict(init_scale=2.0 ** 10, growth_interval=2))
+
+
+def test_fp16_grad_scaler_state_round_trips(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    wrapper = _fp16_wrapper(model)
+    assert wrapper.loss_scaler is not None and wrapper.loss_scaler.is_enabled()
+    for _ in range(3):  # growth_interval=2: the scale doubles once
+        with wrapper.optim_context(model):
+            loss = model(torch.randn(3, 4)).float().pow(2).mean()
+        wrapper.update_params(loss)
+    state = wrapper.state_dict()
+    assert state['loss_scaler']['scale'] == 2.0 ** 11
+    assert state['loss_scaler']['_growth_tracker'] == 1
+    torch.save(state, tmp_path / 'optim.pth')
+    restored = _fp16_wrapper(nn.Linear(4, 2))
+    restored.load_state_dict(torch.load(tmp_path / 'optim.pth', weights_only=True))
+    assert restored.loss_scaler.get_scale() == 2.0 ** 11
+    assert restored.loss_scaler.state_dict() == wrapper.loss_scaler.state_dict()
+
+
+def test_amp_default_dtype_is_bf16_on_cpu():
+    from mmcls.engine.optimizers import AmpOptimWrapper
+    wrapper = AmpOptimWrapper(torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1))
+    assert wrapper.cast_dtype == torch.bfloat16 and wrapper.loss_scaler is None
+
+
+def test_bf16_accumulation_and_clipping_step_count(tmp_path):
+    torch.set_num_threads(1)
+    optim = dict(type='AmpOptimWrapper', dtype='bfloat16', accumulative_counts=2,
+                 optimizer=dict(type='AdamW', lr=0.01), clip_grad=dict(max_norm=0.5))
+    runner = Runner(**runner_kwargs(str(tmp_path), val=False, param_scheduler=None,
+                                    optim_wrapper=optim,
+                                    train_cfg=dict(by_epoch=False, max_iters=7)))
+    runner.train()
+    # 7 iterations in groups of 2: steps after iterations 2, 4, 6 and the short group 7
+    steps = {int(s['step']) for s in runner.optim_wrapper.optimizer.state.values()}
+    assert steps == {4}
+    assert runner.optim_wrapper.last_grad_norm is not None
+
+
+def test_train_cli_amp_flags():
+    from mmcls.config import Config
+    from mmcls.tools.train import merge_args, parse_args
+    base = dict(optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)), work_dir='w')
+    cfg = merge_args(Config(copy.deepcopy(base)), parse_args(['c.py', '--amp']))
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and 'dtype' not in cfg.optim_wrapper
+    cfg = merge_args(Config(copy.deepcopy(base)),
+                     parse_args(['c.py', '--amp', '--amp-dtype', 'float16']))
+    assert cfg.optim_wrapper.dtype == 'float16'
+    with pytest.raises(ValueError, match='--amp-dtype needs --amp'):
+        merge_args(Config(copy.deepcopy(base)), parse_args(['c.py', '--amp-dtype', 'bfloat16']))
+
+
+def test_dataloader_speed_switches_reach_torch(tmp_path):
+    from runner_toys import loader_cfg
+    from mmcls.datasets.builder import build_dataloader
+    loader = build_dataloader(loader_cfg(num_workers=1, pin_memory=True,
+                                         persistent_workers=True, prefetch_factor=3), seed=0)
+    assert loader.pin_memory and loader.persistent_workers and loader.prefetch_factor == 3
+    plain = build_dataloader(loader_cfg(), seed=0)
+    assert not plain.pin_memory and not plain.persistent_workers
+
+
+def test_env_cfg_cudnn_benchmark(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.backends.cudnn, 'benchmark', False)
+    Runner(model=_ConvModel(), work_dir=str(tmp_path), env_cfg=dict(cudnn_benchmark=True))
+    assert torch.backends.cudnn.benchmark is True
