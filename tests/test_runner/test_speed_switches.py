@@ -1,5 +1,5 @@
-"""Speed switches of the Runner on CPU: compile, channels_last, bf16 autocast with resume,
-SyncBatchNorm conversion."""
+"""Speed switches of the Runner on CPU: compile, channels_last, bf16 and fp16 (GradScaler) autocast
+with resume, SyncBatchNorm conversion, AMP CLI flags, dataloader switches."""
 import copy
 import os
 import os.path as osp
@@ -252,3 +252,39 @@ def test_env_cfg_cudnn_benchmark(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.backends.cudnn, 'benchmark', False)
     Runner(model=_ConvModel(), work_dir=str(tmp_path), env_cfg=dict(cudnn_benchmark=True))
     assert torch.backends.cudnn.benchmark is True
+
+
+def _fp16_runner(work_dir, max_epochs, recorder, resume=False):
+    torch.set_num_threads(1)
+    # a huge initial scale overflows fp16 gradients at first (skipped steps, scale backoff);
+    # growth_interval=2 then doubles it again: the scale moves every few iterations
+    optim = dict(type='AmpOptimWrapper', dtype='float16',
+                 loss_scale=dict(init_scale=2.0 ** 24, growth_interval=2),
+                 optimizer=dict(type='SGD', lr=0.1, momentum=0.9))
+    runner = Runner(**runner_kwargs(str(work_dir), max_epochs=max_epochs, val=False,
+                                    resume=resume, optim_wrapper=optim, param_scheduler=None))
+    runner.register_hook(recorder)
+    return runner
+
+
+def test_fp16_grad_scaler_resume_through_runner(tmp_path):
+    full, split = tmp_path / 'full', tmp_path / 'split'
+    full_losses, first, resumed = _LossRecorder(), _LossRecorder(), _LossRecorder()
+    full_runner = _fp16_runner(full, 3, full_losses)
+    full_runner.train()
+    _fp16_runner(split, 2, first).train()
+    saved = torch.load(split / 'epoch_2.pth', weights_only=True)['optimizer']['loss_scaler']
+    runner = _fp16_runner(split, 3, resumed, resume=True)
+    runner.train()
+    assert runner.optim_wrapper.loss_scaler.is_enabled()
+    # the scale of epoch 2 is the one the full run had then (6 iterations per epoch)
+    mid = torch.load(full / 'epoch_2.pth', weights_only=True)['optimizer']['loss_scaler']
+    assert saved == mid and saved['scale'] < 2.0 ** 24  # it backed off from the overflow
+    assert len(resumed.losses) == 6 and first.losses == full_losses.losses[:12]
+    assert resumed.losses == full_losses.losses[12:]
+    end_full = torch.load(full / 'epoch_3.pth', weights_only=True)['optimizer']['loss_scaler']
+    end_split = torch.load(split / 'epoch_3.pth', weights_only=True)['optimizer']['loss_scaler']
+    assert end_full == end_split
+    assert runner.optim_wrapper.loss_scaler.get_scale() == \
+        full_runner.optim_wrapper.loss_scaler.get_scale()
+    assert_same_state(state_dict_of(full / 'epoch_3.pth'), state_dict_of(split / 'epoch_3.pth'))
