@@ -228,6 +228,15 @@ class MMFullyShardedDataParallel(nn.Module):
         finally:
             self.sharded.set_requires_gradient_sync(True)
 
+    def clip_grad_norm_(self, max_norm: float, norm_type: float = 2.0,
+                        **kwargs) -> torch.Tensor:
+        """Clip by the norm of the whole gradient, over every rank's shards; collective."""
+        if self.api != 'fully_shard':
+            return self.sharded.clip_grad_norm_(max_norm, norm_type)
+        params = [p for p in self.parameters() if p.grad is not None]
+        norm = nn.utils.clip_grad_norm_(params, max_norm, norm_type, **kwargs)
+        return norm.full_tensor() if hasattr(norm, 'full_tensor') else norm
+
     def forward(self, *args, **kwargs) -> Any:
         return self.sharded(*args, **kwargs)
 

@@ -614,6 +614,7 @@ class Runner:
                                '(config keys of the same names) to the Runner')
         self._train_loop = self.build_train_loop(self._train_loop)
         self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
+        _check_sharded_loss_scaling(self.model, self.optim_wrapper)
         self.scale_lr(self.optim_wrapper, self.auto_scale_lr)
         if self.param_schedulers is not None:
             self.param_schedulers = self.build_param_scheduler(self.param_schedulers)
@@ -793,6 +794,16 @@ def _check_sync_bn(sync_bn: Optional[str]) -> Optional[str]:
     if sync_bn not in (None, 'torch'):
         raise ValueError(f"env_cfg.sync_bn must be None or 'torch', got {sync_bn!r}")
     return sync_bn
+
+
+def _check_sharded_loss_scaling(model: nn.Module, optim_wrapper: Any) -> None:
+    """FSDP shards the gradients, so a per-rank GradScaler could skip the step on some
+    ranks only; float16 loss scaling is refused there."""
+    if sharded_checkpoint.is_sharded_model(model) and \
+            getattr(optim_wrapper, 'loss_scaler', None) is not None:
+        raise ValueError("optim_wrapper: AmpOptimWrapper with dtype='float16' (a GradScaler) "
+                         "cannot drive an FSDP model; use dtype='bfloat16' or the FSDP "
+                         "mixed_precision option with a plain OptimWrapper")
 
 
 def _mmcls_version() -> str:

@@ -160,3 +160,34 @@ def test_activation_checkpointing_keeps_names_and_gradients():
     assert len(calls) == 2  # forward, then the recomputation in backward
     for (name, a), b in zip(plain.named_parameters(), checkpointed.parameters()):
         torch.testing.assert_close(a.grad, b.grad, msg=name)
+
+
+def test_fsdp_refuses_fp16_loss_scaling():
+    from mmcls.engine.optimizers import AmpOptimWrapper, OptimWrapper
+    from mmcls.runner.runner import _check_sharded_loss_scaling
+    model = tiny_vit()
+    fp16 = AmpOptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1), dtype='float16')
+    bf16 = AmpOptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1), dtype='bfloat16')
+    sharded = object.__new__(MMFullyShardedDataParallel)  # the type check needs no process group
+    with pytest.raises(ValueError, match="dtype='float16'.*cannot drive an FSDP model"):
+        _check_sharded_loss_scaling(sharded, fp16)
+    _check_sharded_loss_scaling(sharded, bf16)
+    _check_sharded_loss_scaling(model, fp16)
+    _check_sharded_loss_scaling(sharded, OptimWrapper(torch.optim.SGD(model.parameters(), lr=1)))
+
+
+def test_optim_wrapper_uses_the_model_norm_clipper():
+    from mmcls.engine.optimizers import OptimWrapper
+
+    class Clipped(torch.nn.Linear):
+        def clip_grad_norm_(self, max_norm, norm_type=2.0):
+            self.calls = (max_norm, norm_type)
+            return torch.tensor(3.0)
+
+    model = Clipped(2, 2)
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1),
+                           clip_grad=dict(max_norm=0.5))
+    with wrapper.optim_context(model):
+        loss = model(torch.ones(1, 2)).sum()
+    wrapper.update_params(loss)
+    assert model.calls == (0.5, 2) and wrapper.last_grad_norm == 3.0
