@@ -168,6 +168,14 @@ def jpeg_dataset_cfg(folder: str, image_size: int, train: bool) -> dict:
     return dict(type='CustomDataset', data_root=folder, pipeline=pipeline)
 
 
+def release_memory() -> None:
+    """Collect the last measurement's model and runner (they hold reference cycles)."""
+    import gc
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
 def sync(device: str) -> None:
     if str(device).startswith('cuda'):
         torch.cuda.synchronize()
@@ -236,6 +244,7 @@ def describe(args) -> str:
 
 
 __all__ = ['MODEL_NAMES', 'DEFAULT_MODES', 'add_common_args', 'apply_smoke', 'parse_mode',
-           'model_cfg', 'build_model', 'build_preprocessor', 'timm_available', 'timm_model', 'SyntheticImages',
-           'write_jpegs', 'jpeg_dataset_cfg', 'sync', 'Timer', 'autocast', 'compile_kwargs',
-           'print_table', 'fmt_rate', 'fmt_ratio', 'describe']
+           'model_cfg', 'build_model', 'build_preprocessor', 'timm_available', 'timm_model',
+           'SyntheticImages', 'write_jpegs', 'jpeg_dataset_cfg', 'release_memory', 'sync',
+           'Timer', 'autocast', 'compile_kwargs', 'print_table', 'fmt_rate', 'fmt_ratio',
+           'describe']

@@ -123,8 +123,11 @@ def _bound_runner(session, x: torch.Tensor):
     binding.bind_input('input', 'cuda', index, np.float32, tuple(x.shape), x.data_ptr())
     binding.bind_output('logits', 'cuda', index, np.float32, tuple(out.shape), out.data_ptr())
 
+    torch.cuda.synchronize()  # x is written by torch's stream; onnxruntime uses its own
+
     def run():
         session.run_with_iobinding(binding)
+        binding.synchronize_outputs()
     return run
 
 
@@ -144,6 +147,7 @@ def main(argv=None):
                 if providers is not None and mode == 'fp32':
                     ort_rate = time_onnxruntime(args, name, providers, work_dir)
                 rows.append([name, mode, eager, compiled, ort_rate])
+                common.release_memory()
                 print(f'  {name} {mode}: eager {eager:.1f} img/s, compile {compiled:.1f} img/s',
                       flush=True)
     columns = ['model', 'mode', 'eager img/s', 'compile img/s', 'onnxruntime img/s',

@@ -146,14 +146,18 @@ def hand_loop(args, model, forward_loss, kind, mode, jpeg_dir, preprocessor=None
     loader = torch.utils.data.DataLoader(_dataset(args, kind, jpeg_dir, as_cfg=False),
                                          shuffle=True, collate_fn=pseudo_collate,
                                          **_loader_kwargs(args, kind))
+    # float16 needs loss scaling, as AmpOptimWrapper does it; bfloat16 does not
+    scaler = torch.amp.GradScaler(torch.device(args.device).type,
+                                  enabled=switches['amp'] and args.amp_dtype == 'float16')
     timer = common.Timer(args.device, args.warmup, args.steps, args.batch_size)
     model.train()
     batches = itertools.chain.from_iterable(itertools.repeat(loader))
     for done, batch in enumerate(itertools.islice(batches, timer.total), start=1):
         with common.autocast(args.device, switches['amp'], args.amp_dtype):
             loss = forward_loss(batch)
-        loss.backward()
-        optimizer.step()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
         optimizer.zero_grad(set_to_none=True)
         timer.step_done(done)
     return timer.images_per_second
@@ -189,6 +193,7 @@ def main(argv=None):
             hand = run_hand(args, name, kind, mode, jpeg_dir)
             timm = run_timm(args, name, kind, mode, jpeg_dir)
             rows.append([name, kind, mode, runner, hand, timm])
+            common.release_memory()
             print(f'  {name} {kind} {mode}: runner {runner:.1f} img/s, hand {hand:.1f} img/s',
                   flush=True)
     columns = ['model', 'data', 'mode', 'runner img/s', 'hand img/s', 'timm img/s',

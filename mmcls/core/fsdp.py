@@ -19,7 +19,10 @@ import torch.utils.checkpoint as torch_checkpoint
 from mmcls.registry import MODEL_WRAPPERS
 
 __all__ = ['MMFullyShardedDataParallel', 'find_block_classes', 'mixed_precision_dtypes',
-           'fsdp_api_available']
+           'fsdp_api_available', 'SHARD_SUFFIX']
+
+# a sharded checkpoint ``X.pth`` keeps its weight and optimizer shards in ``X.pth.shards/``
+SHARD_SUFFIX = '.shards'
 
 _DTYPES = {'float32': torch.float32, 'float16': torch.float16, 'bfloat16': torch.bfloat16}
 _APIS = ('fully_shard', 'FullyShardedDataParallel')

@@ -19,14 +19,12 @@ from typing import Any, Dict, Optional
 import torch
 
 from mmcls.core.checkpoint import CheckpointError, save_checkpoint
-from mmcls.core.fsdp import MMFullyShardedDataParallel
+from mmcls.core.fsdp import SHARD_SUFFIX, MMFullyShardedDataParallel
 from mmcls.utils.dist import barrier, is_main_process
 
 __all__ = ['is_sharded_model', 'is_sharded_checkpoint', 'save_sharded_checkpoint',
            'load_sharded_state', 'load_full_weights', 'gather_full_state_dict',
-           'export_full_state_dict', 'SHARD_SUFFIX']
-
-SHARD_SUFFIX = '.shards'
+           'export_full_state_dict']
 
 
 def is_sharded_model(model: Any) -> bool:

@@ -78,22 +78,34 @@ class LossLog:
         with open(self.path, 'w', encoding='utf-8') as f:
             json.dump(self.losses, f)
 
+    def after_val_epoch(self, runner, metrics=None):
+        if runner.rank == 0:
+            print('val:', json.dumps(metrics), flush=True)
+
+
+def _val_kwargs(batch_size: int) -> dict:
+    return dict(val_dataloader=dict(dataset=TinyImages(), batch_size=batch_size, num_workers=0,
+                                    sampler=dict(type='DefaultSampler', shuffle=False)),
+                val_cfg=dict(), val_evaluator=dict(type='Accuracy'))
+
 
 def build_runner(work_dir: str, wrapper: str, max_iters: int, batch_size: int,
-                 resume: bool = False, tag: str = 'run') -> Runner:
+                 resume: bool = False, tag: str = 'run', load_from=None,
+                 val: bool = False) -> Runner:
     torch.set_num_threads(1)
     launcher = 'none' if wrapper == 'none' else 'pytorch'
     runner = Runner(
         model=tiny_vit(), work_dir=work_dir, launcher=launcher,
         train_dataloader=dict(dataset=TinyImages(), batch_size=batch_size, num_workers=0,
                               sampler=dict(type='DefaultSampler', shuffle=False)),
-        train_cfg=dict(by_epoch=False, max_iters=max_iters),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters, val_interval=max_iters),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9),
                            clip_grad=dict(max_norm=0.5)),
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False),
                            logger=dict(type='LoggerHook', interval=1)),
         randomness=dict(seed=1, deterministic=True), resume=resume, log_level='WARNING',
-        env_cfg=dict(dist_cfg=dict(backend='gloo')), model_wrapper_cfg=WRAPPERS[wrapper])
+        load_from=load_from, env_cfg=dict(dist_cfg=dict(backend='gloo')),
+        model_wrapper_cfg=WRAPPERS[wrapper], **(_val_kwargs(batch_size) if val else {}))
     rank = runner.rank
     runner.register_hook(LossLog(osp.join(work_dir, f'losses_{tag}_rank{rank}.json')))
     return runner
@@ -108,9 +120,11 @@ def main() -> None:
     parser.add_argument('--resume', action='store_true')
     parser.add_argument('--tag', default='run')
     parser.add_argument('--export', help='after training, write the full weights here')
+    parser.add_argument('--load-from', help='weights to start from (load_from)')
+    parser.add_argument('--val', action='store_true', help='validate after the last iteration')
     args = parser.parse_args()
     runner = build_runner(args.work_dir, args.wrapper, args.max_iters, args.batch_size,
-                          args.resume, args.tag)
+                          args.resume, args.tag, args.load_from, args.val)
     runner.train()
     if args.export:
         runner.export_full_state_dict(args.export)

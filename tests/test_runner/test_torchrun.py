@@ -97,11 +97,27 @@ def test_fsdp_matches_single_process_resumes_and_exports(tmp_path, single):
     model.load_state_dict(torch.load(tmp_path / 'full.pth', weights_only=True))  # strict
     online = torch.load(tmp_path / 'online.pth', weights_only=True)
     _assert_close_weights(online, exported)
-    # bf16 compute with float32 master weights and reductions: close, not equal
-    _run_script(tmp_path / 'bf16', '--wrapper', 'fsdp_bf16', '--batch-size', '4',
-                '--max-iters', '1')
-    bf16 = _losses(tmp_path / 'bf16', 'run')
-    assert bf16[0] != single[0][0] and abs(bf16[0] - single[0][0]) < 0.05
+    # bf16 compute with float32 master weights and reductions, starting from the exported
+    # weights (load_from), then validation through the sharded model
+    out = _run_script(tmp_path / 'bf16', '--wrapper', 'fsdp_bf16', '--batch-size', '4',
+                      '--max-iters', '1', '--load-from', str(tmp_path / 'full.pth'), '--val')
+    bf16 = _losses(tmp_path / 'bf16', 'run')[0]
+    expected = _first_batch_loss(model)
+    assert abs(expected - single[0][0]) > 0.05  # trained weights: another loss than at init
+    assert bf16 != expected and abs(bf16 - expected) < 0.03
+    metrics = json.loads(out.split('val: ')[1].splitlines()[0])
+    assert 0 <= metrics['accuracy/top1'] <= 100
+
+
+def _first_batch_loss(model):
+    """fp32 loss of ``model`` on the first global batch (samples 0-7) of the script's data."""
+    from dist_train_script import TinyImages
+    from mmcls.datasets.collate import pseudo_collate
+    dataset = TinyImages()
+    batch = pseudo_collate([dataset[i] for i in range(8)])
+    with torch.no_grad():
+        data = model.data_preprocessor(batch, True)
+        return float(model(**data, mode='loss')['loss'])
 
 
 def test_fsdp_legacy_api_matches_and_resumes(tmp_path, single):
@@ -191,3 +207,18 @@ def test_optim_wrapper_uses_the_model_norm_clipper():
         loss = model(torch.ones(1, 2)).sum()
     wrapper.update_params(loss)
     assert model.calls == (0.5, 2) and wrapper.last_grad_norm == 3.0
+
+
+def test_checkpoint_hook_drops_the_shard_folder_with_its_checkpoint(tmp_path):
+    from runner_toys import runner_kwargs
+    from mmcls.runner import Runner
+    torch.set_num_threads(1)
+    hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1))
+    Runner(**runner_kwargs(str(tmp_path), max_epochs=1, val=False, default_hooks=hooks)).train()
+    shards = tmp_path / 'epoch_1.pth.shards'
+    shards.mkdir()  # what an FSDP run writes beside epoch_1.pth
+    (shards / '.metadata').write_bytes(b'x')
+    Runner(**runner_kwargs(str(tmp_path), max_epochs=2, val=False, resume=True,
+                           default_hooks=hooks)).train()
+    assert (tmp_path / 'epoch_2.pth').is_file()
+    assert not (tmp_path / 'epoch_1.pth').exists() and not shards.exists()
