@@ -81,3 +81,24 @@ def test_bad_modes_are_refused(gpu_train, gpu_infer):
         gpu_infer.parse_args(['--cpu-smoke', '--modes', 'amp+compile'])
     assert gpu_train.common.parse_mode('amp+cl') == dict(amp=True, channels_last=True,
                                                          compile=False)
+
+
+def test_gpu_train_timm_column(gpu_train, monkeypatch, capsys):
+    """The timm side runs a model that takes normalised images and returns logits; a small
+    torch network stands in for timm's where timm is not installed."""
+    import torch.nn as nn
+
+    def fake_timm_model(name, image_size, smoke, device):
+        return nn.Sequential(nn.Conv2d(3, 8, 3, stride=2), nn.AdaptiveAvgPool2d(1),
+                             nn.Flatten(), nn.Linear(8, 1000)).to(device)
+
+    monkeypatch.setattr(gpu_train.common, 'timm_available', lambda: True)
+    monkeypatch.setattr(gpu_train.common, 'timm_model', fake_timm_model)
+    gpu_train.main(['--cpu-smoke', '--models', 'resnet50', '--data', 'synthetic',
+                    '--modes', 'fp32', 'amp+cl'])
+    out = capsys.readouterr().out
+    assert 'timm is not installed' not in out
+    rows = [line.split() for line in out.splitlines() if line.startswith('resnet50 ')]
+    assert [row[2] for row in rows] == ['fp32', 'amp+cl']
+    for row in rows:  # runner, hand, timm rates, then runner/hand and timm/hand ratios
+        assert all(float(value) > 0 for value in row[3:8]), row

@@ -91,7 +91,7 @@ def _val_kwargs(batch_size: int) -> dict:
 
 def build_runner(work_dir: str, wrapper: str, max_iters: int, batch_size: int,
                  resume: bool = False, tag: str = 'run', load_from=None,
-                 val: bool = False) -> Runner:
+                 val: bool = False, accumulate: int = 1) -> Runner:
     torch.set_num_threads(1)
     launcher = 'none' if wrapper == 'none' else 'pytorch'
     runner = Runner(
@@ -100,7 +100,7 @@ def build_runner(work_dir: str, wrapper: str, max_iters: int, batch_size: int,
                               sampler=dict(type='DefaultSampler', shuffle=False)),
         train_cfg=dict(by_epoch=False, max_iters=max_iters, val_interval=max_iters),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9),
-                           clip_grad=dict(max_norm=0.5)),
+                           clip_grad=dict(max_norm=0.5), accumulative_counts=accumulate),
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False),
                            logger=dict(type='LoggerHook', interval=1)),
         randomness=dict(seed=1, deterministic=True), resume=resume, log_level='WARNING',
@@ -122,9 +122,10 @@ def main() -> None:
     parser.add_argument('--export', help='after training, write the full weights here')
     parser.add_argument('--load-from', help='weights to start from (load_from)')
     parser.add_argument('--val', action='store_true', help='validate after the last iteration')
+    parser.add_argument('--accumulate', type=int, default=1, help='accumulative_counts')
     args = parser.parse_args()
     runner = build_runner(args.work_dir, args.wrapper, args.max_iters, args.batch_size,
-                          args.resume, args.tag, args.load_from, args.val)
+                          args.resume, args.tag, args.load_from, args.val, args.accumulate)
     runner.train()
     if args.export:
         runner.export_full_state_dict(args.export)

@@ -43,13 +43,22 @@ def _losses(work_dir, tag, world_size=2):
     return [sum(values) / world_size for values in zip(*per_rank)]
 
 
-@pytest.fixture(scope='module')
-def single(tmp_path_factory):
+def _single_process(work_dir, *args):
     """One process, global batch 8, 3 iterations: losses and final weights."""
-    work_dir = tmp_path_factory.mktemp('single')
-    _run_script(work_dir, '--batch-size', '8', nproc=1)
+    _run_script(work_dir, '--batch-size', '8', *args, nproc=1)
     state = torch.load(work_dir / 'iter_3.pth', weights_only=True)['state_dict']
     return _losses(work_dir, 'run', world_size=1), state
+
+
+@pytest.fixture(scope='module')
+def single(tmp_path_factory):
+    return _single_process(tmp_path_factory.mktemp('single'))
+
+
+@pytest.fixture(scope='module')
+def single_accumulated(tmp_path_factory):
+    """As ``single`` with gradients accumulated over 2 iterations (steps after 2 and 3)."""
+    return _single_process(tmp_path_factory.mktemp('single_acc'), '--accumulate', '2')
 
 
 def _assert_close_losses(got, expected):
@@ -64,10 +73,11 @@ def _assert_close_weights(got, expected):
         torch.testing.assert_close(got[key], expected[key], rtol=0, atol=1e-5, msg=key)
 
 
-def _train_then_resume(work_dir, wrapper, *resume_args):
-    out = _run_script(work_dir, '--wrapper', wrapper, '--batch-size', '4', '--max-iters', '2')
+def _train_then_resume(work_dir, wrapper, *resume_args, first_args=()):
+    out = _run_script(work_dir, '--wrapper', wrapper, '--batch-size', '4', '--max-iters', '2',
+                      *first_args)
     _run_script(work_dir, '--wrapper', wrapper, '--batch-size', '4', '--max-iters', '3',
-                '--resume', '--tag', 'resumed', *resume_args)
+                '--resume', '--tag', 'resumed', *first_args, *resume_args)
     first, resumed = _losses(work_dir, 'run'), _losses(work_dir, 'resumed')
     assert len(first) == 2 and len(resumed) == 1  # the resumed run starts at iteration 2
     return out, first + resumed
@@ -81,10 +91,13 @@ def test_ddp_matches_single_process_and_resumes(tmp_path, single):
                           single[1])
 
 
-def test_fsdp_matches_single_process_resumes_and_exports(tmp_path, single):
+def test_fsdp_matches_single_process_resumes_and_exports(tmp_path, single_accumulated):
+    """With gradient accumulation over 2 iterations (gradient sync off inside a group)."""
     out, losses = _train_then_resume(tmp_path / 'fsdp', 'fsdp', '--export',
-                                     str(tmp_path / 'online.pth'))
+                                     str(tmp_path / 'online.pth'),
+                                     first_args=('--accumulate', '2'))
     assert 'wrapper: MMFullyShardedDataParallel' in out
+    single = single_accumulated
     _assert_close_losses(losses, single[0])
     small = torch.load(tmp_path / 'fsdp' / 'iter_3.pth', weights_only=True)
     assert 'state_dict' not in small and 'optimizer' not in small
@@ -222,3 +235,14 @@ def test_checkpoint_hook_drops_the_shard_folder_with_its_checkpoint(tmp_path):
                            default_hooks=hooks)).train()
     assert (tmp_path / 'epoch_2.pth').is_file()
     assert not (tmp_path / 'epoch_1.pth').exists() and not shards.exists()
+
+
+def test_export_full_state_dict_of_a_plain_run(tmp_path):
+    from runner_toys import ToyModel, runner_kwargs
+    from mmcls.runner import Runner
+    runner = Runner(**runner_kwargs(str(tmp_path), max_epochs=1, val=False))
+    path = runner.export_full_state_dict(str(tmp_path / 'weights.pth'))
+    model = ToyModel()
+    model.load_state_dict(torch.load(path, weights_only=True))
+    for key, value in runner.model.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value), key
