@@ -36,6 +36,7 @@ from . import checkpointing, sharded_checkpoint
 from .compile_monitor import RecompileLogHook, compile_kwargs
 from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 from mmcls.core.message_hub import MessageHub
+from mmcls.core.fsdp import MMFullyShardedDataParallel
 from mmcls.core.model_wrappers import unwrap_model
 from mmcls.core.priority import get_priority
 from mmcls.core.randomness import set_random_seed
@@ -183,10 +184,12 @@ class Runner:
 
         self._data_preprocessor = data_preprocessor
         self.model = self.build_model(model)
-        self.model = self.wrap_model(model_wrapper_cfg, self.model)
         self._channels_last = channels_last
-        if channels_last:
-            self._set_channels_last(self.model)
+        if channels_last:  # before the wrapper, which lays out its buckets/shards from it
+            # FSDP shards only contiguous parameters: there the inputs alone are converted
+            self._set_channels_last(self.model, convert_params=not (
+                self.distributed and _is_fsdp_cfg(model_wrapper_cfg)))
+        self.model = self.wrap_model(model_wrapper_cfg, self.model)
         self._compile_cfg = compile
         if compile:
             self._compile_model(compile)
@@ -436,8 +439,9 @@ class Runner:
             cfg.setdefault('device_ids', [device.index])
         return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))
 
-    def _set_channels_last(self, model: nn.Module) -> None:
-        model.to(memory_format=torch.channels_last)
+    def _set_channels_last(self, model: nn.Module, convert_params: bool = True) -> None:
+        if convert_params:
+            model.to(memory_format=torch.channels_last)
         preprocessor = getattr(unwrap_model(model), 'data_preprocessor', None)
         if hasattr(preprocessor, 'channels_last'):
             preprocessor.channels_last = True
@@ -794,6 +798,16 @@ def _check_sync_bn(sync_bn: Optional[str]) -> Optional[str]:
     if sync_bn not in (None, 'torch'):
         raise ValueError(f"env_cfg.sync_bn must be None or 'torch', got {sync_bn!r}")
     return sync_bn
+
+
+def _is_fsdp_cfg(model_wrapper_cfg: Optional[Dict]) -> bool:
+    """Whether ``model_wrapper_cfg`` names the FSDP wrapper."""
+    if not model_wrapper_cfg or 'type' not in model_wrapper_cfg:
+        return False
+    wrapper = model_wrapper_cfg['type']
+    if isinstance(wrapper, str):
+        wrapper = MODEL_WRAPPERS.get(wrapper)
+    return isinstance(wrapper, type) and issubclass(wrapper, MMFullyShardedDataParallel)
 
 
 def _check_sharded_loss_scaling(model: nn.Module, optim_wrapper: Any) -> None:

@@ -91,7 +91,7 @@ def _val_kwargs(batch_size: int) -> dict:
 
 def build_runner(work_dir: str, wrapper: str, max_iters: int, batch_size: int,
                  resume: bool = False, tag: str = 'run', load_from=None,
-                 val: bool = False, accumulate: int = 1) -> Runner:
+                 val: bool = False, accumulate: int = 1, speed: bool = False) -> Runner:
     torch.set_num_threads(1)
     launcher = 'none' if wrapper == 'none' else 'pytorch'
     runner = Runner(
@@ -105,7 +105,8 @@ def build_runner(work_dir: str, wrapper: str, max_iters: int, batch_size: int,
                            logger=dict(type='LoggerHook', interval=1)),
         randomness=dict(seed=1, deterministic=True), resume=resume, log_level='WARNING',
         load_from=load_from, env_cfg=dict(dist_cfg=dict(backend='gloo')),
-        model_wrapper_cfg=WRAPPERS[wrapper], **(_val_kwargs(batch_size) if val else {}))
+        model_wrapper_cfg=WRAPPERS[wrapper], **(_val_kwargs(batch_size) if val else {}),
+        compile=dict(backend='eager') if speed else False, channels_last=speed)
     rank = runner.rank
     runner.register_hook(LossLog(osp.join(work_dir, f'losses_{tag}_rank{rank}.json')))
     return runner
@@ -123,9 +124,12 @@ def main() -> None:
     parser.add_argument('--load-from', help='weights to start from (load_from)')
     parser.add_argument('--val', action='store_true', help='validate after the last iteration')
     parser.add_argument('--accumulate', type=int, default=1, help='accumulative_counts')
+    parser.add_argument('--speed', action='store_true',
+                        help='compile (eager backend) and channels_last')
     args = parser.parse_args()
     runner = build_runner(args.work_dir, args.wrapper, args.max_iters, args.batch_size,
-                          args.resume, args.tag, args.load_from, args.val, args.accumulate)
+                          args.resume, args.tag, args.load_from, args.val, args.accumulate,
+                          args.speed)
     runner.train()
     if args.export:
         runner.export_full_state_dict(args.export)

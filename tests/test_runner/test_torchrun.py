@@ -92,10 +92,11 @@ def test_ddp_matches_single_process_and_resumes(tmp_path, single):
 
 
 def test_fsdp_matches_single_process_resumes_and_exports(tmp_path, single_accumulated):
-    """With gradient accumulation over 2 iterations (gradient sync off inside a group)."""
+    """With gradient accumulation over 2 iterations (gradient sync off inside a group),
+    torch.compile and channels-last inputs."""
     out, losses = _train_then_resume(tmp_path / 'fsdp', 'fsdp', '--export',
                                      str(tmp_path / 'online.pth'),
-                                     first_args=('--accumulate', '2'))
+                                     first_args=('--accumulate', '2', '--speed'))
     assert 'wrapper: MMFullyShardedDataParallel' in out
     single = single_accumulated
     _assert_close_losses(losses, single[0])
@@ -246,3 +247,10 @@ def test_export_full_state_dict_of_a_plain_run(tmp_path):
     model.load_state_dict(torch.load(path, weights_only=True))
     for key, value in runner.model.state_dict().items():
         assert torch.equal(model.state_dict()[key], value), key
+
+
+def test_fsdp_wrapper_cfg_is_recognised():
+    from mmcls.runner.runner import _is_fsdp_cfg
+    assert _is_fsdp_cfg(dict(type='FSDP')) and _is_fsdp_cfg(dict(type='mmcls.FSDP'))
+    assert _is_fsdp_cfg(dict(type=MMFullyShardedDataParallel, auto_wrap=None))
+    assert not _is_fsdp_cfg(dict(type='MMDistributedDataParallel')) and not _is_fsdp_cfg(None)
