@@ -139,6 +139,8 @@ class MMFullyShardedDataParallel(nn.Module):
             ``FullyShardedDataParallel``), or either name to force one.
         init_weights: run the model's ``init_weights`` and copy rank 0's
             weights to every rank before sharding, so all ranks shard one model.
+            With False the model must arrive initialised and equal on every rank:
+            the Runner does not initialise an FSDP model after it is sharded.
     """
 
     def __init__(self, module: nn.Module, auto_wrap: Union[str, Sequence[str], None] = 'blocks',
