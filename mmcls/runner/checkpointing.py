@@ -49,7 +49,8 @@ def build_checkpoint(meta: Dict[str, Any], train_loader: Any, model: Any, messag
     """The checkpoint dict; ``optim_wrapper``/``param_schedulers`` of None are left out.
 
     ``meta`` gains ``rng_state`` (global generators plus the train loader's generator),
-    ``sampler_seed`` and ``dataset_meta`` when the train loader has them.
+    ``sampler_seed`` and ``dataset_meta`` when the train loader has them.  A ``model`` of
+    None leaves the weights out (sharded runs write them separately).
     """
     meta = dict(meta, rng_state=get_rng_state())
     loader_generator = getattr(train_loader, 'generator', None)
@@ -64,8 +65,9 @@ def build_checkpoint(meta: Dict[str, Any], train_loader: Any, model: Any, messag
             meta['dataset_meta'] = to_plain(dict(dataset_meta), 'meta.dataset_meta')
         except TypeError as error:
             logger.warning(f'dataset_meta is not saved in the checkpoint: {error}')
-    checkpoint: Dict[str, Any] = dict(meta=meta, state_dict=weights_to_cpu(get_state_dict(model)),
-                                      message_hub=message_hub.state_dict())
+    checkpoint: Dict[str, Any] = dict(meta=meta, message_hub=message_hub.state_dict())
+    if model is not None:
+        checkpoint['state_dict'] = weights_to_cpu(get_state_dict(model))
     if optim_wrapper is not None and hasattr(optim_wrapper, 'state_dict'):
         checkpoint['optimizer'] = optim_wrapper.state_dict()
     if param_schedulers:
@@ -109,11 +111,13 @@ def _restore_rng(rng_state: Optional[dict], loop: Any) -> None:
 
 def restore_training_state(checkpoint: Dict[str, Any], filename: str, loop: Any, model: Any,
                            message_hub: Any, optim_wrapper: Any, param_schedulers: Any,
-                           logger: Any, after_load: Callable[[dict], None]) -> None:
+                           logger: Any, after_load: Callable[[dict], None],
+                           load_weights: bool = True) -> None:
     """Put a training checkpoint back into ``loop``, ``model``, optimizer and schedulers.
 
     ``optim_wrapper``/``param_schedulers`` of None are not restored. ``after_load`` is called
     with the checkpoint before the weights are loaded (hooks may rewrite its entries).
+    ``load_weights=False`` leaves the model alone (sharded weights are loaded separately).
     """
     meta = checkpoint_meta(checkpoint, filename)
     loop.restore_progress(int(meta.get('epoch', 0)), int(meta.get('iter', 0)))
@@ -131,6 +135,7 @@ def restore_training_state(checkpoint: Dict[str, Any], filename: str, loop: Any,
             if hasattr(sampler, 'seed'):
                 sampler.seed = sampler_seed
     after_load(checkpoint)
-    state_dict = _revise_state_dict(checkpoint, filename, [(r'^module\.', '')], None)
-    load_state_dict(model, state_dict, strict=False, logger=logger)
+    if load_weights:
+        state_dict = _revise_state_dict(checkpoint, filename, [(r'^module\.', '')], None)
+        load_state_dict(model, state_dict, strict=False, logger=logger)
     _restore_rng(meta.get('rng_state'), loop)

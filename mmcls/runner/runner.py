@@ -21,7 +21,8 @@ import torch.nn as nn
 from torch.utils.data import DataLoader
 
 from mmcls.registry import (EVALUATOR, HOOKS, LOG_PROCESSORS, LOOPS, MODEL_WRAPPERS, MODELS, RUNNERS, VISUALIZERS)
-from mmcls.utils.dist import broadcast_object_list, get_dist_info, is_distributed, master_only
+from mmcls.utils.dist import (broadcast_object_list, get_dist_info, is_distributed,
+                              is_main_process, master_only)
 
 from mmcls.datasets.builder import build_dataloader
 from mmcls.engine.hooks.hook import HOOK_STAGES
@@ -31,9 +32,11 @@ from mmcls.core.checkpoint import (CheckpointLoader, _revise_state_dict, find_la
                                    load_state_dict, save_checkpoint)
 from mmcls.core.launcher import default_backend, init_dist
 from mmcls.core.logging import get_logger
-from . import checkpointing
+from . import checkpointing, sharded_checkpoint
+from .compile_monitor import RecompileLogHook, compile_kwargs
 from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 from mmcls.core.message_hub import MessageHub
+from mmcls.core.fsdp import MMFullyShardedDataParallel
 from mmcls.core.model_wrappers import unwrap_model
 from mmcls.core.priority import get_priority
 from mmcls.core.randomness import set_random_seed
@@ -70,7 +73,26 @@ class Runner:
     ``env_cfg`` keys: ``cudnn_benchmark`` (bool), ``sync_bn`` (None or 'torch':
     BatchNorm layers become SyncBatchNorm before the DDP wrapper), ``mp_cfg``,
     ``dist_cfg``.  Mixed precision is ``optim_wrapper=dict(type='AmpOptimWrapper',
-    dtype='float16'|'bfloat16')``.
+    dtype='float16'|'bfloat16')``; without ``dtype`` (``mmcls train --amp``) it is
+    bfloat16 where the device supports it and float16 with a GradScaler otherwise
+    (``--amp-dtype`` chooses); the GradScaler state is saved in the checkpoint's
+    ``optimizer.loss_scaler`` and restored on resume.  With ``compile`` the Dynamo
+    recompiles are counted (message hub ``compile/recompiles``) and logged once at
+    the end of training.  Dataloader configs pass ``pin_memory``,
+    ``persistent_workers`` and ``prefetch_factor`` on to torch's DataLoader.
+
+    Distributed runs (``launcher='pytorch'`` under ``torchrun``) wrap the model in
+    ``MMDistributedDataParallel`` unless ``model_wrapper_cfg`` names another wrapper.
+    ``model_wrapper_cfg=dict(type='FSDP', auto_wrap='blocks', mixed_precision=dict(
+    param_dtype='bfloat16', reduce_dtype='float32'), activation_checkpointing=False)``
+    shards parameters, gradients and optimizer state over the ranks (torch's
+    ``fully_shard``, else ``FullyShardedDataParallel``), one shard unit per block of the
+    backbone's block lists.  Its checkpoints are sharded: ``epoch_N.pth`` holds the
+    training state and names the ``epoch_N.pth.shards`` folder of weights and optimizer
+    shards (``torch.distributed.checkpoint``), which ``resume`` loads on any number of
+    ranks; ``Runner.export_full_state_dict`` (collective) and
+    ``mmcls.runner.sharded_checkpoint.export_full_state_dict`` (offline) write the weights
+    as one plain state-dict file.
     """
 
     def __init__(self,
@@ -162,10 +184,12 @@ class Runner:
 
         self._data_preprocessor = data_preprocessor
         self.model = self.build_model(model)
-        self.model = self.wrap_model(model_wrapper_cfg, self.model)
         self._channels_last = channels_last
-        if channels_last:
-            self._set_channels_last(self.model)
+        if channels_last:  # before the wrapper, which lays out its buckets/shards from it
+            # FSDP shards only contiguous parameters: there the inputs alone are converted
+            self._set_channels_last(self.model, convert_params=not (
+                self.distributed and _is_fsdp_cfg(model_wrapper_cfg)))
+        self.model = self.wrap_model(model_wrapper_cfg, self.model)
         self._compile_cfg = compile
         if compile:
             self._compile_model(compile)
@@ -173,6 +197,8 @@ class Runner:
         self._hooks: List[Any] = []
         self._stage_hooks: Dict[str, List[Any]] = {}
         self.register_hooks(default_hooks, custom_hooks)
+        if compile:
+            self.register_hook(RecompileLogHook())
         self.logger.info('Hooks will be executed in the following order:\n' + self.get_hooks_info())
         self.dump_config()
 
@@ -413,8 +439,9 @@ class Runner:
             cfg.setdefault('device_ids', [device.index])
         return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))
 
-    def _set_channels_last(self, model: nn.Module) -> None:
-        model.to(memory_format=torch.channels_last)
+    def _set_channels_last(self, model: nn.Module, convert_params: bool = True) -> None:
+        if convert_params:
+            model.to(memory_format=torch.channels_last)
         preprocessor = getattr(unwrap_model(model), 'data_preprocessor', None)
         if hasattr(preprocessor, 'channels_last'):
             preprocessor.channels_last = True
@@ -427,9 +454,7 @@ class Runner:
         unwrap_model(model).register_forward_pre_hook(to_channels_last, with_kwargs=True)
 
     def _compile_model(self, compile_cfg: Union[bool, Dict]) -> None:
-        if not hasattr(torch, 'compile'):
-            raise RuntimeError(f'compile=True needs torch >= 2.0, found {torch.__version__}')
-        kwargs = {} if compile_cfg is True else dict(compile_cfg)
+        kwargs = compile_kwargs(compile_cfg)
         unwrap_model(self.model).compile(**kwargs)
         self.logger.info(f'Compiled the model forward with torch.compile({kwargs})')
 
@@ -593,6 +618,7 @@ class Runner:
                                '(config keys of the same names) to the Runner')
         self._train_loop = self.build_train_loop(self._train_loop)
         self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
+        _check_sharded_loss_scaling(self.model, self.optim_wrapper)
         self.scale_lr(self.optim_wrapper, self.auto_scale_lr)
         if self.param_schedulers is not None:
             self.param_schedulers = self.build_param_scheduler(self.param_schedulers)
@@ -635,6 +661,8 @@ class Runner:
         return metrics
 
     def _init_model_weights(self) -> None:
+        if sharded_checkpoint.is_sharded_model(self.model):
+            return  # initialised and made equal on every rank before it was sharded
         model = unwrap_model(self.model)
         if hasattr(model, 'init_weights'):
             model.init_weights()
@@ -670,7 +698,10 @@ class Runner:
         # Hooks see the checkpoint first (EMAHook may swap its entries back).
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         state_dict = _revise_state_dict(checkpoint, filename, revise_keys, None)
-        load_state_dict(self.model, state_dict, strict, self.logger)
+        if sharded_checkpoint.is_sharded_model(self.model):
+            sharded_checkpoint.load_full_weights(self.model, state_dict, self.logger)
+        else:
+            load_state_dict(self.model, state_dict, strict, self.logger)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
@@ -685,23 +716,34 @@ class Runner:
                                 f'run ({self.seed}); the checkpoint seed is used')
             self._randomness_cfg['seed'] = meta['seed']
             self.set_randomness(**self._randomness_cfg)
-        if resume_optimizer and checkpoint.get('optimizer') is not None:
+        sharded = sharded_checkpoint.is_sharded_checkpoint(checkpoint)
+        if resume_optimizer and (sharded or checkpoint.get('optimizer') is not None):
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
         checkpointing.restore_training_state(
             checkpoint, filename, self.train_loop, self.model, self.message_hub,
             self.optim_wrapper if resume_optimizer else None,
             (self.param_schedulers or []) if resume_param_scheduler else None,
-            self.logger, lambda ckpt: self.call_hook('after_load_checkpoint', checkpoint=ckpt))
+            self.logger, lambda ckpt: self.call_hook('after_load_checkpoint', checkpoint=ckpt),
+            load_weights=not sharded)
+        if sharded:
+            sharded_checkpoint.load_sharded_state(checkpoint, filename, self.model,
+                                                  self.optim_wrapper if resume_optimizer else None)
         self._has_loaded = True
         loop = self.train_loop
         self.logger.info(f'resumed epoch: {loop.epoch}, iter: {loop.iter} from {filename}')
 
-    @master_only
     def save_checkpoint(self, out_dir: str, filename: str, save_optimizer: bool = True,
                         save_param_scheduler: bool = True, meta: Optional[dict] = None,
                         by_epoch: bool = True, file_client_args: Any = None,
-                        backend_args: Any = None) -> str:
-        """Write ``out_dir/filename`` with meta, weights, optimizer, schedulers, message hub, RNG."""
+                        backend_args: Any = None) -> Optional[str]:
+        """Write ``out_dir/filename`` with meta, weights, optimizer, schedulers, message hub, RNG.
+
+        Rank 0 writes it (other ranks return None); with FSDP every rank writes its
+        shards (a collective call) and every rank returns the path.
+        """
+        sharded = sharded_checkpoint.is_sharded_model(self.model)
+        if not sharded and not is_main_process():
+            return None
         for name, value in (('file_client_args', file_client_args),
                             ('backend_args', backend_args)):
             if value is not None:
@@ -717,13 +759,29 @@ class Runner:
         if self.cfg is not None and hasattr(self.cfg, 'pretty_text'):
             meta['cfg'] = self.cfg.pretty_text
         checkpoint = checkpointing.build_checkpoint(
-            meta, self.train_loop.dataloader, self.model, self.message_hub,
-            self.optim_wrapper if save_optimizer else None,
+            meta, self.train_loop.dataloader, None if sharded else self.model, self.message_hub,
+            self.optim_wrapper if save_optimizer and not sharded else None,
             self.param_schedulers if save_param_scheduler else None, self.logger)
         self.call_hook('before_save_checkpoint', checkpoint=checkpoint)
         filepath = osp.join(out_dir, filename)
-        save_checkpoint(checkpoint, filepath)
+        if sharded:
+            sharded_checkpoint.save_sharded_checkpoint(
+                checkpoint, filepath, self.model, self.optim_wrapper if save_optimizer else None)
+        else:
+            save_checkpoint(checkpoint, filepath)
         return filepath
+
+    def export_full_state_dict(self, filename: str) -> Optional[str]:
+        """Write the model's full weights as one plain state dict (``torch.load`` +
+        ``model.load_state_dict``); collective under FSDP, rank 0 writes."""
+        if sharded_checkpoint.is_sharded_model(self.model):
+            state_dict = sharded_checkpoint.gather_full_state_dict(self.model)
+        else:
+            state_dict = unwrap_model(self.model).state_dict()
+        if not is_main_process():
+            return None
+        save_checkpoint({k: v.detach().cpu() for k, v in state_dict.items()}, filename)
+        return filename
 
     @master_only
     def dump_config(self) -> None:
@@ -740,6 +798,26 @@ def _check_sync_bn(sync_bn: Optional[str]) -> Optional[str]:
     if sync_bn not in (None, 'torch'):
         raise ValueError(f"env_cfg.sync_bn must be None or 'torch', got {sync_bn!r}")
     return sync_bn
+
+
+def _is_fsdp_cfg(model_wrapper_cfg: Optional[Dict]) -> bool:
+    """Whether ``model_wrapper_cfg`` names the FSDP wrapper."""
+    if not model_wrapper_cfg or 'type' not in model_wrapper_cfg:
+        return False
+    wrapper = model_wrapper_cfg['type']
+    if isinstance(wrapper, str):
+        wrapper = MODEL_WRAPPERS.get(wrapper)
+    return isinstance(wrapper, type) and issubclass(wrapper, MMFullyShardedDataParallel)
+
+
+def _check_sharded_loss_scaling(model: nn.Module, optim_wrapper: Any) -> None:
+    """FSDP shards the gradients, so a per-rank GradScaler could skip the step on some
+    ranks only; float16 loss scaling is refused there."""
+    if sharded_checkpoint.is_sharded_model(model) and \
+            getattr(optim_wrapper, 'loss_scaler', None) is not None:
+        raise ValueError("optim_wrapper: AmpOptimWrapper with dtype='float16' (a GradScaler) "
+                         "cannot drive an FSDP model; use dtype='bfloat16' or the FSDP "
+                         "mixed_precision option with a plain OptimWrapper")
 
 
 def _mmcls_version() -> str:

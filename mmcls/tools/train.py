@@ -20,7 +20,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='resume from the checkpoint PATH, or from the latest checkpoint of '
                         'the work dir when no path is given')
     parser.add_argument('--amp', action='store_true',
-                        help='enable automatic mixed precision training')
+                        help='enable automatic mixed precision training (bfloat16 where the '
+                        'device supports it, else float16 with loss scaling)')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], default=None,
+                        help='with --amp: the autocast dtype (sets optim_wrapper.dtype)')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate checkpoints during training (not suggested)')
     parser.add_argument('--auto-scale-lr', '--auto-scale', dest='auto_scale_lr',
@@ -49,6 +52,10 @@ def merge_args(cfg, args):
                              f'the config uses {wrapper_type!r}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if args.amp_dtype is not None:
+            cfg.optim_wrapper.dtype = args.amp_dtype
+    elif args.amp_dtype is not None:
+        raise ValueError('--amp-dtype needs --amp')
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

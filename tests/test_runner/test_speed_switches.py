@@ -1,5 +1,6 @@
-"""Speed switches of the Runner on CPU: compile, channels_last, bf16 autocast with resume,
-SyncBatchNorm conversion."""
+"""Speed switches of the Runner on CPU: compile, channels_last, bf16 and fp16 (GradScaler) autocast
+with resume, SyncBatchNorm conversion, AMP CLI flags, dataloader switches."""
+import copy
 import os
 import os.path as osp
 import subprocess
@@ -136,3 +137,154 @@ def test_sync_bn_under_cpu_ddp_is_a_clear_error(tmp_path):
 def test_sync_bn_rejects_unknown_value(tmp_path):
     with pytest.raises(ValueError, match='env_cfg.sync_bn'):
         Runner(model=_ConvModel(), work_dir=str(tmp_path), env_cfg=dict(sync_bn='apex'))
+
+
+def _log_text(runner):
+    with open(osp.join(runner.log_dir, f'{runner.timestamp}.log'), encoding='utf-8') as f:
+        return f.read()
+
+
+def test_compile_counts_a_recompile_and_logs_it_once(tmp_path):
+    from runner_toys import loader_cfg
+    torch.set_num_threads(1)
+    torch._dynamo.reset()  # an earlier test compiled the same forward for another instance
+    # 10 samples in batches of 4: the last batch of each epoch (2 samples) fails the shape
+    # guard once; with dynamic=False the second epoch reuses both cached graphs
+    kwargs = runner_kwargs(str(tmp_path), max_epochs=2, val=False, param_scheduler=None,
+                           train_dataloader=loader_cfg(size=10, batch_size=4, shuffle=False),
+                           compile=dict(backend='eager', dynamic=False))
+    runner = Runner(**kwargs)
+    runner.train()
+    assert runner.message_hub.get_info('compile/recompiles') == 1
+    log = _log_text(runner)
+    assert log.count('torch.compile: 1 recompile(s) during training') == 1
+    assert 'size mismatch' in log  # the guard failure is named
+
+
+def test_compile_without_recompiles_logs_zero(tmp_path):
+    torch.set_num_threads(1)
+    torch._dynamo.reset()
+    runner = Runner(**runner_kwargs(str(tmp_path), max_epochs=1, val=False, param_scheduler=None,
+                                    compile=dict(backend='eager', dynamic=False)))
+    runner.train()
+    assert runner.message_hub.get_info('compile/recompiles') == 0
+    assert _log_text(runner).count('torch.compile: 0 recompile(s)') == 1
+
+
+def test_compile_errors_are_clear(tmp_path, monkeypatch):
+    with pytest.raises(KeyError, match="compile: unknown key"):
+        Runner(model=_ConvModel(), work_dir=str(tmp_path), compile=dict(backnd='eager'))
+    monkeypatch.delattr(torch, 'compile')
+    with pytest.raises(RuntimeError, match='torch.compile needs torch >= 2.0'):
+        Runner(model=_ConvModel(), work_dir=str(tmp_path), compile=True)
+
+
+def _fp16_wrapper(model):
+    from mmcls.engine.optimizers import AmpOptimWrapper
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    return AmpOptimWrapper(optimizer, dtype='float16',
+                           loss_scale=dict(init_scale=2.0 ** 10, growth_interval=2))
+
+
+def test_fp16_grad_scaler_state_round_trips(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    wrapper = _fp16_wrapper(model)
+    assert wrapper.loss_scaler is not None and wrapper.loss_scaler.is_enabled()
+    for _ in range(3):  # growth_interval=2: the scale doubles once
+        with wrapper.optim_context(model):
+            loss = model(torch.randn(3, 4)).float().pow(2).mean()
+        wrapper.update_params(loss)
+    state = wrapper.state_dict()
+    assert state['loss_scaler']['scale'] == 2.0 ** 11
+    assert state['loss_scaler']['_growth_tracker'] == 1
+    torch.save(state, tmp_path / 'optim.pth')
+    restored = _fp16_wrapper(nn.Linear(4, 2))
+    restored.load_state_dict(torch.load(tmp_path / 'optim.pth', weights_only=True))
+    assert restored.loss_scaler.get_scale() == 2.0 ** 11
+    assert restored.loss_scaler.state_dict() == wrapper.loss_scaler.state_dict()
+
+
+def test_amp_default_dtype_is_bf16_on_cpu():
+    from mmcls.engine.optimizers import AmpOptimWrapper
+    wrapper = AmpOptimWrapper(torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1))
+    assert wrapper.cast_dtype == torch.bfloat16 and wrapper.loss_scaler is None
+
+
+def test_bf16_accumulation_and_clipping_step_count(tmp_path):
+    torch.set_num_threads(1)
+    optim = dict(type='AmpOptimWrapper', dtype='bfloat16', accumulative_counts=2,
+                 optimizer=dict(type='AdamW', lr=0.01), clip_grad=dict(max_norm=0.5))
+    runner = Runner(**runner_kwargs(str(tmp_path), val=False, param_scheduler=None,
+                                    optim_wrapper=optim,
+                                    train_cfg=dict(by_epoch=False, max_iters=7)))
+    runner.train()
+    # 7 iterations in groups of 2: steps after iterations 2, 4, 6 and the short group 7
+    steps = {int(s['step']) for s in runner.optim_wrapper.optimizer.state.values()}
+    assert steps == {4}
+    assert runner.optim_wrapper.last_grad_norm is not None
+
+
+def test_train_cli_amp_flags():
+    from mmcls.config import Config
+    from mmcls.tools.train import merge_args, parse_args
+    base = dict(optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)), work_dir='w')
+    cfg = merge_args(Config(copy.deepcopy(base)), parse_args(['c.py', '--amp']))
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and 'dtype' not in cfg.optim_wrapper
+    cfg = merge_args(Config(copy.deepcopy(base)),
+                     parse_args(['c.py', '--amp', '--amp-dtype', 'float16']))
+    assert cfg.optim_wrapper.dtype == 'float16'
+    with pytest.raises(ValueError, match='--amp-dtype needs --amp'):
+        merge_args(Config(copy.deepcopy(base)), parse_args(['c.py', '--amp-dtype', 'bfloat16']))
+
+
+def test_dataloader_speed_switches_reach_torch(tmp_path):
+    from runner_toys import loader_cfg
+    from mmcls.datasets.builder import build_dataloader
+    loader = build_dataloader(loader_cfg(num_workers=1, pin_memory=True,
+                                         persistent_workers=True, prefetch_factor=3), seed=0)
+    assert loader.pin_memory and loader.persistent_workers and loader.prefetch_factor == 3
+    plain = build_dataloader(loader_cfg(), seed=0)
+    assert not plain.pin_memory and not plain.persistent_workers
+
+
+def test_env_cfg_cudnn_benchmark(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.backends.cudnn, 'benchmark', False)
+    Runner(model=_ConvModel(), work_dir=str(tmp_path), env_cfg=dict(cudnn_benchmark=True))
+    assert torch.backends.cudnn.benchmark is True
+
+
+def _fp16_runner(work_dir, max_epochs, recorder, resume=False):
+    torch.set_num_threads(1)
+    # a huge initial scale overflows fp16 gradients at first (skipped steps, scale backoff);
+    # growth_interval=2 then doubles it again: the scale moves every few iterations
+    optim = dict(type='AmpOptimWrapper', dtype='float16',
+                 loss_scale=dict(init_scale=2.0 ** 24, growth_interval=2),
+                 optimizer=dict(type='SGD', lr=0.1, momentum=0.9))
+    runner = Runner(**runner_kwargs(str(work_dir), max_epochs=max_epochs, val=False,
+                                    resume=resume, optim_wrapper=optim, param_scheduler=None))
+    runner.register_hook(recorder)
+    return runner
+
+
+def test_fp16_grad_scaler_resume_through_runner(tmp_path):
+    full, split = tmp_path / 'full', tmp_path / 'split'
+    full_losses, first, resumed = _LossRecorder(), _LossRecorder(), _LossRecorder()
+    full_runner = _fp16_runner(full, 3, full_losses)
+    full_runner.train()
+    _fp16_runner(split, 2, first).train()
+    saved = torch.load(split / 'epoch_2.pth', weights_only=True)['optimizer']['loss_scaler']
+    runner = _fp16_runner(split, 3, resumed, resume=True)
+    runner.train()
+    assert runner.optim_wrapper.loss_scaler.is_enabled()
+    # the scale of epoch 2 is the one the full run had then (6 iterations per epoch)
+    mid = torch.load(full / 'epoch_2.pth', weights_only=True)['optimizer']['loss_scaler']
+    assert saved == mid and saved['scale'] < 2.0 ** 24  # it backed off from the overflow
+    assert len(resumed.losses) == 6 and first.losses == full_losses.losses[:12]
+    assert resumed.losses == full_losses.losses[12:]
+    end_full = torch.load(full / 'epoch_3.pth', weights_only=True)['optimizer']['loss_scaler']
+    end_split = torch.load(split / 'epoch_3.pth', weights_only=True)['optimizer']['loss_scaler']
+    assert end_full == end_split
+    assert runner.optim_wrapper.loss_scaler.get_scale() == \
+        full_runner.optim_wrapper.loss_scaler.get_scale()
+    assert_same_state(state_dict_of(full / 'epoch_3.pth'), state_dict_of(split / 'epoch_3.pth'))

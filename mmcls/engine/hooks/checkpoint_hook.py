@@ -5,6 +5,7 @@ import hashlib
 import math
 import os
 import os.path as osp
+import shutil
 from collections import deque
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -12,6 +13,7 @@ import torch
 
 from mmcls.registry import HOOKS
 from mmcls.core.checkpoint import save_checkpoint
+from mmcls.core.fsdp import SHARD_SUFFIX
 from mmcls.utils.dist import is_main_process
 
 from .hook import DATA_BATCH, Hook, reject_storage_backend
@@ -153,9 +155,7 @@ class CheckpointHook(Hook):
         with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w', encoding='utf-8') as f:
             f.write(path)
         if dropped is not None:
-            old = osp.join(self.out_dir, self.filename_tmpl.format(dropped))
-            if osp.isfile(old):
-                os.remove(old)
+            _remove_checkpoint(osp.join(self.out_dir, self.filename_tmpl.format(dropped)))
 
     def after_train(self, runner) -> None:
         if self.published_keys is None or self.last_ckpt is None or not is_main_process():
@@ -213,9 +213,17 @@ class CheckpointHook(Hook):
                                       meta=dict(epoch=runner.epoch, iter=runner.iter))
         if not is_main_process():
             return
-        if old and old != path and osp.isfile(old):
-            os.remove(old)
+        if old and old != path:
+            _remove_checkpoint(old)
         self.best_ckpt_path[key] = path
         hub.update_info(f'best_ckpt_{key}', path)
         runner.logger.info(f'The best checkpoint with {score:.4f} {key} at {step_name} is saved '
                            f'to {filename}')
+
+
+def _remove_checkpoint(path: str) -> None:
+    """Delete checkpoint ``path`` and, for an FSDP run, its shard folder."""
+    if osp.isfile(path):
+        os.remove(path)
+    if osp.isdir(path + SHARD_SUFFIX):
+        shutil.rmtree(path + SHARD_SUFFIX)

@@ -31,7 +31,9 @@ class AmpOptimWrapper(OptimWrapper):
             initial scale, kept through updates) or a dict of ``GradScaler``
             arguments (``init_scale``, ``growth_factor``, ...).
         dtype: ``None``, ``'float16'`` or ``'bfloat16'`` (or a torch dtype).
-            ``None`` means float16 on CUDA and bfloat16 elsewhere.
+            ``None`` picks bfloat16 where the device supports it (CPU, and CUDA
+            devices with bf16 support) and float16 with a ``GradScaler`` on
+            CUDA devices without it.
         **kwargs: ``accumulative_counts`` and ``clip_grad`` of
             :class:`OptimWrapper`.
     """
@@ -109,7 +111,9 @@ def _params_device_type(optimizer: Optimizer) -> str:
 
 def _resolve_dtype(dtype: Union[None, str, torch.dtype], device_type: str) -> torch.dtype:
     if dtype is None:
-        return torch.float16 if device_type == 'cuda' else torch.bfloat16
+        if device_type == 'cuda' and not torch.cuda.is_bf16_supported():
+            return torch.float16
+        return torch.bfloat16
     if isinstance(dtype, torch.dtype):
         if dtype not in _DTYPES.values():
             raise ValueError(f'AmpOptimWrapper: dtype must be float16 or bfloat16, got {dtype}')

@@ -34,7 +34,9 @@ class OptimWrapper:
 
     The norm returned by the clipping function (or, for value clipping, the
     global 2-norm before clipping) is kept in :attr:`last_grad_norm` so that
-    a logger can report it without a global message hub.
+    a logger can report it without a global message hub.  A model passed to
+    :meth:`optim_context` that has its own ``clip_grad_norm_`` (the FSDP
+    wrapper, whose gradients are sharded over the ranks) clips the norm.
     """
 
     def __init__(self,
@@ -51,6 +53,7 @@ class OptimWrapper:
         self._accumulative_counts = accumulative_counts
         self.clip_grad_kwargs, self._clip_type = _parse_clip_grad(clip_grad)
         self.last_grad_norm: Optional[float] = None
+        self._norm_clipper = None
         self._inner_count = 0
         self._max_counts = -1
         self._remainder_counts = -1
@@ -137,6 +140,7 @@ class OptimWrapper:
     @contextmanager
     def optim_context(self, model: nn.Module) -> Iterator[None]:
         """Context for the forward pass: skip DDP gradient sync inside a group."""
+        self._norm_clipper = getattr(model, 'clip_grad_norm_', None)
         if not self.should_sync() and hasattr(model, 'no_sync'):
             with model.no_sync():
                 yield
@@ -145,6 +149,10 @@ class OptimWrapper:
 
     # -- clipping ---------------------------------------------------------
     def _clip_grad(self) -> None:
+        if self._clip_type == 'norm' and self._norm_clipper is not None:
+            # collective: every rank calls it, with or without local gradients
+            self.last_grad_norm = float(self._norm_clipper(**self.clip_grad_kwargs))
+            return
         params = [p for group in self.optimizer.param_groups for p in group['params']
                   if p.requires_grad and p.grad is not None]
         if not params:
