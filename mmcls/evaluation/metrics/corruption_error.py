@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 
 from mmcls.registry import METRICS
-from .single_label import Accuracy, _single_label_records
+from .single_label import Accuracy
 
 __all__ = ['CorruptionError', 'ALEXNET_CORRUPTION_ERROR']
 
@@ -42,19 +42,20 @@ class CorruptionError(Accuracy):
     are ignored.
 
     Args:
-        topk, thrs, collect_device, prefix: see :class:`Accuracy`.
+        topk, thrs, collect_device, prefix, ann_file: see :class:`Accuracy`.
     """
 
     def __init__(self,
                  topk: Union[int, Sequence[int]] = (1, ),
                  thrs: Union[float, Sequence[Optional[float]], None] = 0.,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
-        super().__init__(topk=topk, thrs=thrs, collect_device=collect_device, prefix=prefix)
+                 prefix: Optional[str] = None,
+                 ann_file: Optional[str] = None) -> None:
+        super().__init__(topk=topk, thrs=thrs, collect_device=collect_device, prefix=prefix,
+                         ann_file=ann_file)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        for sample, record in zip(data_samples,
-                                  _single_label_records(data_samples, 'CorruptionError')):
+        for sample, record in zip(data_samples, self._records(data_samples)):
             img_path = sample.get('img_path')
             if img_path is None:
                 raise KeyError('CorruptionError needs the img_path of every sample to tell '

@@ -16,7 +16,7 @@ from ._utils import (AVERAGE_OPTIONS, ArrayLike, check_items, check_num_classes_
 from .base_metric import BaseMetric
 from .confusion_matrix import ConfusionMatrix  # noqa: F401  (rc6's import path)
 
-__all__ = ['Accuracy', 'SingleLabelMetric']
+__all__ = ['Accuracy', 'SingleLabelMetric', 'candidate_indices']
 
 
 def _single_label_records(data_samples: Sequence[dict], owner: str,
@@ -67,6 +67,11 @@ class Accuracy(BaseMetric):
             counts as wrong. ``None`` means no threshold.  With several
             thresholds the names get ``_thr-0.50`` / ``_no-thr`` suffixes.
         collect_device, prefix: see :class:`BaseMetric`.
+        ann_file: optional annotation file (``<path> <label>`` per line) of
+            a dataset that covers only some of the model's classes, such as
+            ImageNet-A/R/S evaluated with a 1000-class model.  The labels it
+            names are the candidate classes: 1.0 is added to their scores
+            before ranking, so top-k is taken among the candidates first.
 
     Example:
         >>> Accuracy.calculate([0, 2, 1, 3], [0, 1, 2, 3])
@@ -79,13 +84,26 @@ class Accuracy(BaseMetric):
                  topk: Union[int, Sequence[int]] = (1, ),
                  thrs: Union[float, Sequence[Optional[float]], None] = 0.,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 ann_file: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.topk = _check_topk((topk, ) if isinstance(topk, int) else tuple(topk), 'Accuracy')
         self.thrs = normalize_thrs(thrs)
+        self.index_candidates = candidate_indices(ann_file)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        self.results.extend(_single_label_records(data_samples, 'Accuracy'))
+        self.results.extend(self._records(data_samples))
+
+    def _records(self, data_samples: Sequence[dict]) -> List[dict]:
+        """The samples' records, with the candidate classes' scores raised by 1."""
+        records = _single_label_records(data_samples, type(self).__name__)
+        if self.index_candidates is not None:
+            for record in records:
+                if 'pred_score' in record:
+                    score = record['pred_score'].clone()
+                    score[self.index_candidates] += 1.0
+                    record['pred_score'] = score
+        return records
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         pred, target = _stack_predictions(results, 'Accuracy')
@@ -135,6 +153,23 @@ class Accuracy(BaseMetric):
                 row.append(hits[:k].reshape(-1).float().sum(0, keepdim=True).mul_(100. / num))
             results.append(row)
         return results
+
+
+def candidate_indices(ann_file: Optional[str]) -> Optional[List[int]]:
+    """The distinct labels (last field of each line) of ``ann_file``, in order, or None."""
+    if ann_file is None:
+        return None
+    try:
+        with open(ann_file, encoding='utf-8') as f:
+            lines = [line.split() for line in f if line.strip()]
+    except OSError as e:
+        raise FileNotFoundError(f'Accuracy: cannot read ann_file {ann_file!r}: {e}') from e
+    try:
+        labels = [int(fields[-1]) for fields in lines]
+    except ValueError as e:
+        raise ValueError(f'Accuracy: ann_file {ann_file!r} has a line whose last field is '
+                         f'not an integer label: {e}') from e
+    return list(dict.fromkeys(labels))
 
 
 def _check_topk(topk: Tuple[int, ...], owner: str) -> Tuple[int, ...]:

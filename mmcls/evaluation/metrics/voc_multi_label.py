@@ -3,8 +3,9 @@
 VOC annotations mark some objects difficult; the dataset records their
 classes in ``gt_label_difficult``.  A class counts as difficult for an image
 only if every object of that class is difficult.  By default
-difficult labels are reckoned as negative; ``difficult_as_positive=None`` ignores them instead (the usual
-VOC mAP protocol), ``True`` counts them as positive.
+(``difficult_as_positive=None``, the usual VOC mAP protocol) such labels are
+ignored: they count neither as positive nor as negative.  ``True`` reckons
+them positive, ``False`` negative.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _difficult_of(sample) -> list:
 class _VOCDifficultMixin:
     """Map difficult-only classes of each sample to 1, 0 or -1 (ignored)."""
 
-    def __init__(self, *args, difficult_as_positive: Optional[bool] = False, **kwargs) -> None:
+    def __init__(self, *args, difficult_as_positive: Optional[bool] = None, **kwargs) -> None:
         if difficult_as_positive not in (None, True, False):
             raise ValueError('difficult_as_positive must be None, True or False, '
                              f'got {difficult_as_positive!r}')
@@ -47,9 +48,9 @@ class _VOCDifficultMixin:
 
 @METRICS.register_module()
 class VOCMultiLabelMetric(_VOCDifficultMixin, MultiLabelMetric):
-    """:class:`MultiLabelMetric` with ``difficult_as_positive`` (default False: negative)."""
+    """:class:`MultiLabelMetric` with ``difficult_as_positive`` (default None: ignored)."""
 
 
 @METRICS.register_module()
 class VOCAveragePrecision(_VOCDifficultMixin, AveragePrecision):
-    """:class:`AveragePrecision` with ``difficult_as_positive`` (default False: negative)."""
+    """:class:`AveragePrecision` with ``difficult_as_positive`` (default None: ignored)."""

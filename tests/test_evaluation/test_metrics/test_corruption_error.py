@@ -28,3 +28,13 @@ def test_mce_needs_corruption_folders():
         metric.evaluate(1)
     with pytest.raises(KeyError, match='img_path'):
         metric.process(None, [ClsDataSample().set_gt_label(0).set_pred_label(0).to_dict()])
+
+
+def test_mce_with_ann_file_ranks_candidate_classes_first(tmp_path):
+    ann = tmp_path / 'ann.txt'
+    ann.write_text('fog/1/a.JPEG 1\nfog/1/b.JPEG 2\n')
+    # class 0 wins on raw scores but is not a candidate: 1 is ranked first.
+    data = [ClsDataSample(metainfo={'img_path': 'data/imagenet-c/fog/1/n01/a.JPEG'})
+            .set_gt_label(1).set_pred_score(torch.tensor([0.6, 0.3, 0.1]))]
+    assert Evaluator(CorruptionError()).offline_evaluate(data)['accuracy/mCE'] > 0
+    assert Evaluator(CorruptionError(ann_file=str(ann))).offline_evaluate(data) == {'accuracy/mCE': 0.0}

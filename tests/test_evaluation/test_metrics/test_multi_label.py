@@ -120,9 +120,18 @@ def test_voc_average_precision_ignores_difficult():
                          difficult_as_positive=None)).offline_evaluate(voc_samples())
     # class 1: image 0 ignored, image 1 positive -> AP 100
     assert res['multi-label/AP_classwise'][1] == pytest.approx(100.0)
-    res = Evaluator(dict(type='VOCAveragePrecision', average=None)).offline_evaluate(
-        voc_samples())
-    # default (negative): image 0 (0.8) ranks above image 1 (0.2) -> AP 50
+    res = Evaluator(dict(type='VOCAveragePrecision', average=None,
+                         difficult_as_positive=False)).offline_evaluate(voc_samples())
+    # negative: image 0 (0.8) ranks above image 1 (0.2) -> AP 50
     assert res['multi-label/AP_classwise'][1] == pytest.approx(50.0)
     assert isinstance(VOCMultiLabelMetric(), MultiLabelMetric)
     assert isinstance(VOCAveragePrecision(), AveragePrecision)
+
+
+def test_voc_metrics_ignore_difficult_labels_by_default():
+    assert VOCMultiLabelMetric().difficult_as_positive is None
+    assert VOCAveragePrecision().difficult_as_positive is None
+    default = Evaluator(VOCAveragePrecision()).offline_evaluate(voc_samples())
+    ignored = Evaluator(VOCAveragePrecision(difficult_as_positive=None)).offline_evaluate(
+        voc_samples())
+    assert default == ignored

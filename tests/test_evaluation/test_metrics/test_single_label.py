@@ -149,3 +149,16 @@ def test_reads_flat_mmpretrain_layout():
     res = Evaluator(dict(type='Accuracy', topk=(1, 2))).offline_evaluate(flat)
     assert res['accuracy/top1'] == pytest.approx(50.0)
     assert res['accuracy/top2'] == pytest.approx(500 / 6)
+
+
+def test_accuracy_ann_file_restricts_topk_to_its_labels(tmp_path):
+    ann = tmp_path / 'imagenet_a.txt'
+    ann.write_text('a/x.JPEG 3\nb/y.JPEG 1\nc/z.JPEG 3\n')
+    samples = [ClsDataSample().set_gt_label(1).set_pred_score(torch.tensor([.5, .2, .2, .1])),
+               ClsDataSample().set_gt_label(3).set_pred_score(torch.tensor([.1, .2, .3, .4]))]
+    assert Evaluator(Accuracy()).offline_evaluate(samples) == {'accuracy/top1': 50.0}
+    metric = Accuracy(ann_file=str(ann))
+    assert metric.index_candidates == [3, 1]
+    assert Evaluator(metric).offline_evaluate(samples) == {'accuracy/top1': 100.0}
+    with pytest.raises(FileNotFoundError, match='ann_file'):
+        Accuracy(ann_file=str(tmp_path / 'missing.txt'))
