@@ -24,7 +24,7 @@ from torch.utils.data import get_worker_info
 from mmcls.registry import FUNCTIONS
 from mmcls.structures import BaseDataElement
 
-__all__ = ['pseudo_collate', 'default_collate']
+__all__ = ['pseudo_collate', 'default_collate', 'stack_images']
 
 
 def _worker_buffer(tensors: Sequence[torch.Tensor]) -> Optional[torch.Tensor]:
@@ -41,26 +41,66 @@ def _worker_buffer(tensors: Sequence[torch.Tensor]) -> Optional[torch.Tensor]:
     return first.new(storage).resize_(numel)
 
 
+def _memory_order(tensor: torch.Tensor) -> list:
+    """The tensor's dims from the largest stride to the smallest: its layout in memory."""
+    return sorted(range(tensor.ndim), key=lambda d: (-tensor.stride(d), d))
+
+
+def _laid_out(flat: torch.Tensor, shape: Sequence[int], order: Sequence[int]) -> tuple:
+    """``flat`` (1-D) as a dense tensor of ``shape`` whose dims lie in memory in ``order``.
+
+    Returns ``(dense, view)``: ``dense`` is contiguous in the permuted order, ``view`` is
+    the same memory with the dims back in ``shape`` order.
+    """
+    dense = flat.view([shape[d] for d in order])
+    return dense, dense.permute([list(order).index(d) for d in range(len(order))])
+
+
 def _pack_tensors(tensors: Sequence[torch.Tensor]) -> list:
-    """The tensors as views into one worker buffer (see the module docstring), or as they are."""
+    """The tensors as views into one worker buffer (see the module docstring), or as they are.
+
+    Each copy keeps its tensor's memory layout (an HWC-strided image stays HWC), so
+    it is a plain copy, not a transpose.
+    """
     buffer = _worker_buffer(tensors)
     if buffer is None:
         return list(tensors)
     views, offset = [], 0
     for tensor in tensors:
-        view = buffer[offset:offset + tensor.numel()].view(tensor.shape)
+        flat = buffer[offset:offset + tensor.numel()]
+        view = _laid_out(flat, tensor.shape, _memory_order(tensor))[1]
         view.copy_(tensor)
         views.append(view)
         offset += tensor.numel()
     return views
 
 
-def _stack(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
-    """``torch.stack``, written straight into a worker buffer when there is one."""
-    buffer = _worker_buffer(tensors)
-    if buffer is None:
+def stack_images(tensors: Sequence[torch.Tensor],
+                 flat_out: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``torch.stack(tensors)`` that keeps the memory layout of ``tensors[0]``.
+
+    CHW views of HWC images (see ``image_to_chw_tensor``) stack into an
+    (N, C, H, W) batch with channels-last strides: one plain copy per image.
+    Plain ``torch.stack`` would transpose every image into NCHW order, which on
+    a CPU costs several times the copy.  ``flat_out``, a 1-D tensor of the
+    batch's size, receives the batch.  Tensors of different shapes or dtypes go
+    to ``torch.stack`` as they are (which raises or promotes).
+    """
+    first = tensors[0]
+    if any(t.shape != first.shape or t.dtype != first.dtype for t in tensors):
         return torch.stack(list(tensors), 0)
-    return torch.stack(list(tensors), 0, out=buffer.view(len(tensors), *tensors[0].shape))
+    order = _memory_order(first)
+    if flat_out is None:
+        flat_out = first.new_empty(len(tensors) * first.numel())
+    dense, batch = _laid_out(flat_out, (len(tensors), *first.shape),
+                             [0] + [d + 1 for d in order])
+    torch.stack([t.permute(order) for t in tensors], 0, out=dense)
+    return batch
+
+
+def _stack(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
+    """:func:`stack_images`, written straight into a worker buffer when there is one."""
+    return stack_images(tensors, _worker_buffer(tensors))
 
 
 def _check_lengths(data_batch: Sequence) -> None:

@@ -10,6 +10,29 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterator, Optional, Tuple
 
+import torch
+
+# Tensors up to this many elements are pickled by value (as numpy arrays), see
+# ``BaseDataElement.__reduce__``.
+PICKLE_BY_VALUE_NUMEL = 1 << 16
+_NUMPY_DTYPES = frozenset({torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32,
+                           torch.int64, torch.float16, torch.float32, torch.float64})
+
+
+def _travels_by_value(value: Any) -> bool:
+    return (type(value) is torch.Tensor and value.device.type == 'cpu'
+            and value.layout == torch.strided and not value.requires_grad
+            and value.dtype in _NUMPY_DTYPES and value.numel() <= PICKLE_BY_VALUE_NUMEL)
+
+
+def _rebuild_element(cls: type, state: dict, tensor_keys: Tuple[str, ...]) -> 'BaseDataElement':
+    """Unpickling helper of :meth:`BaseDataElement.__reduce__`."""
+    element = cls.__new__(cls)
+    for key in tensor_keys:
+        state[key] = torch.from_numpy(state[key])
+    element.__dict__.update(state)
+    return element
+
 
 class BaseDataElement:
     """Hold metainfo and data fields; move data fields with ``to()``/``cpu()``."""
@@ -159,6 +182,23 @@ class BaseDataElement:
 
     def numpy(self) -> 'BaseDataElement':
         return self._apply(lambda t: t.detach().cpu().numpy())
+
+    def __reduce__(self):
+        """Pickle small CPU tensors (labels, scores) as numpy arrays.
+
+        A DataLoader worker sends a batch's data samples to the main process
+        by pickle, and torch pickles every tensor there into a shared-memory
+        segment of its own: one segment, file descriptor and socket round trip
+        per one-element label, which costs the main process more than the image
+        batch itself.  By value they cost a few bytes; unpickling restores equal
+        tensors (same dtype, shape and values).  Larger tensors, tensors on a
+        device or requiring grad keep torch's own pickling.
+        """
+        state = dict(self.__dict__)
+        tensor_keys = tuple(key for key, value in state.items() if _travels_by_value(value))
+        for key in tensor_keys:
+            state[key] = state[key].numpy()
+        return _rebuild_element, (type(self), state, tensor_keys)
 
     def __repr__(self) -> str:
         def fmt(items):

@@ -6,7 +6,6 @@ from abc import abstractmethod
 from numbers import Number
 from typing import Dict, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -18,7 +17,7 @@ from .base import BaseTransform
 from .image_io import materialize
 
 __all__ = [
-    'to_tensor', 'hwc_to_chw', 'image_to_chw_tensor', 'PackClsInputs', 'PackMultiTaskInputs',
+    'to_tensor', 'image_to_chw_tensor', 'PackClsInputs', 'PackMultiTaskInputs',
     'Collect', 'ToNumpy', 'ToPIL', 'Transpose', 'ImageToTensor', 'ToTensor'
 ]
 
@@ -42,38 +41,35 @@ def to_tensor(data) -> torch.Tensor:
     raise TypeError(f'type {type(data).__name__} cannot be converted to a tensor')
 
 
-def hwc_to_chw(img: np.ndarray) -> np.ndarray:
-    """A contiguous CHW copy of an HWC array.
-
-    For 2-4 channel uint8 images, ``cv2.split`` into the planes of the output
-    is an order of magnitude faster than numpy's strided transpose copy; the
-    result is the same array ``np.ascontiguousarray(img.transpose(2, 0, 1))``.
-    """
-    channels = img.shape[2]
-    if img.dtype == np.uint8 and 2 <= channels <= 4:
-        if not img.flags.c_contiguous:
-            # OpenCV reads strided views slowly; a row-wise copy first is ~10x cheaper
-            img = np.ascontiguousarray(img)
-        out = np.empty((channels, *img.shape[:2]), dtype=img.dtype)
-        planes = cv2.split(img, [out[c] for c in range(channels)])
-        if all(p.ctypes.data == out[c].ctypes.data for c, p in enumerate(planes)):
-            return out
-        return np.stack(planes)  # OpenCV chose its own buffers
-    return np.ascontiguousarray(img.transpose(2, 0, 1))
+def _rows_are_dense(img: np.ndarray) -> bool:
+    """Whether each row of an HWC array is one dense run of bytes with a positive row step."""
+    row_step, pixel_step, channel_step = img.strides
+    return (channel_step == img.itemsize and pixel_step == img.shape[2] * img.itemsize
+            and row_step > 0)
 
 
 def image_to_chw_tensor(img: np.ndarray) -> torch.Tensor:
-    """HWC (or HW) ndarray -> CHW tensor, copying only when the layout requires it."""
+    """HWC (or HW) ndarray -> CHW tensor, without copying pixels where the layout allows.
+
+    A multi-channel image becomes a CHW *view* of its HWC memory (channels-last
+    strides, ``stride(0) == 1``): no transposing copy per image.  The collate
+    functions and the data preprocessor keep that layout, and the one copy into
+    NCHW (or NHWC with ``channels_last``) order happens when the batch becomes
+    float on its device.  Arrays whose rows are not dense in memory (a flipped
+    or strided view) are copied into an HWC array first; a crop's view is not.
+    """
     if img.ndim == 2:
         return to_tensor(np.ascontiguousarray(img[None]))  # 1 x H x W: a view if contiguous
-    if img.shape[2] == 1:
-        return to_tensor(np.ascontiguousarray(img.transpose(2, 0, 1)))
-    return to_tensor(hwc_to_chw(img))
+    if not _rows_are_dense(img):
+        img = np.ascontiguousarray(img)
+    return to_tensor(img).permute(2, 0, 1)
 
 
 @TRANSFORMS.register_module()
 class PackClsInputs(BaseTransform):
     """Pack the image and labels: ``dict(inputs=CHW tensor, data_samples=ClsDataSample)``.
+
+    ``inputs`` shares the image's memory (see :func:`image_to_chw_tensor`).
 
     **Required Keys:** ``img`` (warns when absent); optional ``gt_label``
     (int, or list/array for multi-label), ``gt_score`` and the ``meta_keys``.

@@ -1,8 +1,8 @@
 """``ClsDataPreprocessor``: batch the collated samples on the model's device.
 
 The data loader hands over uint8 CHW tensors (a list from ``pseudo_collate``
-or a stacked batch from ``default_collate``).  They stay uint8 until they
-reach the device (a quarter of the bytes of float32), and only then become
+or a stacked batch from ``default_collate``), HWC-strided as ``PackClsInputs``
+packs them.  They stay uint8 until they reach the device (a quarter of the bytes of float32), and only then become
 float: BGR->RGB, normalisation, padding to a common size, and in training the
 batch augments, which also turn the labels into soft scores.
 """
@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mmcls.datasets.collate import stack_images
 from mmcls.registry import MODELS
 from mmcls.structures import ClsDataSample
 
@@ -123,11 +124,18 @@ class ClsDataPreprocessor(nn.Module):
         return self._device_tracker.device
 
     def _normalize(self, inputs: torch.Tensor) -> torch.Tensor:
-        """uint8 (N)CHW on the device -> float, RGB if asked, normalised."""
+        """uint8 (N)CHW on the device -> float, RGB if asked, normalised.
+
+        The float conversion also sets the memory layout (NHWC strides with
+        ``channels_last``, NCHW otherwise) in the same copy, whatever layout
+        the loader delivered (HWC-strided images from ``PackClsInputs``).
+        """
         channel_dim = inputs.ndim - 3
         if self.to_rgb and inputs.shape[channel_dim] == 3:
             inputs = inputs.flip(channel_dim)
-        inputs = inputs.float()
+        layout = (torch.channels_last if self.channels_last and inputs.ndim == 4
+                  else torch.contiguous_format)
+        inputs = inputs.to(torch.float32, memory_format=layout)
         if self._enable_normalize:
             inputs = (inputs - self.mean) / self.std
         return inputs
@@ -158,7 +166,7 @@ class ClsDataPreprocessor(nn.Module):
                             f'list of CHW tensors, got {type(inputs).__name__}')
         if len({tuple(t.shape) for t in inputs}) == 1:
             # same size: stack the uint8 images first, then move and convert once
-            batch = torch.stack(list(inputs)).to(self.device, non_blocking=True)
+            batch = stack_images(inputs).to(self.device, non_blocking=True)
             return self._pad_to_divisor(self._normalize(batch))
         processed = [self._normalize(t.to(self.device, non_blocking=True)) for t in inputs]
         return stack_batch(processed, self.pad_size_divisor, self.pad_value)

@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 
 from mmcls.datasets.transforms import (Collect, ImageToTensor, PackClsInputs, PackMultiTaskInputs,
-                                       ToNumpy, ToPIL, ToTensor, Transpose, hwc_to_chw,
+                                       ToNumpy, ToPIL, ToTensor, Transpose,
                                        image_to_chw_tensor)
 from mmcls.structures import ClsDataSample
 
@@ -31,9 +31,31 @@ def test_chw_conversion_of_views_and_channel_counts(photo, channels, dtype):
     base = np.concatenate([photo, photo[..., ::-1]], axis=-1)[..., :channels].astype(dtype)
     for img in (base, base[7:231, 33:257], base[::2, ::3]):
         tensor = image_to_chw_tensor(img)
-        assert tensor.is_contiguous()
+        assert tensor.stride(0) == 1  # a CHW view of HWC memory
         np.testing.assert_array_equal(tensor.numpy(), img.transpose(2, 0, 1))
-        np.testing.assert_array_equal(hwc_to_chw(img), img.transpose(2, 0, 1))
+    crop = base[7:231, 33:257]
+    assert image_to_chw_tensor(crop).numpy().ctypes.data == crop.ctypes.data  # no copy
+
+
+def test_hwc_view_survives_collate_and_preprocessor(photo):
+    from mmcls.datasets.collate import default_collate, pseudo_collate
+    from mmcls.models.utils.data_preprocessor import ClsDataPreprocessor
+    crops = [photo[i:i + 64, 2 * i:2 * i + 80] for i in range(4)]
+    expected = np.stack([c.transpose(2, 0, 1) for c in crops]).astype(np.float32)
+    samples = [dict(inputs=image_to_chw_tensor(c)) for c in crops]
+    stacked = default_collate(samples)['inputs']
+    assert stacked.shape == (4, 3, 64, 80)
+    assert stacked.is_contiguous(memory_format=torch.channels_last)
+    np.testing.assert_array_equal(stacked.numpy(), expected)
+    for channels_last in (False, True):
+        preprocessor = ClsDataPreprocessor(mean=[0, 0, 0], std=[1, 1, 1],
+                                           channels_last=channels_last)
+        for batch in (default_collate(samples), pseudo_collate(samples)):
+            out = preprocessor(batch)['inputs']
+            assert out.dtype == torch.float32
+            assert out.is_contiguous(memory_format=torch.channels_last if channels_last
+                                     else torch.contiguous_format)
+            np.testing.assert_array_equal(out.numpy(), expected)
 
 
 def test_pack_grayscale_is_zero_copy():
