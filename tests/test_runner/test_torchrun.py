@@ -24,7 +24,11 @@ SCRIPT = osp.join(HERE, 'dist_train_script.py')
 
 
 def _run_script(work_dir, *args, nproc=2):
+    # TORCHINDUCTOR_COMPILE_THREADS=1: inductor compiles inside each rank instead of starting
+    # a pool of compile workers per rank (lighter on 2 cores; under load a rank with a worker
+    # pool was once seen to abort with "terminate called without an active exception")
     env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
+               TORCHINDUCTOR_COMPILE_THREADS='1',
                PYTHONPATH=os.pathsep.join([ROOT, os.environ.get('PYTHONPATH', '')]))
     cmd = [sys.executable, SCRIPT, str(work_dir), *args]
     if nproc > 1:

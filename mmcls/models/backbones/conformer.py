@@ -187,7 +187,7 @@ class Conformer(BaseBackbone):
                  qkv_bias: bool = True,
                  with_cls_token: bool = True,
                  drop_path_rate: float = 0.,
-                 norm_eval: bool = False,
+                 norm_eval: bool = True,
                  frozen_stages: int = 0,
                  out_indices: Union[int, Sequence[int]] = -1,
                  init_cfg=None) -> None:

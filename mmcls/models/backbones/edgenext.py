@@ -151,6 +151,8 @@ class EdgeNeXt(ConvNeXtLike):
         global_block_type: 'SDTA' (or 'None') per stage.
         conv_kernel_sizes: depthwise kernel of the convolution blocks per stage.
         use_pos_embd_csa: positional encoding in the SDTA blocks of each stage.
+        use_pos_embd_global: add a ``PositionEncodingFourier`` (``pos_embed``) to the output
+            of the first stage.
         d2_scales: channel groups of the SDTA split convolutions per stage.
         out_indices / frozen_stages / gap_before_final_norm: as in ConvNeXt; with
             ``gap_before_final_norm`` the output norms are LayerNorm(eps=1e-5).
@@ -168,6 +170,7 @@ class EdgeNeXt(ConvNeXtLike):
                  mlp_ratio: int = 4,
                  conv_kernel_sizes: Sequence[int] = (3, 5, 7, 9),
                  use_pos_embd_csa: Sequence[bool] = (False, True, False, False),
+                 use_pos_embd_global: bool = False,
                  d2_scales: Sequence[int] = (2, 2, 3, 4),
                  norm_cfg: dict = dict(type='LN2d', eps=1e-6),
                  out_indices: Union[int, Sequence[int]] = -1,
@@ -195,6 +198,9 @@ class EdgeNeXt(ConvNeXtLike):
                              f'got {frozen_stages}')
         self.frozen_stages = frozen_stages
         self.gap_before_final_norm = gap_before_final_norm
+        self.use_pos_embd_global = use_pos_embd_global
+        self.pos_embed = (PositionEncodingFourier(embed_dims=channels[0])
+                          if use_pos_embd_global else None)
 
         self.downsample_layers = ModuleList(
             [self._make_stem(in_channels, channels[0], 4, norm_cfg)])
@@ -226,6 +232,13 @@ class EdgeNeXt(ConvNeXtLike):
                 out_norm = dict(type='LN2d') if gap_before_final_norm else norm_cfg
                 self.add_module(f'norm{i}', build_norm_layer(out_norm, channels[i])[1])
         self._apply_frozen_stages()
+
+    def _forward_stage(self, index: int, x: torch.Tensor) -> torch.Tensor:
+        x = self.stages[index](x)
+        if index == 0 and self.pos_embed is not None:
+            batch, _, height, width = x.shape
+            x = x + self.pos_embed((batch, height, width))
+        return x
 
 
 __all__ = ['PositionEncodingFourier', 'ChannelMultiheadAttention', 'SDTAEncoder', 'EdgeNeXt']

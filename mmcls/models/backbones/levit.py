@@ -4,7 +4,7 @@ A four-conv stem (16x downsampling), then three stages of attention + MLP residu
 tokens, with linear layers followed by batch norm (foldable for deployment) and learned
 attention biases indexed by the relative offset of the two positions.
 """
-from typing import List, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -197,6 +197,9 @@ class LeViT(BaseBackbone):
         attn_ratio: value width / key width in the stage attention blocks.
         mlp_ratio: hidden width ratio of the MLP blocks (0 drops them).
         act_cfg: activation everywhere (HSwish).
+        hybrid_backbone: a callable ``f(embed_dims) -> nn.Module`` building the stem from the
+            first stage's width (it must downsample by ``patch_size``); default: the four
+            conv-BN layers of :class:`HybridStem` with ``act_cfg``.
         out_indices: stages whose (B, C, H, W) maps are returned.
         frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: none).
         drop_path_rate: stochastic depth of every residual block.
@@ -210,6 +213,7 @@ class LeViT(BaseBackbone):
                  attn_ratio: int = 2,
                  mlp_ratio: int = 2,
                  act_cfg: dict = dict(type='HSwish'),
+                 hybrid_backbone: Optional[Callable[[int], nn.Module]] = None,
                  out_indices: Union[int, Sequence[int]] = -1,
                  frozen_stages: int = -1,
                  drop_path_rate: float = 0.,
@@ -220,7 +224,8 @@ class LeViT(BaseBackbone):
         self.embed_dims = list(self.arch['embed_dims'])
         self.num_stages = len(self.embed_dims)
         self.frozen_stages = frozen_stages
-        self.patch_embed = HybridStem(self.embed_dims[0], act_cfg)
+        self.patch_embed = (HybridStem(self.embed_dims[0], act_cfg) if hybrid_backbone is None
+                            else hybrid_backbone(self.embed_dims[0]))
 
         resolution = img_size // patch_size
         self.resolutions = []

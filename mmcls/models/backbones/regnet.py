@@ -63,6 +63,7 @@ class RegNet(ResNet):
             ``w0``, ``wa``, ``wm``, ``group_w``, ``depth`` and ``bot_mul``.
         stem_channels: stem output channels.
         strides / dilations: per stage.
+        deep_stem: accepted for ResNet signature compatibility; only False is valid.
         out_indices, frozen_stages, norm_eval, with_cp, zero_init_residual: as :class:`ResNet`.
     """
 
@@ -75,6 +76,7 @@ class RegNet(ResNet):
                  dilations: Sequence[int] = (1, 1, 1, 1),
                  out_indices: Sequence[int] = (3, ),
                  style: str = 'pytorch',
+                 deep_stem: bool = False,
                  avg_down: bool = False,
                  frozen_stages: int = -1,
                  conv_cfg: Optional[dict] = None,
@@ -85,6 +87,10 @@ class RegNet(ResNet):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         # ResNet.__init__ builds fixed-depth stages; RegNet derives its own, so skip it.
         BaseBackbone.__init__(self, init_cfg)
+        if deep_stem:
+            raise ValueError('RegNet: deep_stem=True is not a RegNet option (its stem is one '
+                             '3x3 stride-2 convolution); use ResNetV1c/V1d for a deep stem')
+        self.deep_stem = False
         if isinstance(arch, str):
             if arch not in arch_settings:
                 raise KeyError(f'RegNet: unknown arch {arch!r}, choose from '

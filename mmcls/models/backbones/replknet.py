@@ -27,8 +27,10 @@ arch_settings = {
 
 def conv_bn(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
             padding: Optional[int] = None, groups: int = 1, conv_cfg: Optional[dict] = None,
-            norm_cfg: dict = dict(type='BN'), relu: bool = False) -> nn.Sequential:
-    """``conv`` (no bias) -> ``bn`` (-> ``nonlinear`` ReLU), the checkpoint layout."""
+            norm_cfg: dict = dict(type='BN'), relu: bool = False,
+            act_cfg: dict = dict(type='ReLU')) -> nn.Sequential:
+    """``conv`` (no bias) -> ``bn`` (-> ``nonlinear``, ``act_cfg``, when ``relu``), the
+    checkpoint layout."""
     padding = kernel_size // 2 if padding is None else padding
     layers = nn.Sequential()
     layers.add_module('conv', build_conv_layer(conv_cfg, in_channels, out_channels, kernel_size,
@@ -36,7 +38,7 @@ def conv_bn(in_channels: int, out_channels: int, kernel_size: int, stride: int =
                                                bias=False))
     layers.add_module('bn', build_norm_layer(norm_cfg, out_channels)[1])
     if relu:
-        layers.add_module('nonlinear', nn.ReLU())
+        layers.add_module('nonlinear', build_activation_layer(act_cfg))
     return layers
 
 
@@ -184,6 +186,14 @@ class RepLKNet(BaseBackbone):
             ``channels``, ``small_kernel`` and ``dw_ratio``.
         ffn_ratio: hidden width of the ConvFFN blocks.
         out_indices: stages whose (normalised) outputs are returned.
+        strides: the stride at the entrance of each stage: of the stem's last layer for stage
+            0, of the transition's depthwise conv for the others.
+        dilations: per stage; RepLKNet's kernels are not dilated, so every entry must be 1
+            (accepted for MMClassification 1.x configs).
+        act_cfg: activation of the stem and transition layers.
+        norm_intermediate_features: accepted for MMClassification 1.x configs; the outputs of
+            ``out_indices`` stages are always batch-normalised (``stages[i].norm``), as in
+            the published checkpoints, whatever its value.
         frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
         drop_path_rate: stochastic depth, rising linearly over all blocks.
         small_kernel_merged: build the merged inference form (load re-parameterised weights).
@@ -196,12 +206,16 @@ class RepLKNet(BaseBackbone):
                  in_channels: int = 3,
                  ffn_ratio: float = 4,
                  out_indices: Union[int, Sequence[int]] = (3, ),
+                 strides: Sequence[int] = (2, 2, 2, 2),
+                 dilations: Sequence[int] = (1, 1, 1, 1),
                  frozen_stages: int = -1,
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
                  with_cp: bool = False,
                  drop_path_rate: float = 0.3,
                  small_kernel_merged: bool = False,
+                 norm_intermediate_features: bool = False,
                  norm_eval: bool = False,
                  init_cfg=[
                      dict(type='Kaiming', layer=['Conv2d']),
@@ -214,6 +228,13 @@ class RepLKNet(BaseBackbone):
         if not len(channels) == len(self.arch['large_kernel_sizes']) == self.num_stages:
             raise ValueError(f'RepLKNet: arch layers, channels and large_kernel_sizes must have '
                              f'the same length, got {self.arch}')
+        for name, value in (('strides', strides), ('dilations', dilations)):
+            if len(value) != self.num_stages:
+                raise ValueError(f'RepLKNet: {name} needs {self.num_stages} entries, got {value}')
+        if any(d != 1 for d in dilations):
+            raise ValueError(f'RepLKNet: dilations must all be 1, got {dilations}')
+        self.strides, self.dilations = tuple(strides), tuple(dilations)
+        self.norm_intermediate_features = norm_intermediate_features
         if not -1 <= frozen_stages <= self.num_stages:
             raise ValueError(f'RepLKNet: frozen_stages must be in [-1, {self.num_stages}], '
                              f'got {frozen_stages}')
@@ -221,13 +242,14 @@ class RepLKNet(BaseBackbone):
         self.frozen_stages, self.norm_eval, self.with_cp = frozen_stages, norm_eval, with_cp
         self.small_kernel_merged = small_kernel_merged
         cfgs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+        act = dict(relu=True, act_cfg=act_cfg, **cfgs)
 
         width = channels[0]
         self.stem = nn.ModuleList([
-            conv_bn(in_channels, width, 3, stride=2, relu=True, **cfgs),
-            conv_bn(width, width, 3, groups=width, relu=True, **cfgs),
-            conv_bn(width, width, 1, relu=True, **cfgs),
-            conv_bn(width, width, 3, stride=2, groups=width, relu=True, **cfgs),
+            conv_bn(in_channels, width, 3, stride=2, **act),
+            conv_bn(width, width, 3, groups=width, **act),
+            conv_bn(width, width, 1, **act),
+            conv_bn(width, width, 3, stride=strides[0], groups=width, **act),
         ])
         dpr = torch.linspace(0, drop_path_rate, sum(layers)).tolist()
         self.stages = nn.ModuleList()
@@ -242,9 +264,9 @@ class RepLKNet(BaseBackbone):
                 norm_intermediate_features=i in self.out_indices, **cfgs))
             if i < self.num_stages - 1:
                 self.transitions.append(nn.Sequential(
-                    conv_bn(channels[i], channels[i + 1], 1, relu=True, **cfgs),
-                    conv_bn(channels[i + 1], channels[i + 1], 3, stride=2,
-                            groups=channels[i + 1], relu=True, **cfgs)))
+                    conv_bn(channels[i], channels[i + 1], 1, **act),
+                    conv_bn(channels[i + 1], channels[i + 1], 3, stride=strides[i + 1],
+                            groups=channels[i + 1], **act)))
         self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:

@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..utils import (SELayer, Sequential, build_activation_layer, build_conv_layer,
-                     build_norm_layer)
+from ..utils import (ConvModule, SELayer, Sequential, build_activation_layer,
+                     build_conv_layer, build_norm_layer)
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.reparam import detach_parameters, fuse_conv_bn, identity_kernel, pad_kernel_to
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
@@ -167,6 +167,25 @@ def deploy_blocks(backbone: nn.Module, block_type: type) -> None:
     backbone.deploy = True
 
 
+class MTSPPF(nn.Module):
+    """Multi-scale max-pool fusion (YOLOX-PAI): 1x1 conv to half width, three chained
+    ``kernel_size`` max-pools, the four maps concatenated, 1x1 conv to ``out_channels``."""
+
+    def __init__(self, in_channels: int, out_channels: int, norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'), kernel_size: int = 5) -> None:
+        super().__init__()
+        hidden = in_channels // 2
+        self.conv1 = ConvModule(in_channels, hidden, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.conv2 = ConvModule(hidden * 4, out_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.maxpool = nn.MaxPool2d(kernel_size, stride=1, padding=kernel_size // 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        maps = [self.conv1(x)]
+        for _ in range(3):
+            maps.append(self.maxpool(maps[-1]))
+        return self.conv2(torch.cat(maps, 1))
+
+
 @MODELS.register_module()
 class RepVGG(BaseBackbone):
     """RepVGG backbone: a stem block then four stages (``stem``, ``stage_1`` ... ``stage_4``).
@@ -180,6 +199,8 @@ class RepVGG(BaseBackbone):
         frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
         norm_eval: keep batch norms in eval mode while training.
         deploy: build the fused inference-time blocks (load re-parameterised weights).
+        add_ppf: run the last stage's output through an :class:`MTSPPF` block (``ppf``), the
+            YOLOX-PAI variant; otherwise ``ppf`` is an identity.
     """
     arch_settings = arch_settings
 
@@ -197,6 +218,7 @@ class RepVGG(BaseBackbone):
                  with_cp: bool = False,
                  deploy: bool = False,
                  norm_eval: bool = False,
+                 add_ppf: bool = False,
                  init_cfg=[
                      dict(type='Kaiming', layer=['Conv2d']),
                      dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
@@ -234,10 +256,13 @@ class RepVGG(BaseBackbone):
             self.add_module(f'stage_{i + 1}', Sequential(*blocks))
             self.stages.append(f'stage_{i + 1}')
         self.out_channels = channels
+        self.ppf = (MTSPPF(channels, channels, norm_cfg=norm_cfg, act_cfg=act_cfg)
+                    if add_ppf else nn.Identity())
         self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
-        return self._forward_stages(self.stem(x), map(self.get_submodule, self.stages))
+        *stages, last = map(self.get_submodule, self.stages)
+        return self._forward_stages(self.stem(x), [*stages, lambda t: self.ppf(last(t))])
 
     def _frozen_modules(self) -> List[nn.Module]:
         return stem_and_stages(self.stem, map(self.get_submodule, self.stages),
@@ -248,4 +273,4 @@ class RepVGG(BaseBackbone):
         deploy_blocks(self, RepVGGBlock)
 
 
-__all__ = ['ReparamBlock', 'RepVGGBlock', 'RepVGG', 'deploy_blocks']
+__all__ = ['ReparamBlock', 'RepVGGBlock', 'MTSPPF', 'RepVGG', 'deploy_blocks']

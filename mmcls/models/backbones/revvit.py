@@ -184,6 +184,9 @@ class RevVisionTransformer(BaseBackbone):
         qkv_bias / norm_cfg: attention bias and norm layers.
         final_norm: apply ``ln1`` (over both streams) after the last layer.
         avg_token: output the mean patch token (B, C) instead of the (B, C, H, W) map.
+        with_cls_token / output_cls_token: only False (accepted for MMClassification 1.x
+            configs): ``cls_token`` and its slot in ``pos_embed`` exist for the checkpoint
+            layout, but the reversible layers carry patch tokens only.
         frozen_stages: freeze the embeddings and the first N layers.
         interpolate_mode: position-embedding interpolation.
         layer_cfgs: per-layer overrides.
@@ -203,8 +206,10 @@ class RevVisionTransformer(BaseBackbone):
                  qkv_bias: bool = True,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  final_norm: bool = True,
+                 with_cls_token: bool = False,
                  avg_token: bool = True,
                  frozen_stages: int = -1,
+                 output_cls_token: bool = False,
                  interpolate_mode: str = 'bicubic',
                  patch_cfg: dict = dict(),
                  layer_cfgs: Union[dict, Sequence[dict]] = dict(),
@@ -212,6 +217,10 @@ class RevVisionTransformer(BaseBackbone):
                  no_custom_backward: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
+        if with_cls_token or output_cls_token:
+            raise ValueError('RevVisionTransformer: with_cls_token and output_cls_token must be '
+                             'False (the reversible layers carry patch tokens only)')
+        self.with_cls_token = self.output_cls_token = False
         self.arch_settings = resolve_arch(arch, arch_settings, 'RevVisionTransformer')
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']

@@ -138,8 +138,9 @@ class T2T_ViT(BaseBackbone):
     Args:
         arch: ``'t-14'``, ``'t-19'``, ``'t-24'`` or a dict with embed_dims, num_layers,
             num_heads, feedforward_channels.
-        embed_dims / num_layers: override the arch entry (the keyword form of
-            MMClassification's configs, which set heads/FFN width through ``layer_cfgs``).
+        embed_dims / num_layers: a value other than the default (384 / 14, the 't-14'
+            entry) overrides the arch entry (the keyword form of MMClassification's configs,
+            which set heads/FFN width through ``layer_cfgs``).
         img_size: the training resolution (other sizes interpolate the position table).
         out_indices: layers whose output is returned: ``[patch map (B, C, H, W), class token]``
             pairs, or the patch map alone with ``output_cls_token=False``.
@@ -154,8 +155,8 @@ class T2T_ViT(BaseBackbone):
                  arch: Union[str, dict] = 't-14',
                  img_size: int = 224,
                  in_channels: int = 3,
-                 embed_dims: Optional[int] = None,
-                 num_layers: Optional[int] = None,
+                 embed_dims: int = 384,
+                 num_layers: int = 14,
                  out_indices: Union[int, Sequence[int]] = -1,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
@@ -170,9 +171,9 @@ class T2T_ViT(BaseBackbone):
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         settings = resolve_arch(arch, self.arch_zoo, 'T2T_ViT')
-        if embed_dims is not None:
+        if embed_dims != 384:  # the default, T2T-ViT-t-14's width
             settings.update(embed_dims=embed_dims, feedforward_channels=3 * embed_dims)
-        if num_layers is not None:
+        if num_layers != 14:
             settings['num_layers'] = num_layers
         self.arch_settings = settings
         self.embed_dims = settings['embed_dims']

@@ -243,7 +243,12 @@ class TinyViT(BaseBackbone):
         gap_before_final_norm: return the normalised mean token (B, C) instead of a
             (B, C, H, W) map.
         frozen_stages: freeze the stem and the first N stages.
-        with_cp: gradient checkpointing of each block.
+        with_cp: gradient checkpointing of each block (``use_checkpoint`` is its
+            MMClassification 1.x name; either turns it on).
+        layer_lr_decay: only 1.0 (for MMClassification 1.x configs, where it had no effect);
+            layer-wise learning-rate decay is set in the optimizer:
+            ``optim_wrapper=dict(constructor='LearningRateDecayOptimWrapperConstructor',
+            paramwise_cfg=dict(layer_decay_rate=...))``.
     """
     num_extra_tokens = 0  # no class token
     arch_zoo = arch_settings
@@ -259,6 +264,8 @@ class TinyViT(BaseBackbone):
                  with_cp: bool = False,
                  mbconv_expand_ratio: float = 4.0,
                  local_conv_size: int = 3,
+                 use_checkpoint: bool = False,
+                 layer_lr_decay: float = 1.0,
                  out_indices: Union[int, Sequence[int]] = -1,
                  frozen_stages: int = 0,
                  gap_before_final_norm: bool = True,
@@ -266,6 +273,13 @@ class TinyViT(BaseBackbone):
                  norm_cfg: dict = dict(type='LN'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
+        if layer_lr_decay != 1.0:
+            raise ValueError(
+                f'TinyViT: layer_lr_decay={layer_lr_decay!r} is not applied by the backbone; '
+                "use optim_wrapper=dict(constructor='LearningRateDecayOptimWrapperConstructor', "
+                'paramwise_cfg=dict(layer_decay_rate=...)) instead')
+        self.layer_lr_decay = layer_lr_decay
+        with_cp = with_cp or use_checkpoint
         self.arch_settings = resolve_arch(arch, self.arch_zoo, 'TinyViT')
         self.channels = list(self.arch_settings['channels'])
         self.depths = list(self.arch_settings['depths'])

@@ -284,13 +284,11 @@ def _add_pos_embed(x: torch.Tensor, pos_embed: torch.Tensor) -> torch.Tensor:
     return x + pos_embed
 
 
-def _pick_rate(drop_path_rate: float, drop_path: Optional[float]) -> float:
+def _pick_rate(drop_path_rate: float, drop_path: float) -> float:
     """The stochastic-depth rate given under either argument name (not both)."""
-    if drop_path is None:
-        return drop_path_rate
-    if drop_path_rate:
+    if drop_path and drop_path_rate:
         raise ValueError('Vig: give drop_path_rate or its rc6 name drop_path, not both')
-    return drop_path
+    return drop_path or drop_path_rate
 
 
 class _VigBase(BaseBackbone):
@@ -347,7 +345,7 @@ class Vig(_VigBase):
                  use_dilation: bool = True,
                  use_stochastic: bool = False,
                  drop_path_rate: float = 0.,
-                 drop_path: Optional[float] = None,
+                 drop_path: float = 0.,
                  relative_pos: bool = False,
                  norm_eval: bool = False,
                  frozen_stages: int = 0,
@@ -411,7 +409,7 @@ class PyramidVig(_VigBase):
                  epsilon: float = 0.2,
                  use_stochastic: bool = False,
                  drop_path_rate: float = 0.,
-                 drop_path: Optional[float] = None,
+                 drop_path: float = 0.,
                  norm_eval: bool = False,
                  frozen_stages: int = 0,
                  img_size: int = 224,

@@ -273,15 +273,22 @@ class ClassAttentionBlock(BaseModule):
         return x + self.drop_path(update)
 
 
+# The keyword defaults of XCiT's widths (a ViT-Base-sized 768-wide, 12-layer, 12-head model).
+_WIDTH_DEFAULTS = dict(embed_dims=768, depth=12, num_heads=12, layer_scale_init_value=1.0,
+                       tokens_norm=False)
+
+
 @MODELS.register_module()
 class XCiT(BaseBackbone):
     """XCiT backbone.
 
     Args:
         arch: a name of ``arch_settings`` (``'nano-12'`` ... ``'large-24'``) or a dict with
-            embed_dims, depth, num_heads, layer_scale_init_value, tokens_norm.
-        embed_dims / depth / num_heads / layer_scale_init_value / tokens_norm: override the
-            arch entry (the keyword form of MMClassification's XCiT configs).
+            embed_dims, depth, num_heads, layer_scale_init_value, tokens_norm; None (default)
+            takes those five from the keyword arguments.
+        embed_dims / depth / num_heads / layer_scale_init_value / tokens_norm: the model's
+            widths (the keyword form of MMClassification's XCiT configs); with ``arch``, a
+            value other than the default overrides the arch entry.
         img_size: the training resolution (kept for reference: the Fourier position encoding
             is computed for every input size).
         patch_size: 8 or 16 (3 or 4 stride-2 convs in the patch embedding).
@@ -299,15 +306,15 @@ class XCiT(BaseBackbone):
     arch_zoo = arch_settings
 
     def __init__(self,
-                 arch: Union[str, dict] = 'small-12',
+                 arch: Optional[Union[str, dict]] = None,
                  img_size: Union[int, Sequence[int]] = 224,
                  patch_size: int = 16,
                  in_channels: int = 3,
-                 embed_dims: Optional[int] = None,
-                 depth: Optional[int] = None,
-                 num_heads: Optional[int] = None,
-                 layer_scale_init_value: Optional[float] = None,
-                 tokens_norm: Optional[bool] = None,
+                 embed_dims: int = 768,
+                 depth: int = 12,
+                 num_heads: int = 12,
+                 layer_scale_init_value: float = 1.0,
+                 tokens_norm: bool = False,
                  cls_attn_layers: int = 2,
                  mlp_ratio: float = 4.,
                  qkv_bias: bool = True,
@@ -316,7 +323,7 @@ class XCiT(BaseBackbone):
                  drop_path_rate: float = 0.,
                  use_pos_embed: bool = True,
                  out_type: str = 'cls_token',
-                 out_indices: Union[int, Sequence[int]] = -1,
+                 out_indices: Union[int, Sequence[int]] = (-1, ),
                  final_norm: bool = True,
                  frozen_stages: int = -1,
                  bn_norm_cfg: dict = dict(type='BN'),
@@ -324,10 +331,13 @@ class XCiT(BaseBackbone):
                  act_cfg: dict = dict(type='GELU'),
                  init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02)) -> None:
         super().__init__(init_cfg)
-        settings = resolve_arch(arch, self.arch_zoo, 'XCiT')
-        overrides = dict(embed_dims=embed_dims, depth=depth, num_heads=num_heads,
-                         layer_scale_init_value=layer_scale_init_value, tokens_norm=tokens_norm)
-        settings.update({k: v for k, v in overrides.items() if v is not None})
+        widths = dict(embed_dims=embed_dims, depth=depth, num_heads=num_heads,
+                      layer_scale_init_value=layer_scale_init_value, tokens_norm=tokens_norm)
+        if arch is None:
+            settings = widths
+        else:
+            settings = resolve_arch(arch, self.arch_zoo, 'XCiT')
+            settings.update({k: v for k, v in widths.items() if v != _WIDTH_DEFAULTS[k]})
         self.arch_settings = settings
         self.embed_dims = settings['embed_dims']
         if out_type not in OUT_TYPES:

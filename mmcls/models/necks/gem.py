@@ -27,7 +27,7 @@ class GeneralizedMeanPooling(nn.Module):
     """
 
     def __init__(self, p: float = 3., eps: float = 1e-6, clamp: bool = True,
-                 p_trainable: bool = False) -> None:
+                 p_trainable: bool = True) -> None:
         super().__init__()
         if p < 1:
             raise ValueError(f'GeneralizedMeanPooling p must be >= 1, got {p!r}')

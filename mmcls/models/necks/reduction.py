@@ -17,16 +17,17 @@ class LinearReduction(BaseModule):
     Args:
         in_channels / out_channels: input and output dimensions.
         norm_cfg: norm after the linear layer (``BN1d`` by default), None for none.
-        act_cfg: activation after the norm (``ReLU`` by default), None for none.
-        init_cfg: weight initialisation config.
+        act_cfg: activation after the norm, e.g. ``dict(type='ReLU')``; None (default) for
+            none.
+        init_cfg: weight initialisation config (None: PyTorch's default ``nn.Linear`` init).
     """
 
     def __init__(self,
                  in_channels: int,
                  out_channels: int,
                  norm_cfg: Optional[dict] = dict(type='BN1d'),
-                 act_cfg: Optional[dict] = dict(type='ReLU'),
-                 init_cfg: Optional[dict] = dict(type='Normal', layer='Linear', std=0.01)) -> None:
+                 act_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.out_channels = out_channels

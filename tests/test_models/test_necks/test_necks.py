@@ -33,17 +33,20 @@ def test_gem_pooling():
     expected = (x ** 3).mean(dim=(2, 3)) ** (1 / 3)
     outs = gem((x, x))
     assert len(outs) == 2 and torch.allclose(outs[1], expected, atol=1e-6)
-    assert not gem.p.requires_grad
-    assert MODELS.build(dict(type='GeneralizedMeanPooling', p_trainable=True)).p.requires_grad
+    assert gem.p.requires_grad  # rc6's default: p is learned
+    assert not MODELS.build(dict(type='GeneralizedMeanPooling', p_trainable=False)).p.requires_grad
     with pytest.raises(ValueError, match='p must be >= 1'):
         MODELS.build(dict(type='GeneralizedMeanPooling', p=0.5))
 
 
 def test_linear_reduction():
-    neck = MODELS.build(dict(type='LinearReduction', in_channels=8, out_channels=4))
+    neck = MODELS.build(dict(type='LinearReduction', in_channels=8, out_channels=4,
+                             act_cfg=dict(type='ReLU')))
     out = neck((torch.rand(3, 8), torch.rand(3, 8)))
     assert isinstance(out, tuple) and out[0].shape == (3, 4)
     assert (out[0] >= 0).all()  # ReLU
+    default = MODELS.build(dict(type='LinearReduction', in_channels=8, out_channels=4))
+    assert isinstance(default.act, torch.nn.Identity)  # no activation unless asked
     assert set(neck.state_dict()) >= {'reduction.weight', 'norm.weight', 'norm.running_var'}
     plain = MODELS.build(
         dict(type='LinearReduction', in_channels=8, out_channels=4, norm_cfg=None, act_cfg=None))
