@@ -55,8 +55,9 @@ def normalize_out_indices(out_indices: Union[int, Sequence[int]], num_stages: in
     """
     if isinstance(out_indices, int):
         out_indices = [out_indices]
-    if not isinstance(out_indices, (list, tuple)):
-        raise TypeError(f'{owner}: out_indices must be an int or a sequence, got '
+    if not isinstance(out_indices, Sequence) or isinstance(out_indices, str):
+        raise TypeError(f'{owner}: out_indices must be an int or a sequence (list, tuple, '
+                        f'range...), got '
                         f'{type(out_indices).__name__}')
     result = []
     for index in out_indices:

@@ -32,14 +32,18 @@ class DropPath(nn.Module):
 
 
 def build_dropout(cfg: Optional[dict]) -> nn.Module:
-    """``dict(type='Dropout'|'DropPath', drop_prob=p)`` -> layer; ``None`` -> ``nn.Identity``."""
+    """``dict(type='Dropout'|'DropPath', drop_prob=p)`` -> layer; ``None`` -> ``nn.Identity``.
+
+    The layer is built even for ``p == 0`` (a no-op in the forward pass), so its
+    ``drop_prob`` can be read on every layer of a stochastic-depth schedule.
+    """
     if cfg is None:
         return nn.Identity()
     cfg = dict(cfg)
     layer_type = cfg.pop('type')
     prob = cfg.pop('drop_prob', cfg.pop('p', 0.))
     if layer_type == 'DropPath':
-        return DropPath(prob) if prob > 0 else nn.Identity()
+        return DropPath(prob)
     if layer_type == 'Dropout':
         return nn.Dropout(p=prob, **cfg)
     raise KeyError(f'unknown dropout type {layer_type!r}; expected "Dropout" or "DropPath"')

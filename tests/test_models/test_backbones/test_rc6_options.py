@@ -114,6 +114,22 @@ def test_vig_drop_path_alias():
                    drop_path_rate=0.1)
 
 
+def test_out_indices_take_any_sequence():
+    model = RegNet('regnetx_400mf', out_indices=range(4))
+    assert model.out_indices == (0, 1, 2, 3)
+    with pytest.raises(TypeError, match='out_indices'):
+        RegNet('regnetx_400mf', out_indices='0')
+
+
+def test_transformer_layers_expose_drop_prob_at_rate_zero():
+    from mmcls.models.backbones import VisionTransformer
+    model = VisionTransformer(dict(embed_dims=16, num_layers=3, num_heads=2,
+                                   feedforward_channels=32), img_size=32, patch_size=8,
+                              drop_path_rate=0.2)
+    rates = [layer.ffn.dropout_layer.drop_prob for layer in model.layers]
+    assert rates == pytest.approx([0., 0.1, 0.2])
+
+
 def test_neck_defaults():
     assert GeneralizedMeanPooling().p.requires_grad
     neck = LinearReduction(8, 4)

@@ -73,7 +73,10 @@ def test_drop_path_eval_identity_and_train_scaling():
     y = dp(x)
     assert set(y.unique().tolist()) <= {0.0, 2.0}
     assert 0.4 < (y[:, 0] == 0).float().mean() < 0.6
-    assert isinstance(build_dropout(dict(type='DropPath', drop_prob=0.)), nn.Identity)
+    # built even at rate 0, so every layer of a depth schedule exposes drop_prob
+    zero = build_dropout(dict(type='DropPath', drop_prob=0.))
+    assert isinstance(zero, DropPath) and zero.drop_prob == 0.
+    assert torch.equal(zero.train()(x), x)
 
 
 def test_make_divisible_and_channel_shuffle():
