@@ -3,7 +3,7 @@ import pytest
 import torch.nn as nn
 
 from mmcls.models.utils.arch_lookup import lookup_arch
-from mmcls.models.utils.frozen_stages import check_frozen_stages
+from mmcls.models.utils.frozen_stages import check_frozen_stages, stem_stages_transitions
 from mmcls.models.utils.named_norm import add_named_norm, norm_property
 
 
@@ -20,6 +20,16 @@ def test_check_frozen_stages_bounds_are_inclusive():
     for value in (-2, 5):
         with pytest.raises(ValueError, match=r'Net: frozen_stages must be in \[-1, 4\]'):
             check_frozen_stages(value, -1, 4, 'Net')
+
+
+def test_stem_stages_transitions_freezes_each_stage_with_its_transition():
+    stem, stages, transitions = nn.Identity(), [nn.ReLU(), nn.ReLU()], [nn.Tanh()]
+    assert stem_stages_transitions(stem, stages, transitions, -1) == []
+    assert stem_stages_transitions(stem, stages, transitions, 0) == [stem]
+    assert stem_stages_transitions(stem, stages, transitions, 1) == [stem, stages[0],
+                                                                     transitions[0]]
+    assert stem_stages_transitions(stem, stages, transitions, 2) == [stem, *stages,
+                                                                     transitions[0]]
 
 
 def test_named_norm_registers_under_the_config_name_and_reads_back():
