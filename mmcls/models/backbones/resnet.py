@@ -16,6 +16,7 @@ from ..utils.activation import build_activation_layer
 from ..utils.base_module import BaseModule
 from ..utils.conv import build_conv_layer
 from ..utils.conv_module import ConvModule
+from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
 from ..utils.drop import DropPath
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.named_norm import add_named_norm, norm_property
@@ -312,10 +313,7 @@ class ResNet(BaseBackbone):
                  norm_eval: bool = False,
                  with_cp: bool = False,
                  zero_init_residual: bool = True,
-                 init_cfg: Optional[Union[dict, List[dict]]] = [
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-                 ],
+                 init_cfg: Optional[Union[dict, List[dict]]] = CONV_NORM_INIT_CFG,
                  drop_path_rate: float = 0.0) -> None:
         super().__init__(init_cfg)
         name = type(self).__name__
