@@ -102,17 +102,11 @@ class ShuffleNetBase(BaseBackbone):
     # Norm layers that ``init_weights`` sets to (weight 1, bias 1e-4).
     _init_norm_types: tuple = (_BatchNorm, nn.GroupNorm)
 
-    def __init__(self,
-                 num_stages: int,
-                 stem_channels: int,
-                 out_indices: Union[int, Sequence[int]],
-                 frozen_stages: int = -1,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN'),
-                 act_cfg: dict = dict(type='ReLU'),
-                 norm_eval: bool = False,
-                 with_cp: bool = False,
-                 init_cfg=None) -> None:
+    def __init__(self, num_stages: int, stem_channels: int,
+                 out_indices: Union[int, Sequence[int]], frozen_stages: int = -1,
+                 conv_cfg: Optional[dict] = None, norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'), norm_eval: bool = False,
+                 with_cp: bool = False, init_cfg=None) -> None:
         super().__init__(init_cfg)
         name = type(self).__name__
         self.out_indices = normalize_out_indices(out_indices, num_stages, name)
