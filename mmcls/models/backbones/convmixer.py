@@ -7,8 +7,8 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import build_activation_layer, build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices
-from .base_backbone import resolve_arch
+from ..utils.frozen_stages import check_frozen_stages
+from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch
 
 # embed_dims: width ("h"); depth: number of blocks ("d"); patch_size: stem stride ("p");
 # kernel_size: depthwise kernel ("k").
@@ -68,9 +68,7 @@ class ConvMixer(BaseBackbone):
         self.arch = resolve_arch(arch, self.arch_settings, 'ConvMixer')
         self.embed_dims, self.depth = self.arch['embed_dims'], self.arch['depth']
         self.out_indices = normalize_out_indices(out_indices, self.depth, 'ConvMixer')
-        if not 0 <= frozen_stages <= self.depth:
-            raise ValueError(f'ConvMixer: frozen_stages must be in [0, {self.depth}], '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, 0, self.depth, 'ConvMixer')
         self.frozen_stages = frozen_stages
         patch = self.arch['patch_size']
         self.stem = nn.Sequential(

@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import ConvModule, DropPath, Sequential
 from ..utils.base_module import BaseModule
+from ..utils.frozen_stages import check_frozen_stages
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .resnet import Bottleneck
 
@@ -142,9 +143,7 @@ class CSPNet(BaseBackbone):
         super().__init__(init_cfg)
         self.arch = self.expand_arch(arch)
         self.num_stages = len(self.arch['in_channels'])
-        if frozen_stages not in range(-1, self.num_stages):
-            raise ValueError(f'{type(self).__name__}: frozen_stages must be in range(-1, '
-                             f'{self.num_stages}), got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, self.num_stages - 1, type(self).__name__)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.conv_cfg, self.norm_cfg, self.act_cfg = conv_cfg, norm_cfg, act_cfg

@@ -8,6 +8,8 @@ import torch.nn.functional as F
 
 from mmcls.registry import MODELS
 from ..utils import build_activation_layer, build_norm_layer
+from ..utils.arch_lookup import lookup_arch
+from ..utils.frozen_stages import check_frozen_stages
 from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import BaseBackbone, normalize_out_indices
 
@@ -115,10 +117,7 @@ class DenseNet(BaseBackbone):
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         if isinstance(arch, str):
-            if arch not in arch_settings:
-                raise KeyError(f'DenseNet: unknown arch {arch!r}, choose from '
-                               f'{sorted(arch_settings)}')
-            arch = arch_settings[arch]
+            arch = lookup_arch(arch, arch_settings, 'DenseNet')
         elif isinstance(arch, dict):
             missing = {'growth_rate', 'depths', 'init_channels'} - set(arch)
             if missing:
@@ -130,9 +129,7 @@ class DenseNet(BaseBackbone):
         self.init_channels = arch['init_channels']
         self.num_stages = len(self.depths)
         self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'DenseNet')
-        if not 0 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'DenseNet: frozen_stages must be in [0, {self.num_stages}], '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, 0, self.num_stages, 'DenseNet')
         self.frozen_stages = frozen_stages
         self.act = build_activation_layer(act_cfg)
 

@@ -8,25 +8,18 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..utils import ConvModule, DropPath, InvertedResidual, SELayer, Sequential, make_divisible
+from ..utils import ConvModule, InvertedResidual, SELayer, Sequential, make_divisible
+from ..utils.arch_lookup import lookup_arch
+from ..utils.frozen_stages import check_frozen_stages
 from ..utils.inverted_residual import MBConvBase
 from .base_backbone import BaseBackbone, normalize_out_indices
 
-# arch -> (width factor, depth factor, native resolution)
+# arch -> (width factor, depth factor, native resolution); EfficientNets, then EdgeTPU models
 arch_settings = {
-    'b0': (1.0, 1.0, 224),
-    'b1': (1.0, 1.1, 240),
-    'b2': (1.1, 1.2, 260),
-    'b3': (1.2, 1.4, 300),
-    'b4': (1.4, 1.8, 380),
-    'b5': (1.6, 2.2, 456),
-    'b6': (1.8, 2.6, 528),
-    'b7': (2.0, 3.1, 600),
-    'b8': (2.2, 3.6, 672),
-    'l2': (4.3, 5.3, 800),
-    'es': (1.0, 1.0, 224),
-    'em': (1.0, 1.1, 240),
-    'el': (1.2, 1.4, 300),
+    'b0': (1.0, 1.0, 224), 'b1': (1.0, 1.1, 240), 'b2': (1.1, 1.2, 260), 'b3': (1.2, 1.4, 300),
+    'b4': (1.4, 1.8, 380), 'b5': (1.6, 2.2, 456), 'b6': (1.8, 2.6, 528), 'b7': (2.0, 3.1, 600),
+    'b8': (2.2, 3.6, 672), 'l2': (4.3, 5.3, 800),
+    'es': (1.0, 1.0, 224), 'em': (1.0, 1.1, 240), 'el': (1.2, 1.4, 300),
 }
 
 # Base layer settings of the 'b' (EfficientNet) and 'e' (EdgeTPU) families. One list per stage,
@@ -76,12 +69,7 @@ class EdgeResidual(MBConvBase):
                  drop_path_rate: float = 0.,
                  with_cp: bool = False,
                  init_cfg=None) -> None:
-        super().__init__(init_cfg)
-        if stride not in (1, 2):
-            raise ValueError(f'EdgeResidual: stride must be 1 or 2, got {stride}')
-        self.with_cp = with_cp
-        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
-        self.with_se = se_cfg is not None
+        super().__init__(stride, se_cfg, drop_path_rate, with_cp, init_cfg)
         self.with_residual = stride == 1 and in_channels == out_channels and with_residual
         self.conv1 = ConvModule(in_channels, mid_channels, kernel_size, stride=stride,
                                 padding=kernel_size // 2, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
@@ -130,8 +118,50 @@ def model_scaling(layer_setting: list, arch_setting: tuple) -> list:
     return merged
 
 
+# Kaiming-initialised convolutions and unit norms, the init of EfficientNet and EfficientNetV2.
+MBCONV_NET_INIT_CFG = [
+    dict(type='Kaiming', layer='Conv2d'),
+    dict(type='Constant', layer=['_BatchNorm', 'GroupNorm'], val=1)
+]
+
+
+class MBConvNet(BaseBackbone):
+    """What EfficientNet and EfficientNetV2 share: ``layers`` (the stem conv, the stages, the
+    final 1x1 conv) run in turn, ``out_indices`` counting them; the first ``frozen_stages``
+    of them frozen (0 freezes nothing); stochastic depth rising linearly over the blocks; SE
+    gates whose squeeze width is relative to the block input."""
+
+    def __init__(self, num_stages: int, drop_path_rate: float,
+                 out_indices: Union[int, Sequence[int]], frozen_stages: int,
+                 conv_cfg: Optional[dict], norm_cfg: dict, act_cfg: dict, norm_eval: bool,
+                 with_cp: bool, init_cfg: Optional[Union[dict, List[dict]]]) -> None:
+        super().__init__(init_cfg)
+        name = type(self).__name__
+        self.out_indices = normalize_out_indices(out_indices, num_stages, name)
+        check_frozen_stages(frozen_stages, 0, num_stages, name)
+        self.drop_path_rate, self.frozen_stages = drop_path_rate, frozen_stages
+        self.norm_eval, self.with_cp = norm_eval, with_cp
+        self.conv_cfg, self.norm_cfg, self.act_cfg = conv_cfg, norm_cfg, act_cfg
+        self.layers = nn.ModuleList()
+
+    def _drop_path_rates(self, num_blocks: int) -> List[float]:
+        return [x.item() for x in torch.linspace(0, self.drop_path_rate, num_blocks)]
+
+    def _se_cfg(self, mid_channels: int, ratio: float) -> dict:
+        """SE on ``mid_channels`` squeezed ``ratio`` times (expand ratio / SE ratio of the
+        block input)."""
+        return dict(channels=mid_channels, ratio=ratio, divisor=1,
+                    act_cfg=(self.act_cfg, dict(type='Sigmoid')))
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        return self._forward_stages(x, self.layers)
+
+    def _frozen_modules(self) -> List[nn.Module]:
+        return list(self.layers[:self.frozen_stages])
+
+
 @MODELS.register_module()
-class EfficientNet(BaseBackbone):
+class EfficientNet(MBConvNet):
     """EfficientNet backbone.
 
     Args:
@@ -152,33 +182,17 @@ class EfficientNet(BaseBackbone):
                  act_cfg: dict = dict(type='Swish'),
                  norm_eval: bool = False,
                  with_cp: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = [
-                     dict(type='Kaiming', layer='Conv2d'),
-                     dict(type='Constant', layer=['_BatchNorm', 'GroupNorm'], val=1)
-                 ]) -> None:
-        super().__init__(init_cfg)
-        if arch not in arch_settings:
-            raise KeyError(f'EfficientNet: unknown arch {arch!r}, choose from '
-                           f'{sorted(arch_settings)}')
-        self.arch = arch_settings[arch]
+                 init_cfg: Optional[Union[dict, List[dict]]] = MBCONV_NET_INIT_CFG) -> None:
+        self.arch = lookup_arch(arch, arch_settings, 'EfficientNet')
         # 'b*' and 'l2' are EfficientNets, 'e*' are EdgeTPU models.
         base_setting = layer_settings['e' if arch.startswith('e') else 'b']
-        num_stages = len(base_setting)
-        self.out_indices = normalize_out_indices(out_indices, num_stages, 'EfficientNet')
-        if frozen_stages not in range(num_stages + 1):
-            raise ValueError(f'EfficientNet: frozen_stages must be in range(0, {num_stages + 1}), '
-                             f'got {frozen_stages}')
-        self.drop_path_rate = drop_path_rate
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        self.with_cp = with_cp
-        self.conv_cfg, self.norm_cfg, self.act_cfg = conv_cfg, norm_cfg, act_cfg
+        super().__init__(len(base_setting), drop_path_rate, out_indices, frozen_stages,
+                         conv_cfg, norm_cfg, act_cfg, norm_eval, with_cp, init_cfg)
         self.layer_setting = model_scaling(base_setting, self.arch)
 
         stem, head = self.layer_setting[0][0], self.layer_setting[-1][0]
         self.in_channels = make_divisible(stem[1], 8)
         self.out_channels = head[1]
-        self.layers = nn.ModuleList()
         self.layers.append(ConvModule(3, self.in_channels, stem[0], stride=stem[3],
                                       conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg))
         self._make_layers()
@@ -188,17 +202,9 @@ class EfficientNet(BaseBackbone):
                                           stride=head[3], conv_cfg=conv_cfg, norm_cfg=norm_cfg,
                                           act_cfg=act_cfg))
 
-    def _se_cfg(self, mid_channels: int, se_ratio: float, expand_ratio: float) -> Optional[dict]:
-        # The SE squeeze width is relative to the block input: mid / (expand * se_ratio).
-        if se_ratio <= 0:
-            return None
-        return dict(channels=mid_channels, ratio=expand_ratio * se_ratio, divisor=1,
-                    act_cfg=(self.act_cfg, dict(type='Sigmoid')))
-
     def _make_layers(self) -> None:
         stages = self.layer_setting[1:-1]
-        total_blocks = sum(len(stage) for stage in stages)
-        dpr = [x.item() for x in torch.linspace(0, self.drop_path_rate, total_blocks)]
+        dpr = self._drop_path_rates(sum(len(stage) for stage in stages))
         block_idx = 0
         for stage_idx, stage in enumerate(stages):
             if stage_idx > max(self.out_indices) - 1:
@@ -216,21 +222,16 @@ class EfficientNet(BaseBackbone):
                 else:
                     block = InvertedResidual
                 mid_channels = int(self.in_channels * expand_ratio)
+                se_cfg = (self._se_cfg(mid_channels, expand_ratio * se_ratio)
+                          if se_ratio > 0 else None)
                 blocks.append(block(
                     in_channels=self.in_channels, out_channels=out_channels,
                     mid_channels=mid_channels, kernel_size=kernel_size, stride=stride,
-                    se_cfg=self._se_cfg(mid_channels, se_ratio, expand_ratio),
-                    conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg,
-                    drop_path_rate=dpr[block_idx], with_cp=self.with_cp))
+                    se_cfg=se_cfg, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,
+                    act_cfg=self.act_cfg, drop_path_rate=dpr[block_idx], with_cp=self.with_cp))
                 self.in_channels = out_channels
                 block_idx += 1
             self.layers.append(Sequential(*blocks))
-
-    def forward(self, x: torch.Tensor) -> tuple:
-        return self._forward_stages(x, self.layers)
-
-    def _frozen_modules(self) -> List[nn.Module]:
-        return list(self.layers[:self.frozen_stages])
 
 
 __all__ = ['EfficientNet', 'EdgeResidual', 'model_scaling']

@@ -6,48 +6,44 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, DropPath, InvertedResidual, Sequential
-from .base_backbone import BaseBackbone, normalize_out_indices
-from .efficientnet import EdgeResidual
+from ..utils.arch_lookup import lookup_arch
+from .efficientnet import MBCONV_NET_INIT_CFG, EdgeResidual, MBConvNet
 
-# One row per stage: repeats, kernel size, stride, expand ratio, in channels, out channels,
-# SE ratio, block type (-1 plain conv with skip, 0 fused-MBConv, 1 MBConv, -2 final 1x1 conv).
+# The stage kinds, in order: kernel size, stride, expand ratio, SE ratio, block type (-1 plain
+# conv with skip, 0 fused-MBConv, 1 MBConv). The medium and larger models have all seven, the
+# others the first six; a final 1x1 conv (block type -2) follows.
+STAGE_KINDS = [(3, 1, 1, 0.0, -1), (3, 2, 4, 0.0, 0), (3, 2, 4, 0.0, 0), (3, 2, 4, 0.25, 1),
+               (3, 1, 6, 0.25, 1), (3, 2, 6, 0.25, 1), (3, 1, 6, 0.25, 1)]
+FINAL_CONV_KIND = (1, 1, 1, 0.0, -2)
+
+
+def stage_rows(repeats: Sequence[int], widths: Sequence[int]) -> List[list]:
+    """One row per stage, then the final conv: repeats, kernel size, stride, expand ratio, in
+    channels, out channels, SE ratio, block type.
+
+    ``widths`` are the stem's output channels, then each stage's, then the final conv's.
+    """
+    if len(widths) != len(repeats) + 2:
+        raise ValueError(f'{len(repeats)} stages need {len(repeats) + 2} widths, got {widths}')
+    kinds = [*STAGE_KINDS[:len(repeats)], FINAL_CONV_KIND]
+    return [[num, kernel, stride, expand, in_channels, out_channels, se_ratio, block_type]
+            for num, (kernel, stride, expand, se_ratio, block_type), in_channels, out_channels
+            in zip([*repeats, 1], kinds, widths[:-1], widths[1:])]
+
+
 arch_settings = {
-    **dict.fromkeys(['small', 's'], [
-        [2, 3, 1, 1, 24, 24, 0.0, -1], [4, 3, 2, 4, 24, 48, 0.0, 0],
-        [4, 3, 2, 4, 48, 64, 0.0, 0], [6, 3, 2, 4, 64, 128, 0.25, 1],
-        [9, 3, 1, 6, 128, 160, 0.25, 1], [15, 3, 2, 6, 160, 256, 0.25, 1],
-        [1, 1, 1, 1, 256, 1280, 0.0, -2]]),
-    **dict.fromkeys(['m', 'medium'], [
-        [3, 3, 1, 1, 24, 24, 0.0, -1], [5, 3, 2, 4, 24, 48, 0.0, 0],
-        [5, 3, 2, 4, 48, 80, 0.0, 0], [7, 3, 2, 4, 80, 160, 0.25, 1],
-        [14, 3, 1, 6, 160, 176, 0.25, 1], [18, 3, 2, 6, 176, 304, 0.25, 1],
-        [5, 3, 1, 6, 304, 512, 0.25, 1], [1, 1, 1, 1, 512, 1280, 0.0, -2]]),
-    **dict.fromkeys(['l', 'large'], [
-        [4, 3, 1, 1, 32, 32, 0.0, -1], [7, 3, 2, 4, 32, 64, 0.0, 0],
-        [7, 3, 2, 4, 64, 96, 0.0, 0], [10, 3, 2, 4, 96, 192, 0.25, 1],
-        [19, 3, 1, 6, 192, 224, 0.25, 1], [25, 3, 2, 6, 224, 384, 0.25, 1],
-        [7, 3, 1, 6, 384, 640, 0.25, 1], [1, 1, 1, 1, 640, 1280, 0.0, -2]]),
-    **dict.fromkeys(['xl', 'xlarge'], [
-        [4, 3, 1, 1, 32, 32, 0.0, -1], [8, 3, 2, 4, 32, 64, 0.0, 0],
-        [8, 3, 2, 4, 64, 96, 0.0, 0], [16, 3, 2, 4, 96, 192, 0.25, 1],
-        [24, 3, 1, 6, 192, 256, 0.25, 1], [32, 3, 2, 6, 256, 512, 0.25, 1],
-        [8, 3, 1, 6, 512, 640, 0.25, 1], [1, 1, 1, 1, 640, 1280, 0.0, -2]]),
-    'b0': [[1, 3, 1, 1, 32, 16, 0.0, -1], [2, 3, 2, 4, 16, 32, 0.0, 0],
-           [2, 3, 2, 4, 32, 48, 0.0, 0], [3, 3, 2, 4, 48, 96, 0.25, 1],
-           [5, 3, 1, 6, 96, 112, 0.25, 1], [8, 3, 2, 6, 112, 192, 0.25, 1],
-           [1, 1, 1, 1, 192, 1280, 0.0, -2]],
-    'b1': [[2, 3, 1, 1, 32, 16, 0.0, -1], [3, 3, 2, 4, 16, 32, 0.0, 0],
-           [3, 3, 2, 4, 32, 48, 0.0, 0], [4, 3, 2, 4, 48, 96, 0.25, 1],
-           [6, 3, 1, 6, 96, 112, 0.25, 1], [9, 3, 2, 6, 112, 192, 0.25, 1],
-           [1, 1, 1, 1, 192, 1280, 0.0, -2]],
-    'b2': [[2, 3, 1, 1, 32, 16, 0.0, -1], [3, 3, 2, 4, 16, 32, 0.0, 0],
-           [3, 3, 2, 4, 32, 56, 0.0, 0], [4, 3, 2, 4, 56, 104, 0.25, 1],
-           [6, 3, 1, 6, 104, 120, 0.25, 1], [10, 3, 2, 6, 120, 208, 0.25, 1],
-           [1, 1, 1, 1, 208, 1408, 0.0, -2]],
-    'b3': [[2, 3, 1, 1, 40, 16, 0.0, -1], [3, 3, 2, 4, 16, 40, 0.0, 0],
-           [3, 3, 2, 4, 40, 56, 0.0, 0], [5, 3, 2, 4, 56, 112, 0.25, 1],
-           [7, 3, 1, 6, 112, 136, 0.25, 1], [12, 3, 2, 6, 136, 232, 0.25, 1],
-           [1, 1, 1, 1, 232, 1536, 0.0, -2]],
+    **dict.fromkeys(['small', 's'], stage_rows((2, 4, 4, 6, 9, 15),
+                                               (24, 24, 48, 64, 128, 160, 256, 1280))),
+    **dict.fromkeys(['m', 'medium'], stage_rows((3, 5, 5, 7, 14, 18, 5),
+                                                (24, 24, 48, 80, 160, 176, 304, 512, 1280))),
+    **dict.fromkeys(['l', 'large'], stage_rows((4, 7, 7, 10, 19, 25, 7),
+                                               (32, 32, 64, 96, 192, 224, 384, 640, 1280))),
+    **dict.fromkeys(['xl', 'xlarge'], stage_rows((4, 8, 8, 16, 24, 32, 8),
+                                                 (32, 32, 64, 96, 192, 256, 512, 640, 1280))),
+    'b0': stage_rows((1, 2, 2, 3, 5, 8), (32, 16, 32, 48, 96, 112, 192, 1280)),
+    'b1': stage_rows((2, 3, 3, 4, 6, 9), (32, 16, 32, 48, 96, 112, 192, 1280)),
+    'b2': stage_rows((2, 3, 3, 4, 6, 10), (32, 16, 32, 56, 104, 120, 208, 1408)),
+    'b3': stage_rows((2, 3, 3, 5, 7, 12), (40, 16, 40, 56, 112, 136, 232, 1536)),
 }
 
 
@@ -70,7 +66,7 @@ class EnhancedConvModule(ConvModule):
 
 
 @MODELS.register_module()
-class EfficientNetV2(BaseBackbone):
+class EfficientNetV2(MBConvNet):
     """EfficientNetV2 backbone.
 
     Args:
@@ -92,28 +88,13 @@ class EfficientNetV2(BaseBackbone):
                  act_cfg: dict = dict(type='Swish'),
                  norm_eval: bool = False,
                  with_cp: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = [
-                     dict(type='Kaiming', layer='Conv2d'),
-                     dict(type='Constant', layer=['_BatchNorm', 'GroupNorm'], val=1)
-                 ]) -> None:
-        super().__init__(init_cfg)
-        if arch not in arch_settings:
-            raise KeyError(f'EfficientNetV2: unknown arch {arch!r}, choose from '
-                           f'{sorted(arch_settings)}')
-        self.arch = arch_settings[arch]
-        num_stages = len(self.arch) + 1  # the stem plus one per row
-        if frozen_stages not in range(num_stages + 1):
-            raise ValueError(f'EfficientNetV2: frozen_stages must be in range(0, '
-                             f'{num_stages + 1}), got {frozen_stages}')
-        self.out_indices = normalize_out_indices(out_indices, num_stages, 'EfficientNetV2')
-        self.drop_path_rate = drop_path_rate
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        self.with_cp = with_cp
-        self.conv_cfg, self.norm_cfg, self.act_cfg = conv_cfg, norm_cfg, act_cfg
+                 init_cfg: Optional[Union[dict, List[dict]]] = MBCONV_NET_INIT_CFG) -> None:
+        self.arch = lookup_arch(arch, arch_settings, 'EfficientNetV2')
+        # the stem plus one stage per row
+        super().__init__(len(self.arch) + 1, drop_path_rate, out_indices, frozen_stages,
+                         conv_cfg, norm_cfg, act_cfg, norm_eval, with_cp, init_cfg)
         self.in_channels = in_channels
         self.out_channels = self.arch[-1][5]
-        self.layers = nn.ModuleList()
         self._make_layers()
 
     def _make_block(self, block_type: int, in_channels: int, out_channels: int, kernel_size: int,
@@ -130,8 +111,7 @@ class EfficientNetV2(BaseBackbone):
         se_cfg = None
         if block_type == 1 and se_ratio > 0:
             # Squeeze width is se_ratio times the block *input* channels.
-            se_cfg = dict(channels=mid_channels, ratio=expand_ratio * (1.0 / se_ratio),
-                          divisor=1, act_cfg=(self.act_cfg, dict(type='Sigmoid')))
+            se_cfg = self._se_cfg(mid_channels, expand_ratio * (1.0 / se_ratio))
         block = EdgeResidual if block_type == 0 else InvertedResidual
         # 'SAME' padding matters only for strided convs; symmetric padding is equal otherwise.
         conv_cfg = self.conv_cfg if stride == 2 else None
@@ -146,8 +126,7 @@ class EfficientNetV2(BaseBackbone):
                                       act_cfg=self.act_cfg))
         in_channels = stem_channels
         stages = self.arch[:-1]
-        total_blocks = sum(row[0] for row in stages)
-        dpr = [x.item() for x in torch.linspace(0, self.drop_path_rate, total_blocks)]
+        dpr = self._drop_path_rates(sum(row[0] for row in stages))
         block_idx = 0
         for (repeats, kernel_size, stride, expand_ratio, _, out_channels, se_ratio,
              block_type) in stages:
@@ -163,12 +142,6 @@ class EfficientNetV2(BaseBackbone):
         self.layers.append(ConvModule(in_channels, self.out_channels, final[1], stride=final[2],
                                       conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,
                                       act_cfg=self.act_cfg))
-
-    def forward(self, x: torch.Tensor) -> tuple:
-        return self._forward_stages(x, self.layers)
-
-    def _frozen_modules(self) -> List[nn.Module]:
-        return list(self.layers[:self.frozen_stages])
 
 
 __all__ = ['EfficientNetV2', 'EnhancedConvModule']

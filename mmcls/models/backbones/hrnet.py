@@ -7,7 +7,9 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import ModuleList, Sequential, build_conv_layer, build_norm_layer
+from ..utils.arch_lookup import lookup_arch
 from ..utils.base_module import BaseModule
+from ..utils.named_norm import add_named_norm, norm_property
 from .base_backbone import BaseBackbone
 from .resnet import BasicBlock, Bottleneck, ResLayer, get_expansion
 
@@ -149,11 +151,9 @@ class HRNet(BaseBackbone):
 
         self.conv1 = build_conv_layer(conv_cfg, in_channels, 64, 3, stride=2, padding=1,
                                       bias=False)
-        self.norm1_name, norm1 = build_norm_layer(norm_cfg, 64, postfix=1)
-        self.add_module(self.norm1_name, norm1)
+        self.norm1_name = add_named_norm(self, norm_cfg, 64, 1)
         self.conv2 = build_conv_layer(conv_cfg, 64, 64, 3, stride=2, padding=1, bias=False)
-        self.norm2_name, norm2 = build_norm_layer(norm_cfg, 64, postfix=2)
-        self.add_module(self.norm2_name, norm2)
+        self.norm2_name = add_named_norm(self, norm_cfg, 64, 2)
         self.relu = nn.ReLU(inplace=True)
 
         stage1 = self.extra['stage1']
@@ -183,18 +183,11 @@ class HRNet(BaseBackbone):
                     raise ValueError(f'HRNet: unknown block {extra[f"stage{i}"]["block"]!r}; '
                                      f'expected one of {sorted(BLOCKS)}')
             return extra
-        if arch not in self.arch_settings:
-            raise KeyError(f'HRNet: arch {arch!r} is not one of {sorted(self.arch_settings)}')
-        return {f'stage{i + 1}': dict(zip(_STAGE_KEYS, stage))
-                for i, stage in enumerate(self.arch_settings[arch])}
+        stages = lookup_arch(arch, self.arch_settings, 'HRNet')
+        return {f'stage{i + 1}': dict(zip(_STAGE_KEYS, stage)) for i, stage in enumerate(stages)}
 
-    @property
-    def norm1(self) -> nn.Module:
-        return getattr(self, self.norm1_name)
-
-    @property
-    def norm2(self) -> nn.Module:
-        return getattr(self, self.norm2_name)
+    norm1 = norm_property(1)
+    norm2 = norm_property(2)
 
     def _make_transition(self, pre: List[int], cur: List[int]) -> nn.ModuleList:
         """Adapt widths of existing branches; create new branches by striding the coarsest."""

@@ -1,13 +1,12 @@
 """LeNet-5 (LeCun et al., 1998) for 32x32 single-channel images."""
-import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from .base_backbone import BaseBackbone
+from .alexnet import FeaturesClassifierNet
 
 
 @MODELS.register_module()
-class LeNet5(BaseBackbone):
+class LeNet5(FeaturesClassifierNet):
     """Three tanh conv layers with average pooling, plus the classifier when ``num_classes > 0``.
 
     Args:
@@ -15,8 +14,7 @@ class LeNet5(BaseBackbone):
     """
 
     def __init__(self, num_classes: int = -1, init_cfg=None) -> None:
-        super().__init__(init_cfg)
-        self.num_classes = num_classes
+        super().__init__(num_classes, init_cfg)
         self.features = nn.Sequential(
             nn.Conv2d(1, 6, kernel_size=5, stride=1), nn.Tanh(),
             nn.AvgPool2d(kernel_size=2),
@@ -26,12 +24,6 @@ class LeNet5(BaseBackbone):
         if num_classes > 0:
             self.classifier = nn.Sequential(
                 nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, num_classes))
-
-    def forward(self, x: torch.Tensor) -> tuple:
-        x = self.features(x)
-        if self.num_classes > 0:
-            x = self.classifier(x.flatten(1))
-        return (x, )
 
 
 __all__ = ['LeNet5']

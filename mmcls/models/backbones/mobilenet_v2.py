@@ -6,6 +6,8 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, make_divisible
+from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
+from ..utils.frozen_stages import check_frozen_stages
 from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 
@@ -77,16 +79,11 @@ class MobileNetV2(BaseBackbone):
                  act_cfg: dict = dict(type='ReLU6'),
                  norm_eval: bool = False,
                  with_cp: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = [
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = CONV_NORM_INIT_CFG) -> None:
         super().__init__(init_cfg)
         num_stages = len(arch_settings) + 1
         self.out_indices = normalize_out_indices(out_indices, num_stages, 'MobileNetV2')
-        if frozen_stages not in range(-1, num_stages):
-            raise ValueError(f'MobileNetV2: frozen_stages must be in range(-1, {num_stages}), '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, num_stages - 1, 'MobileNetV2')
         self.widen_factor = widen_factor
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval

@@ -6,37 +6,43 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, InvertedResidual
+from ..utils.arch_lookup import lookup_arch
+from ..utils.frozen_stages import check_frozen_stages
 from .base_backbone import BaseBackbone, normalize_out_indices
 
-# One row per block: kernel size, mid (expanded) channels, out channels, with SE, activation,
-# stride.
+# The block layouts: kernel size, with SE, activation and stride of each block. The small
+# models share one; they differ in widths only.
+SMALL_LAYOUT = [(3, True, 'ReLU', 2), (3, False, 'ReLU', 2), (3, False, 'ReLU', 1),
+                *[(5, True, 'HSwish', stride) for stride in (2, 1, 1, 1, 1, 2, 1, 1)]]
+LARGE_LAYOUT = [(3, False, 'ReLU', 1), (3, False, 'ReLU', 2), (3, False, 'ReLU', 1),
+                (5, True, 'ReLU', 2), (5, True, 'ReLU', 1), (5, True, 'ReLU', 1),
+                *[(3, False, 'HSwish', stride) for stride in (2, 1, 1, 1)],
+                (3, True, 'HSwish', 1), (3, True, 'HSwish', 1),
+                *[(5, True, 'HSwish', stride) for stride in (2, 1, 1)]]
+
+
+def block_rows(layout: list, mid_channels: Sequence[int],
+               out_channels: Sequence[int]) -> List[list]:
+    """One row per block: kernel size, mid (expanded) channels, out channels, with SE,
+    activation, stride."""
+    if not len(layout) == len(mid_channels) == len(out_channels):
+        raise ValueError(f'{len(layout)} blocks need as many mid and out channels, got '
+                         f'{mid_channels} and {out_channels}')
+    return [[kernel, mid, out, with_se, act, stride]
+            for (kernel, with_se, act, stride), mid, out
+            in zip(layout, mid_channels, out_channels)]
+
+
 arch_settings = {
-    'small': [[3, 16, 16, True, 'ReLU', 2], [3, 72, 24, False, 'ReLU', 2],
-              [3, 88, 24, False, 'ReLU', 1], [5, 96, 40, True, 'HSwish', 2],
-              [5, 240, 40, True, 'HSwish', 1], [5, 240, 40, True, 'HSwish', 1],
-              [5, 120, 48, True, 'HSwish', 1], [5, 144, 48, True, 'HSwish', 1],
-              [5, 288, 96, True, 'HSwish', 2], [5, 576, 96, True, 'HSwish', 1],
-              [5, 576, 96, True, 'HSwish', 1]],
-    'small_075': [[3, 16, 16, True, 'ReLU', 2], [3, 72, 24, False, 'ReLU', 2],
-                  [3, 88, 24, False, 'ReLU', 1], [5, 96, 32, True, 'HSwish', 2],
-                  [5, 192, 32, True, 'HSwish', 1], [5, 192, 32, True, 'HSwish', 1],
-                  [5, 96, 40, True, 'HSwish', 1], [5, 120, 40, True, 'HSwish', 1],
-                  [5, 240, 72, True, 'HSwish', 2], [5, 432, 72, True, 'HSwish', 1],
-                  [5, 432, 72, True, 'HSwish', 1]],
-    'small_050': [[3, 16, 8, True, 'ReLU', 2], [3, 40, 16, False, 'ReLU', 2],
-                  [3, 56, 16, False, 'ReLU', 1], [5, 64, 24, True, 'HSwish', 2],
-                  [5, 144, 24, True, 'HSwish', 1], [5, 144, 24, True, 'HSwish', 1],
-                  [5, 72, 24, True, 'HSwish', 1], [5, 72, 24, True, 'HSwish', 1],
-                  [5, 144, 48, True, 'HSwish', 2], [5, 288, 48, True, 'HSwish', 1],
-                  [5, 288, 48, True, 'HSwish', 1]],
-    'large': [[3, 16, 16, False, 'ReLU', 1], [3, 64, 24, False, 'ReLU', 2],
-              [3, 72, 24, False, 'ReLU', 1], [5, 72, 40, True, 'ReLU', 2],
-              [5, 120, 40, True, 'ReLU', 1], [5, 120, 40, True, 'ReLU', 1],
-              [3, 240, 80, False, 'HSwish', 2], [3, 200, 80, False, 'HSwish', 1],
-              [3, 184, 80, False, 'HSwish', 1], [3, 184, 80, False, 'HSwish', 1],
-              [3, 480, 112, True, 'HSwish', 1], [3, 672, 112, True, 'HSwish', 1],
-              [5, 672, 160, True, 'HSwish', 2], [5, 960, 160, True, 'HSwish', 1],
-              [5, 960, 160, True, 'HSwish', 1]],
+    'small': block_rows(SMALL_LAYOUT, (16, 72, 88, 96, 240, 240, 120, 144, 288, 576, 576),
+                        (16, 24, 24, 40, 40, 40, 48, 48, 96, 96, 96)),
+    'small_075': block_rows(SMALL_LAYOUT, (16, 72, 88, 96, 192, 192, 96, 120, 240, 432, 432),
+                            (16, 24, 24, 32, 32, 32, 40, 40, 72, 72, 72)),
+    'small_050': block_rows(SMALL_LAYOUT, (16, 40, 56, 64, 144, 144, 72, 72, 144, 288, 288),
+                            (8, 16, 16, 24, 24, 24, 24, 24, 48, 48, 48)),
+    'large': block_rows(LARGE_LAYOUT,
+                        (16, 64, 72, 72, 120, 120, 240, 200, 184, 184, 480, 672, 672, 960, 960),
+                        (16, 24, 24, 40, 40, 40, 80, 80, 80, 80, 112, 112, 160, 160, 160)),
 }
 
 
@@ -67,16 +73,11 @@ class MobileNetV3(BaseBackbone):
                      dict(type='Constant', layer=['BatchNorm2d'], val=1)
                  ]) -> None:
         super().__init__(init_cfg)
-        if arch not in arch_settings:
-            raise KeyError(f'MobileNetV3: unknown arch {arch!r}, choose from '
-                           f'{sorted(arch_settings)}')
-        num_layers = len(arch_settings[arch]) + 2
+        num_layers = len(lookup_arch(arch, arch_settings, 'MobileNetV3')) + 2
         if out_indices is None:
             out_indices = (num_layers - 1, )
         self.out_indices = normalize_out_indices(out_indices, num_layers, 'MobileNetV3')
-        if frozen_stages not in range(-1, num_layers):
-            raise ValueError(f'MobileNetV3: frozen_stages must be in range(-1, {num_layers}), '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, num_layers - 1, 'MobileNetV3')
         self.arch = arch
         self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
         self.frozen_stages = frozen_stages

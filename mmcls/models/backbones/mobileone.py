@@ -6,12 +6,13 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..utils import (ModuleList, SELayer, Sequential, build_activation_layer, build_conv_layer,
-                     build_norm_layer)
+from ..utils import ModuleList, SELayer, Sequential, build_activation_layer, build_conv_layer
+from ..utils.arch_lookup import lookup_arch
+from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
+from ..utils.frozen_stages import check_frozen_stages
 from ..utils.reparam import fuse_conv_bn, identity_kernel, pad_kernel_to
-from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
+from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch, stem_and_stages
 from .repvgg import ReparamBlock, deploy_blocks
-from .base_backbone import resolve_arch
 
 # num_blocks per stage; width_factor multiplies (64, 128, 256, 512); num_conv_branches: the
 # over-parameterisation k; num_se_blocks: the last blocks of each stage that carry SE.
@@ -38,6 +39,7 @@ class MobileOneBlock(ReparamBlock):
 
     Args:
         num_convs: number of parallel conv+BN branches of ``kernel_size``.
+        stride / padding / dilation: of those branches (the 1x1 branch is not padded).
         groups: convolution groups (``in_channels`` for the depthwise blocks).
         se_cfg: ``SELayer`` arguments, or ``None``.
         deploy: build the fused ``branch_reparam`` convolution only.
@@ -50,30 +52,29 @@ class MobileOneBlock(ReparamBlock):
                  kernel_size: int,
                  num_convs: int,
                  stride: int = 1,
-                 padding: int = 0,
+                 padding: int = 1,
                  dilation: int = 1,
                  groups: int = 1,
                  se_cfg: Optional[dict] = None,
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
-                 deploy: bool = False) -> None:
-        super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.groups = dilation, groups
-        self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
-        self.deploy = deploy
+                 deploy: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        self.num_conv_branches = num_convs
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, conv_cfg, norm_cfg, deploy, init_cfg)
         self.se = SELayer(out_channels, **se_cfg) if se_cfg is not None else nn.Identity()
-        if deploy:
-            self.branch_reparam = self._conv(kernel_size, padding, dilation, bias=True)
-        else:
-            same_shape = in_channels == out_channels and stride == 1
-            self.branch_norm = build_norm_layer(norm_cfg, in_channels)[1] if same_shape else None
-            self.branch_scale = self._conv_bn(1, 0, 1) if kernel_size > 1 else None
-            self.branch_conv_list = ModuleList(
-                [self._conv_bn(kernel_size, padding, dilation) for _ in range(num_convs)])
         self.act = build_activation_layer(act_cfg)
+
+    def _add_branches(self) -> None:
+        same_shape = self.in_channels == self.out_channels and self.stride == 1
+        self.branch_norm = self._identity_norm(same_shape)
+        self.branch_scale = self._conv_bn(1, 0, 1) if self.kernel_size > 1 else None
+        self.branch_conv_list = ModuleList([
+            self._conv_bn(self.kernel_size, self.padding, self.dilation)
+            for _ in range(self.num_conv_branches)
+        ])
 
     def _conv(self, kernel_size: int, padding: int, dilation: int, bias: bool) -> nn.Module:
         return build_conv_layer(self.conv_cfg, self.in_channels, self.out_channels, kernel_size,
@@ -117,8 +118,8 @@ class MobileOne(BaseBackbone):
     """MobileOne backbone: ``stage0`` stem then four stages of (depthwise, pointwise) pairs.
 
     Args:
-        arch: 's0'-'s4' or a dict with ``num_blocks``, ``width_factor``,
-            ``num_conv_branches`` and ``num_se_blocks``.
+        arch: 's0'-'s4' (lower case, as written) or a dict with ``num_blocks``,
+            ``width_factor``, ``num_conv_branches`` and ``num_se_blocks``.
         out_indices: stages (0-3, after the stem) whose outputs are returned.
         frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
         se_cfg: ``SELayer`` arguments of the blocks listed by ``num_se_blocks``.
@@ -138,20 +139,17 @@ class MobileOne(BaseBackbone):
                  se_cfg: dict = dict(ratio=16),
                  deploy: bool = False,
                  norm_eval: bool = False,
-                 init_cfg=[
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+                 init_cfg=CONV_NORM_INIT_CFG) -> None:
         super().__init__(init_cfg)
+        if isinstance(arch, str):
+            arch = lookup_arch(arch, self.arch_settings, 'MobileOne')
         self.arch = resolve_arch(arch, self.arch_settings, 'MobileOne')
         num_stages = len(self.arch['num_blocks'])
         for key in ('width_factor', 'num_conv_branches', 'num_se_blocks'):
             if len(self.arch[key]) != num_stages:
                 raise ValueError(f'MobileOne: arch {key} needs {num_stages} entries, '
                                  f'got {self.arch[key]}')
-        if not -1 <= frozen_stages <= num_stages:
-            raise ValueError(f'MobileOne: frozen_stages must be in [-1, {num_stages}], '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, num_stages, 'MobileOne')
         self.out_indices = normalize_out_indices(out_indices, num_stages, 'MobileOne')
         self.frozen_stages, self.norm_eval, self.deploy = frozen_stages, norm_eval, deploy
         self._block_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg,
@@ -159,8 +157,7 @@ class MobileOne(BaseBackbone):
         self.se_cfg = se_cfg
 
         channels = min(64, int(BASE_CHANNELS[0] * self.arch['width_factor'][0]))
-        self.stage0 = MobileOneBlock(in_channels, channels, 3, num_convs=1, stride=2, padding=1,
-                                     **self._block_cfg)
+        self.stage0 = MobileOneBlock(in_channels, channels, 3, 1, stride=2, **self._block_cfg)
         self.stages = []
         for i, num_blocks in enumerate(self.arch['num_blocks']):
             out_channels = int(BASE_CHANNELS[i] * self.arch['width_factor'][i])
@@ -181,9 +178,9 @@ class MobileOne(BaseBackbone):
         for i in range(num_blocks):
             se_cfg = self.se_cfg if i >= num_blocks - num_se else None
             blocks.append(MobileOneBlock(in_channels, in_channels, 3, num_convs,
-                                         stride=2 if i == 0 else 1, padding=1,
-                                         groups=in_channels, se_cfg=se_cfg, **self._block_cfg))
-            blocks.append(MobileOneBlock(in_channels, out_channels, 1, num_convs,
+                                         stride=2 if i == 0 else 1, groups=in_channels,
+                                         se_cfg=se_cfg, **self._block_cfg))
+            blocks.append(MobileOneBlock(in_channels, out_channels, 1, num_convs, padding=0,
                                          se_cfg=se_cfg, **self._block_cfg))
             in_channels = out_channels
         return Sequential(*blocks)

@@ -14,6 +14,8 @@ import torch.nn.functional as F
 from mmcls.registry import MODELS
 
 from ..utils.conv_module import ConvModule
+from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
+from ..utils.frozen_stages import check_frozen_stages
 from ..utils.norm import build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
 from .mobilenet_v2 import InvertedResidual
@@ -22,28 +24,23 @@ from .vision_transformer import TransformerEncoderLayer
 # Per layer: ['mobilenetv2', out_channels, stride, num_blocks, expand_ratio] or
 # ['mobilevit', out_channels, stride, transformer_dim, ffn_dim, num_transformer_blocks,
 #  expand_ratio].
+
+
+def layer_settings(widths: Sequence[int], transformer_dims: Sequence[int],
+                   expand_ratio: float) -> List[list]:
+    """The MobileViT layout: two MobileNetV2 layers (stride 1 with one block, stride 2 with
+    three), then three stride-2 MobileViT layers of 2, 4 and 3 transformer blocks whose FFN is
+    twice ``transformer_dims`` wide; ``widths`` are the five layers' output channels."""
+    return [['mobilenetv2', widths[0], 1, 1, expand_ratio],
+            ['mobilenetv2', widths[1], 2, 3, expand_ratio],
+            *[['mobilevit', width, 2, dims, 2 * dims, num_blocks, expand_ratio]
+              for width, dims, num_blocks in zip(widths[2:], transformer_dims, (2, 4, 3))]]
+
+
 arch_settings = {
-    'small': [
-        ['mobilenetv2', 32, 1, 1, 4],
-        ['mobilenetv2', 64, 2, 3, 4],
-        ['mobilevit', 96, 2, 144, 288, 2, 4],
-        ['mobilevit', 128, 2, 192, 384, 4, 4],
-        ['mobilevit', 160, 2, 240, 480, 3, 4],
-    ],
-    'x_small': [
-        ['mobilenetv2', 32, 1, 1, 4],
-        ['mobilenetv2', 48, 2, 3, 4],
-        ['mobilevit', 64, 2, 96, 192, 2, 4],
-        ['mobilevit', 80, 2, 120, 240, 4, 4],
-        ['mobilevit', 96, 2, 144, 288, 3, 4],
-    ],
-    'xx_small': [
-        ['mobilenetv2', 16, 1, 1, 2],
-        ['mobilenetv2', 24, 2, 3, 2],
-        ['mobilevit', 48, 2, 64, 128, 2, 2],
-        ['mobilevit', 64, 2, 80, 160, 4, 2],
-        ['mobilevit', 80, 2, 96, 192, 3, 2],
-    ],
+    'small': layer_settings((32, 64, 96, 128, 160), (144, 192, 240), 4),
+    'x_small': layer_settings((32, 48, 64, 80, 96), (96, 120, 144), 4),
+    'xx_small': layer_settings((16, 24, 48, 64, 80), (64, 80, 96), 2),
 }
 
 
@@ -157,10 +154,7 @@ class MobileViT(BaseBackbone):
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='Swish'),
-                 init_cfg=[
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+                 init_cfg=CONV_NORM_INIT_CFG) -> None:
         super().__init__(init_cfg)
         if isinstance(arch, str):
             if arch.lower() not in self.arch_zoo:
@@ -169,9 +163,7 @@ class MobileViT(BaseBackbone):
         self.arch = [list(layer) for layer in arch]
         self.num_stages = len(self.arch)
         self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'MobileViT')
-        if not -1 <= frozen_stages < self.num_stages:
-            raise ValueError(f'MobileViT: frozen_stages must be in [-1, {self.num_stages}), '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, self.num_stages - 1, 'MobileViT')
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
 

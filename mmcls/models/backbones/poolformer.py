@@ -7,8 +7,8 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, build_activation_layer, build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .base_backbone import resolve_arch
+from ..utils.frozen_stages import check_frozen_stages
+from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch, stem_and_stages
 
 # layers: blocks per stage; embed_dims: stage widths; mlp_ratios: MLP hidden ratio per stage;
 # layer_scale_init_value: initial value of both residual scales.
@@ -148,9 +148,7 @@ class PoolFormer(BaseBackbone):
         channels = self._channels_per_entry()
         for i in self.out_indices:
             self.add_module(f'norm{i}', build_norm_layer(norm_cfg, channels[i])[1])
-        if not -1 <= frozen_stages <= len(self.network):
-            raise ValueError(f'PoolFormer: frozen_stages must be in [-1, {len(self.network)}], '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, len(self.network), 'PoolFormer')
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
 

@@ -3,12 +3,10 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..utils import build_conv_layer, build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices
-from .resnet import DEFAULT_NORM, Bottleneck, ResLayer, ResNet
+from ..utils.arch_lookup import lookup_arch
+from .resnet import Bottleneck, ResNet
 
 # RegNetX design-space parameters: initial width w0, slope wa, width multiplier wm, group width,
 # depth (total blocks) and bottleneck multiplier.
@@ -62,9 +60,11 @@ class RegNet(ResNet):
         arch: one of ``arch_settings`` ('regnetx_400mf' ... 'regnetx_12gf') or a dict with
             ``w0``, ``wa``, ``wm``, ``group_w``, ``depth`` and ``bot_mul``.
         stem_channels: stem output channels.
-        strides / dilations: per stage.
+        strides / dilations: per stage, one entry for each stage the arch gives.
         deep_stem: accepted for ResNet signature compatibility; only False is valid.
-        out_indices, frozen_stages, norm_eval, with_cp, zero_init_residual: as :class:`ResNet`.
+        **kwargs: ``out_indices``, ``style``, ``avg_down``, ``frozen_stages``, ``conv_cfg``,
+            ``norm_cfg``, ``norm_eval``, ``with_cp``, ``zero_init_residual`` and
+            ``drop_path_rate``, as :class:`ResNet`.
     """
 
     def __init__(self,
@@ -74,77 +74,43 @@ class RegNet(ResNet):
                  base_channels: int = 32,
                  strides: Sequence[int] = (2, 2, 2, 2),
                  dilations: Sequence[int] = (1, 1, 1, 1),
-                 out_indices: Sequence[int] = (3, ),
-                 style: str = 'pytorch',
                  deep_stem: bool = False,
-                 avg_down: bool = False,
-                 frozen_stages: int = -1,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = DEFAULT_NORM,
-                 norm_eval: bool = False,
-                 with_cp: bool = False,
-                 zero_init_residual: bool = True,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        # ResNet.__init__ builds fixed-depth stages; RegNet derives its own, so skip it.
-        BaseBackbone.__init__(self, init_cfg)
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 **kwargs) -> None:
         if deep_stem:
             raise ValueError('RegNet: deep_stem=True is not a RegNet option (its stem is one '
                              '3x3 stride-2 convolution); use ResNetV1c/V1d for a deep stem')
-        self.deep_stem = False
         if isinstance(arch, str):
-            if arch not in arch_settings:
-                raise KeyError(f'RegNet: unknown arch {arch!r}, choose from '
-                               f'{sorted(arch_settings)}')
-            arch = arch_settings[arch]
+            arch = lookup_arch(arch, arch_settings, 'RegNet')
         elif not isinstance(arch, dict):
             raise TypeError(f'RegNet: arch must be a str or a dict, got {type(arch).__name__}')
         widths, num_stages = generate_regnet(arch['w0'], arch['wa'], arch['wm'], arch['depth'])
-        stage_widths, stage_blocks = get_stages_from_blocks(widths)
+        stage_widths, self.stage_blocks = get_stages_from_blocks(widths)
         self.bottleneck_ratio = [arch['bot_mul']] * num_stages
-        stage_widths, group_widths = adjust_width_group(stage_widths, self.bottleneck_ratio,
-                                                        [arch['group_w']] * num_stages)
+        self.stage_widths, self.group_widths = adjust_width_group(
+            stage_widths, self.bottleneck_ratio, [arch['group_w']] * num_stages)
         if not 1 <= num_stages <= 4:
             raise ValueError(f'RegNet: arch gives {num_stages} stages, expected 1-4')
         if len(strides) != num_stages or len(dilations) != num_stages:
             raise ValueError(f'RegNet: strides and dilations need {num_stages} entries')
-        self.stage_widths, self.group_widths = stage_widths, group_widths
-        self.depth = sum(stage_blocks)
-        self.stem_channels, self.base_channels = stem_channels, base_channels
-        self.num_stages = num_stages
-        self.strides, self.dilations = strides, dilations
-        self.out_indices = normalize_out_indices(out_indices, num_stages, 'RegNet')
-        self.style = style
-        self.deep_stem = False
-        self.avg_down = avg_down
-        self.frozen_stages = frozen_stages
-        self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
-        self.with_cp, self.norm_eval = with_cp, norm_eval
-        self.zero_init_residual = zero_init_residual
-        self.stage_blocks = stage_blocks[:num_stages]
+        super().__init__(sum(self.stage_blocks), in_channels, stem_channels, base_channels,
+                         num_stages=num_stages, strides=strides, dilations=dilations,
+                         deep_stem=False, init_cfg=init_cfg, **kwargs)
 
-        self._make_stem_layer(in_channels, stem_channels)
-        stage_in = stem_channels
-        self.res_layers = []
-        for i, num_blocks in enumerate(self.stage_blocks):
-            width = int(round(stage_widths[i] * self.bottleneck_ratio[i]))
-            res_layer = ResLayer(
-                block=Bottleneck, num_blocks=num_blocks, in_channels=stage_in,
-                out_channels=stage_widths[i], expansion=1, stride=strides[i],
-                dilation=dilations[i], style=style, avg_down=avg_down, with_cp=with_cp,
-                conv_cfg=conv_cfg, norm_cfg=norm_cfg, base_channels=stage_widths[i],
-                groups=width // group_widths[i], width_per_group=group_widths[i])
-            stage_in = stage_widths[i]
-            self.add_module(f'layer{i + 1}', res_layer)
-            self.res_layers.append(f'layer{i + 1}')
-        self.feat_dim = stage_widths[-1]
-        self._apply_frozen_stages()
+    def _stage_layout(self, depth: int, num_stages: int,
+                      expansion: Optional[int]) -> List[dict]:
+        """Grouped bottlenecks of expansion 1 at the stage widths the arch gives."""
+        layout = []
+        for i, (width, group_width) in enumerate(zip(self.stage_widths, self.group_widths)):
+            bottleneck_width = int(round(width * self.bottleneck_ratio[i]))
+            layout.append(dict(block=Bottleneck, num_blocks=self.stage_blocks[i],
+                               out_channels=width, expansion=1, base_channels=width,
+                               groups=bottleneck_width // group_width,
+                               width_per_group=group_width))
+        return layout
 
     def _make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
-        self.conv1 = build_conv_layer(self.conv_cfg, in_channels, stem_channels, kernel_size=3,
-                                      stride=2, padding=1, bias=False)
-        self.norm1_name, norm1 = build_norm_layer(self.norm_cfg, stem_channels, postfix=1)
-        self.add_module(self.norm1_name, norm1)
-        self.relu = nn.ReLU(inplace=True)
+        self._make_conv_stem(in_channels, stem_channels, kernel_size=3, stride=2)
 
     def _forward_stem(self, x: torch.Tensor) -> torch.Tensor:
         return self.relu(self.norm1(self.conv1(x)))

@@ -8,10 +8,11 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import DropPath, build_activation_layer, build_conv_layer, build_norm_layer
 from ..utils.base_module import BaseModule
+from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
+from ..utils.frozen_stages import check_frozen_stages, stem_stages_transitions
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
-from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .base_backbone import resolve_arch
+from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch
 
 # large_kernel_sizes / layers / channels per stage; small_kernel: the parallel branch (None:
 # none); dw_ratio: width of the large-kernel convolution relative to the stage width.
@@ -42,38 +43,51 @@ def conv_bn(in_channels: int, out_channels: int, kernel_size: int, stride: int =
     return layers
 
 
-class ReparamLargeKernelConv(nn.Module):
-    """Depthwise large-kernel conv+BN plus an optional small-kernel conv+BN, summed;
-    ``merge_kernel()`` folds both into one biased convolution ``lkb_reparam``."""
+class ReparamLargeKernelConv(BaseModule):
+    """Large-kernel conv+BN plus an optional small-kernel conv+BN, summed; ``merge_kernel()``
+    folds both into one biased convolution ``lkb_reparam``. Both kernels are padded to keep
+    the resolution (``kernel_size // 2``).
+
+    Args:
+        in_channels / out_channels / kernel_size / stride / groups: of the large convolution
+            (RepLKNet's is depthwise: ``groups == in_channels``).
+        small_kernel: kernel of the parallel small convolution (``None``: no such branch).
+        small_kernel_merged: build the merged inference form only.
+        conv_cfg / norm_cfg: layer configs.
+    """
 
     def __init__(self,
-                 channels: int,
+                 in_channels: int,
+                 out_channels: int,
                  kernel_size: int,
+                 stride: int,
+                 groups: int,
                  small_kernel: Optional[int],
-                 stride: int = 1,
                  small_kernel_merged: bool = False,
+                 init_cfg: Optional[dict] = None,
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN')) -> None:
-        super().__init__()
+        super().__init__(init_cfg)
         if small_kernel is not None and small_kernel > kernel_size:
             raise ValueError(f'ReparamLargeKernelConv: small_kernel {small_kernel} exceeds '
                              f'kernel_size {kernel_size}')
-        self.channels, self.kernel_size, self.small_kernel = channels, kernel_size, small_kernel
-        self.stride, self.conv_cfg = stride, conv_cfg
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.small_kernel = kernel_size, small_kernel
+        self.stride, self.groups, self.conv_cfg = stride, groups, conv_cfg
         self.small_kernel_merged = small_kernel_merged
         if small_kernel_merged:
             self.lkb_reparam = self._merged_conv()
         else:
-            self.lkb_origin = conv_bn(channels, channels, kernel_size, stride, groups=channels,
-                                      conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+            self.lkb_origin = conv_bn(in_channels, out_channels, kernel_size, stride,
+                                      groups=groups, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
             if small_kernel is not None:
-                self.small_conv = conv_bn(channels, channels, small_kernel, stride,
-                                          groups=channels, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+                self.small_conv = conv_bn(in_channels, out_channels, small_kernel, stride,
+                                          groups=groups, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
 
     def _merged_conv(self) -> nn.Module:
-        return build_conv_layer(self.conv_cfg, self.channels, self.channels, self.kernel_size,
-                                stride=self.stride, padding=self.kernel_size // 2,
-                                groups=self.channels, bias=True)
+        return build_conv_layer(self.conv_cfg, self.in_channels, self.out_channels,
+                                self.kernel_size, stride=self.stride,
+                                padding=self.kernel_size // 2, groups=self.groups, bias=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.small_kernel_merged:
@@ -116,7 +130,8 @@ class RepLKBlock(nn.Module):
         self.pw1 = conv_bn(in_channels, dw_channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
                            relu=True)
         self.pw2 = conv_bn(dw_channels, in_channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
-        self.large_kernel = ReparamLargeKernelConv(dw_channels, block_lk_size, small_kernel,
+        self.large_kernel = ReparamLargeKernelConv(dw_channels, dw_channels, block_lk_size, 1,
+                                                   dw_channels, small_kernel,
                                                    small_kernel_merged=small_kernel_merged,
                                                    conv_cfg=conv_cfg, norm_cfg=norm_cfg)
         self.lk_nonlinear = nn.ReLU()
@@ -217,10 +232,7 @@ class RepLKNet(BaseBackbone):
                  small_kernel_merged: bool = False,
                  norm_intermediate_features: bool = False,
                  norm_eval: bool = False,
-                 init_cfg=[
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+                 init_cfg=CONV_NORM_INIT_CFG) -> None:
         super().__init__(init_cfg)
         self.arch = resolve_arch(arch, self.arch_settings, 'RepLKNet')
         layers, channels = self.arch['layers'], self.arch['channels']
@@ -235,9 +247,7 @@ class RepLKNet(BaseBackbone):
             raise ValueError(f'RepLKNet: dilations must all be 1, got {dilations}')
         self.strides, self.dilations = tuple(strides), tuple(dilations)
         self.norm_intermediate_features = norm_intermediate_features
-        if not -1 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'RepLKNet: frozen_stages must be in [-1, {self.num_stages}], '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, self.num_stages, 'RepLKNet')
         self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'RepLKNet')
         self.frozen_stages, self.norm_eval, self.with_cp = frozen_stages, norm_eval, with_cp
         self.small_kernel_merged = small_kernel_merged
@@ -282,8 +292,8 @@ class RepLKNet(BaseBackbone):
         return tuple(outs)
 
     def _frozen_modules(self) -> List[nn.Module]:
-        modules = stem_and_stages(self.stem, self.stages, self.frozen_stages)
-        return modules + list(self.transitions[:max(self.frozen_stages, 0)])
+        return stem_stages_transitions(self.stem, self.stages, self.transitions,
+                                       self.frozen_stages)
 
     def switch_to_deploy(self) -> None:
         """Merge every small-kernel branch into its large kernel."""

@@ -19,12 +19,12 @@ from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.conv import build_conv_layer
 from ..utils.conv_module import ConvModule
 from ..utils.embed import PatchEmbed
+from ..utils.frozen_stages import stem_stages_transitions
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
 from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
 from ..utils.se_layer import SELayer
-from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
-from .base_backbone import resolve_arch
+from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch
 
 arch_settings = {
     **dict.fromkeys(['b', 'base'], dict(channels=[96, 192, 384, 768], depths=[2, 2, 12, 2],
@@ -268,8 +268,8 @@ class RepMLPNet(BaseBackbone):
         return tuple(outs)
 
     def _frozen_modules(self) -> List[nn.Module]:
-        modules = stem_and_stages(self.patch_embed, self.stages, self.frozen_stages)
-        return modules + list(self.downsample_layers[:max(self.frozen_stages, 0)])
+        return stem_stages_transitions(self.patch_embed, self.stages, self.downsample_layers,
+                                       self.frozen_stages)
 
     def switch_to_deploy(self) -> None:
         """Fold every block's batch norm and conv branches into its fc3 (inference only)."""

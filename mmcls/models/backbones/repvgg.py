@@ -8,6 +8,9 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import (ConvModule, SELayer, Sequential, build_activation_layer,
                      build_conv_layer, build_norm_layer)
+from ..utils.base_module import BaseModule
+from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
+from ..utils.frozen_stages import check_frozen_stages
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.reparam import detach_parameters, fuse_conv_bn, identity_kernel, pad_kernel_to
 from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
@@ -18,7 +21,8 @@ _G2 = {layer: 2 for layer in _GROUPWISE_LAYERS}
 _G4 = {layer: 4 for layer in _GROUPWISE_LAYERS}
 
 # num_blocks per stage; width_factor multiplies 64 * 2**i; group_layer_map: block index (counted
-# from 1 after the stem) -> groups of its convolutions; se_cfg: SE on every block when given.
+# from 1 after the stem) -> groups of its convolutions; se_cfg: SE on every block when given;
+# stem_channels (optional, 64 when absent): the stem width, at most that of the first stage.
 arch_settings = {
     'a0': dict(num_blocks=[2, 4, 14, 1], width_factor=[0.75, 0.75, 0.75, 2.5],
                group_layer_map=None, se_cfg=None),
@@ -48,19 +52,42 @@ arch_settings = {
                  group_layer_map=_G4, se_cfg=None),
     'd2se': dict(num_blocks=[8, 14, 24, 1], width_factor=[2.5, 2.5, 2.5, 5],
                  group_layer_map=None, se_cfg=dict(ratio=16, divisor=1)),
+    'yolox-pai-small': dict(num_blocks=[3, 5, 7, 3], width_factor=[1, 1, 1, 1],
+                            group_layer_map=None, se_cfg=None, stem_channels=32),
 }
+DEFAULT_STEM_CHANNELS = 64
 
 
-class ReparamBlock(nn.Module):
+class ReparamBlock(BaseModule):
     """Base of the blocks that train several conv+BN branches and fold them into one
     ``branch_reparam`` convolution for inference (RepVGGBlock, MobileOneBlock).
 
-    Subclasses provide ``_conv(kernel_size, padding, dilation, bias)``, ``reparameterize()``
-    (the fused weight and bias), the ``kernel_size``/``padding``/``dilation`` of the fused
-    convolution, and name their training branches in ``_branch_names``.
+    The base records the geometry of the fused convolution and builds either that
+    convolution (``deploy``) or the training branches (``_add_branches()``). Subclasses
+    provide ``_conv(kernel_size, padding, dilation, bias)``, ``_add_branches()``,
+    ``reparameterize()`` (the fused weight and bias), and name their training branches in
+    ``_branch_names``.
     """
 
     _branch_names: Tuple[str, ...] = ()
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int,
+                 padding: int, dilation: int, groups: int, conv_cfg: Optional[dict],
+                 norm_cfg: dict, deploy: bool, init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.groups = dilation, groups
+        self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
+        self.deploy = deploy
+        if deploy:
+            self.branch_reparam = self._conv(kernel_size, padding, dilation, bias=True)
+        else:
+            self._add_branches()
+
+    def _identity_norm(self, same_shape: bool) -> Optional[nn.Module]:
+        """The batch-norm identity branch, which exists only when input and output agree."""
+        return build_norm_layer(self.norm_cfg, self.in_channels)[1] if same_shape else None
 
     def _conv_bn(self, kernel_size: int, padding: int, dilation: int) -> nn.Sequential:
         """A bias-free ``_conv`` then a norm, named ``conv``/``norm`` as in the checkpoints."""
@@ -93,7 +120,6 @@ class RepVGGBlock(ReparamBlock):
         se_cfg: arguments of ``SELayer`` (applied after the branch sum), or ``None``.
         deploy: build the single fused ``branch_reparam`` convolution instead of the branches.
     """
-    kernel_size = 3
     _branch_names = ('branch_3x3', 'branch_1x1', 'branch_norm')
 
     def __init__(self,
@@ -109,23 +135,21 @@ class RepVGGBlock(ReparamBlock):
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
-                 deploy: bool = False) -> None:
-        super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.stride, self.padding, self.dilation = stride, padding, dilation
-        self.groups, self.padding_mode = groups, padding_mode
-        self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
+                 deploy: bool = False,
+                 init_cfg=None) -> None:
+        self.padding_mode = padding_mode
+        super().__init__(in_channels, out_channels, 3, stride, padding, dilation, groups,
+                         conv_cfg, norm_cfg, deploy, init_cfg)
         self.with_cp = with_cp
-        self.deploy = deploy
-        if deploy:
-            self.branch_reparam = self._conv(3, padding, dilation, bias=True)
-        else:
-            same_shape = in_channels == out_channels and stride == 1 and padding == dilation
-            self.branch_norm = build_norm_layer(norm_cfg, in_channels)[1] if same_shape else None
-            self.branch_3x3 = self._conv_bn(3, padding, dilation)
-            self.branch_1x1 = self._conv_bn(1, 0, 1)
         self.se_layer = SELayer(out_channels, **se_cfg) if se_cfg is not None else None
         self.act = build_activation_layer(act_cfg)
+
+    def _add_branches(self) -> None:
+        self.branch_norm = self._identity_norm(self.in_channels == self.out_channels
+                                               and self.stride == 1
+                                               and self.padding == self.dilation)
+        self.branch_3x3 = self._conv_bn(3, self.padding, self.dilation)
+        self.branch_1x1 = self._conv_bn(1, 0, 1)
 
     def _conv(self, kernel_size: int, padding: int, dilation: int, bias: bool) -> nn.Module:
         return build_conv_layer(self.conv_cfg, self.in_channels, self.out_channels, kernel_size,
@@ -191,9 +215,12 @@ class RepVGG(BaseBackbone):
     """RepVGG backbone: a stem block then four stages (``stem``, ``stage_1`` ... ``stage_4``).
 
     Args:
-        arch: 'A0'-'A2', 'B0'-'B3' (with 'g2'/'g4' group variants), 'D2se', or a dict with
-            ``num_blocks``, ``width_factor``, ``group_layer_map`` and ``se_cfg``.
-        base_channels: channels of stage 1 before ``width_factor`` (stem: min(64, that)).
+        arch: 'A0'-'A2', 'B0'-'B3' (with 'g2'/'g4' group variants), 'D2se',
+            'yolox-pai-small', or a dict with ``num_blocks``, ``width_factor``,
+            ``group_layer_map``, ``se_cfg`` and optionally ``stem_channels``: the stem has
+            ``min(stem_channels, int(base_channels * width_factor[0]))`` channels, with
+            ``stem_channels`` 64 when the arch does not give it.
+        base_channels: channels of stage 1 before ``width_factor``.
         out_indices: stages whose outputs are returned.
         strides / dilations: of the first block of each stage.
         frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
@@ -219,10 +246,7 @@ class RepVGG(BaseBackbone):
                  deploy: bool = False,
                  norm_eval: bool = False,
                  add_ppf: bool = False,
-                 init_cfg=[
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+                 init_cfg=CONV_NORM_INIT_CFG) -> None:
         super().__init__(init_cfg)
         self.arch = resolve_arch(arch, self.arch_settings, 'RepVGG')
         num_blocks, width_factor = self.arch['num_blocks'], self.arch['width_factor']
@@ -230,16 +254,15 @@ class RepVGG(BaseBackbone):
         if not len(width_factor) == len(strides) == len(dilations) == num_stages:
             raise ValueError(f'RepVGG: width_factor, strides and dilations need {num_stages} '
                              f'entries, got {width_factor}, {strides}, {dilations}')
-        if not -1 <= frozen_stages <= num_stages:
-            raise ValueError(f'RepVGG: frozen_stages must be in [-1, {num_stages}], '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, num_stages, 'RepVGG')
         self.out_indices = normalize_out_indices(out_indices, num_stages, 'RepVGG')
         self.frozen_stages, self.norm_eval, self.deploy = frozen_stages, norm_eval, deploy
         block_cfg = dict(se_cfg=self.arch['se_cfg'], with_cp=with_cp, conv_cfg=conv_cfg,
                          norm_cfg=norm_cfg, act_cfg=act_cfg, deploy=deploy)
         group_map = self.arch['group_layer_map'] or {}
 
-        channels = min(64, int(base_channels * width_factor[0]))
+        channels = min(self.arch.get('stem_channels', DEFAULT_STEM_CHANNELS),
+                       int(base_channels * width_factor[0]))
         self.stem = RepVGGBlock(in_channels, channels, stride=2, **block_cfg)
         self.stages = []
         block_idx = 1

@@ -7,16 +7,24 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import build_conv_layer, build_norm_layer
-from ..utils.weight_init import has_pretrained_init
-from .resnet import DEFAULT_ACT, DEFAULT_NORM, ResLayer, ResNet, _ResidualBlock
+from ..utils.named_norm import add_named_norm
+from .resnet import DEFAULT_NORM, Bottleneck, ResLayer, ResNet
+from .resnet import bottleneck_arch_settings
 
 
-class Bottle2neck(_ResidualBlock):
+class Bottle2neck(Bottleneck):
     """1x1 conv to ``scales`` groups of ``width`` channels, a chain of 3x3 convs, 1x1 conv.
 
     Group ``i`` is convolved after adding the output of group ``i - 1``; the last group is
     passed through (average-pooled in the first block of a stage, ``stage_type='stage'``,
-    where the groups are not chained).
+    where the groups are not chained). The ResNet bottleneck's ``conv2``/``bn2`` are replaced
+    by ``convs``/``bns``.
+
+    Args:
+        scales: number of width groups (> 1).
+        base_width / base_channels: ``width = mid_channels * base_width / base_channels``.
+        stage_type: ``'normal'`` or ``'stage'``.
+        **kwargs: as the ResNet :class:`~mmcls.models.backbones.resnet.Bottleneck`.
     """
     expansion = 4
 
@@ -27,44 +35,34 @@ class Bottle2neck(_ResidualBlock):
                  base_width: int = 26,
                  base_channels: int = 64,
                  stage_type: str = 'normal',
-                 expansion: int = 4,
-                 stride: int = 1,
-                 dilation: int = 1,
-                 downsample: Optional[nn.Module] = None,
-                 style: str = 'pytorch',
-                 with_cp: bool = False,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = DEFAULT_NORM,
-                 act_cfg: dict = DEFAULT_ACT,
-                 drop_path_rate: float = 0.,
-                 init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 **kwargs) -> None:
         if scales <= 1:
             raise ValueError(f'Bottle2neck: scales must be > 1, got {scales}')
         if stage_type not in ('normal', 'stage'):
             raise ValueError(f'Bottle2neck: stage_type must be "normal" or "stage", '
                              f'got {stage_type!r}')
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.expansion = expansion
-        self.scales, self.stage_type, self.with_cp = scales, stage_type, with_cp
-        conv1_stride, conv2_stride = (1, stride) if style == 'pytorch' else (stride, 1)
-        width = int(math.floor(out_channels // expansion * (base_width / base_channels)))
+        super().__init__(in_channels, out_channels, **kwargs)
+        self.scales, self.stage_type = scales, stage_type
+        width = int(math.floor(self.mid_channels * (base_width / base_channels)))
         self.width = width
+        conv_cfg, norm_cfg = self.conv_cfg, self.norm_cfg
 
         self.conv1 = build_conv_layer(conv_cfg, in_channels, width * scales, 1,
-                                      stride=conv1_stride, bias=False)
-        self.norm1_name = self._add_norm(norm_cfg, width * scales, 1)
+                                      stride=self.conv1_stride, bias=False)
+        self.norm1_name = add_named_norm(self, norm_cfg, width * scales, 1)
         if stage_type == 'stage':
-            self.pool = nn.AvgPool2d(kernel_size=3, stride=conv2_stride, padding=1)
+            self.pool = nn.AvgPool2d(kernel_size=3, stride=self.conv2_stride, padding=1)
         self.convs = nn.ModuleList([
-            build_conv_layer(conv_cfg, width, width, 3, stride=conv2_stride, padding=dilation,
-                             dilation=dilation, bias=False) for _ in range(scales - 1)
+            build_conv_layer(conv_cfg, width, width, 3, stride=self.conv2_stride,
+                             padding=self.dilation, dilation=self.dilation, bias=False)
+            for _ in range(scales - 1)
         ])
         self.bns = nn.ModuleList(
             [build_norm_layer(norm_cfg, width, postfix=i + 1)[1] for i in range(scales - 1)])
         self.conv3 = build_conv_layer(conv_cfg, width * scales, out_channels, 1, bias=False)
-        self.norm3_name = self._add_norm(norm_cfg, out_channels, 3)
-        self._add_output_parts(act_cfg, downsample, drop_path_rate)
+        self.norm3_name = add_named_norm(self, norm_cfg, out_channels, 3)
+        delattr(self, 'conv2')
+        delattr(self, self.norm2_name)
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
         splits = torch.split(self.relu(self.norm1(self.conv1(x))), self.width, 1)
@@ -115,11 +113,7 @@ class Res2Net(ResNet):
         Other arguments as :class:`ResNet`.
     """
 
-    arch_settings = {
-        50: (Bottle2neck, (3, 4, 6, 3)),
-        101: (Bottle2neck, (3, 4, 23, 3)),
-        152: (Bottle2neck, (3, 8, 36, 3)),
-    }
+    arch_settings = bottleneck_arch_settings(Bottle2neck)
 
     def __init__(self,
                  scales: int = 4,
@@ -137,14 +131,6 @@ class Res2Net(ResNet):
     def make_res_layer(self, **kwargs) -> nn.Module:
         return Res2Layer(scales=self.scales, base_width=self.base_width,
                          base_channels=self.base_channels, **kwargs)
-
-    def init_weights(self) -> None:
-        super().init_weights()
-        pretrained = has_pretrained_init(self.init_cfg)
-        if self.zero_init_residual and not pretrained:
-            for m in self.modules():
-                if isinstance(m, Bottle2neck):
-                    nn.init.zeros_(m.norm3.weight)
 
 
 __all__ = ['Res2Net', 'Bottle2neck']

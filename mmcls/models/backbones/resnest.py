@@ -13,9 +13,9 @@ import torch.nn.functional as F
 
 from mmcls.registry import MODELS
 from ..utils.conv import build_conv_layer
-from ..utils.norm import build_norm_layer
-from .resnet import DEFAULT_NORM, Bottleneck as _Bottleneck
-from .resnet import ResLayer, ResNetV1d
+from ..utils.named_norm import add_named_norm, norm_property
+from .resnet import Bottleneck as _Bottleneck
+from .resnet import ResLayer, ResNetV1d, bottleneck_arch_settings
 
 
 class RSoftmax(nn.Module):
@@ -67,22 +67,15 @@ class SplitAttentionConv2d(nn.Module):
         self.conv = build_conv_layer(conv_cfg, in_channels, channels * radix, kernel_size,
                                      stride=stride, padding=padding, dilation=dilation,
                                      groups=groups * radix, bias=False)
-        self.norm0_name, norm0 = build_norm_layer(norm_cfg, channels * radix, postfix=0)
-        self.add_module(self.norm0_name, norm0)
+        self.norm0_name = add_named_norm(self, norm_cfg, channels * radix, 0)
         self.relu = nn.ReLU(inplace=True)
         self.fc1 = build_conv_layer(None, channels, inter_channels, 1, groups=groups)
-        self.norm1_name, norm1 = build_norm_layer(norm_cfg, inter_channels, postfix=1)
-        self.add_module(self.norm1_name, norm1)
+        self.norm1_name = add_named_norm(self, norm_cfg, inter_channels, 1)
         self.fc2 = build_conv_layer(None, inter_channels, channels * radix, 1, groups=groups)
         self.rsoftmax = RSoftmax(radix, groups)
 
-    @property
-    def norm0(self) -> nn.Module:
-        return getattr(self, self.norm0_name)
-
-    @property
-    def norm1(self) -> nn.Module:
-        return getattr(self, self.norm1_name)
+    norm0 = norm_property(0)
+    norm1 = norm_property(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.relu(self.norm0(self.conv(x)))
@@ -129,18 +122,15 @@ class Bottleneck(_Bottleneck):
                          width_per_group=width_per_group, base_channels=base_channels, **kwargs)
         self.groups = groups
         self.width_per_group = width_per_group
-        conv2_stride = self.stride if self.style == 'pytorch' else 1
-        self.avg_down_stride = avg_down_stride and conv2_stride > 1
-        conv_cfg = kwargs.get('conv_cfg')
-        norm_cfg = kwargs.get('norm_cfg', DEFAULT_NORM)
+        self.avg_down_stride = avg_down_stride and self.conv2_stride > 1
         self.conv2 = SplitAttentionConv2d(
             self.mid_channels, self.mid_channels, kernel_size=3,
-            stride=1 if self.avg_down_stride else conv2_stride,
+            stride=1 if self.avg_down_stride else self.conv2_stride,
             padding=self.dilation, dilation=self.dilation, groups=groups, radix=radix,
-            reduction_factor=reduction_factor, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+            reduction_factor=reduction_factor, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg)
         delattr(self, self.norm2_name)  # the split-attention conv has its own norms
         if self.avg_down_stride:
-            self.avd_layer = nn.AvgPool2d(3, conv2_stride, padding=1)
+            self.avd_layer = nn.AvgPool2d(3, self.conv2_stride, padding=1)
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv2(self.relu(self.norm1(self.conv1(x))))
@@ -163,9 +153,7 @@ class ResNeSt(ResNetV1d):
     """
 
     arch_settings = {
-        50: (Bottleneck, (3, 4, 6, 3)),
-        101: (Bottleneck, (3, 4, 23, 3)),
-        152: (Bottleneck, (3, 8, 36, 3)),
+        **bottleneck_arch_settings(Bottleneck),
         200: (Bottleneck, (3, 24, 36, 3)),
         269: (Bottleneck, (3, 30, 48, 8)),
     }

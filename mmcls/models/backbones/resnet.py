@@ -16,46 +16,47 @@ from ..utils.activation import build_activation_layer
 from ..utils.base_module import BaseModule
 from ..utils.conv import build_conv_layer
 from ..utils.conv_module import ConvModule
+from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
 from ..utils.drop import DropPath
 from ..utils.grad_checkpoint import checkpointed
+from ..utils.named_norm import add_named_norm, norm_property
 from ..utils.norm import build_norm_layer
 from ..utils.weight_init import constant_init, has_pretrained_init
 from .base_backbone import BaseBackbone, normalize_out_indices
 
 DEFAULT_NORM = dict(type='BN', requires_grad=True)
 DEFAULT_ACT = dict(type='ReLU', inplace=True)
+# blocks per stage of the 50-, 101- and 152-layer bottleneck networks
+BOTTLENECK_STAGE_BLOCKS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3)}
+
+
+def bottleneck_arch_settings(block: type) -> dict:
+    """The ``arch_settings`` of a ResNet variant with ``block`` at depths 50, 101 and 152."""
+    return {depth: (block, stages) for depth, stages in BOTTLENECK_STAGE_BLOCKS.items()}
 
 
 class _ResidualBlock(BaseModule, metaclass=ABCMeta):
-    """Shared parts of the residual blocks: norm-name properties, shortcut and checkpointing."""
+    """Shared parts of the residual blocks: their widths and settings, norm-name properties,
+    shortcut and checkpointing.
 
-    def _add_norm(self, norm_cfg: dict, channels: int, index: int) -> str:
-        name, norm = build_norm_layer(norm_cfg, channels, postfix=index)
-        self.add_module(name, norm)
-        return name
+    ``out_channels`` must be a multiple of ``expansion``; ``mid_channels`` is their quotient.
+    """
 
-    def _set_widths(self, owner: str, in_channels: int, out_channels: int,
-                    expansion: int) -> None:
-        """Record the block widths; ``out_channels`` must be a multiple of ``expansion``."""
+    norm1 = norm_property(1)
+    norm2 = norm_property(2)
+    norm3 = norm_property(3)
+
+    def __init__(self, in_channels: int, out_channels: int, expansion: int, stride: int,
+                 dilation: int, style: str, with_cp: bool, init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if out_channels % expansion:
-            raise ValueError(f'{owner}: out_channels {out_channels} is not divisible by '
-                             f'expansion {expansion}')
+            raise ValueError(f'{type(self).__name__}: out_channels {out_channels} is not '
+                             f'divisible by expansion {expansion}')
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.expansion = expansion
         self.mid_channels = out_channels // expansion
-
-    @property
-    def norm1(self) -> nn.Module:
-        return getattr(self, self.norm1_name)
-
-    @property
-    def norm2(self) -> nn.Module:
-        return getattr(self, self.norm2_name)
-
-    @property
-    def norm3(self) -> nn.Module:
-        return getattr(self, self.norm3_name)
+        self.stride, self.dilation, self.style, self.with_cp = stride, dilation, style, with_cp
 
     def _add_output_parts(self, act_cfg: dict, downsample: Optional[nn.Module],
                           drop_path_rate: float) -> None:
@@ -82,7 +83,7 @@ class BasicBlock(_ResidualBlock):
 
     Args:
         in_channels / out_channels: block input and output channels.
-        expansion: ``out_channels / mid_channels`` (1 for the classic block).
+        expansion: ``out_channels / mid_channels``; only 1 is valid for this block.
         stride / dilation: of the first conv.
         downsample: shortcut module when the shape changes.
         style: accepted for API compatibility ('pytorch' or 'caffe'; no effect here).
@@ -105,15 +106,17 @@ class BasicBlock(_ResidualBlock):
                  drop_path_rate: float = 0.0,
                  act_cfg: dict = DEFAULT_ACT,
                  init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self._set_widths('BasicBlock', in_channels, out_channels, expansion)
-        self.stride, self.dilation, self.style, self.with_cp = stride, dilation, style, with_cp
+        if expansion != 1:
+            raise ValueError(f'BasicBlock: expansion must be 1, got {expansion}')
+        super().__init__(in_channels, out_channels, expansion, stride, dilation, style, with_cp,
+                         init_cfg)
+        self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
         self.conv1 = build_conv_layer(conv_cfg, in_channels, self.mid_channels, 3, stride=stride,
                                       padding=dilation, dilation=dilation, bias=False)
-        self.norm1_name = self._add_norm(norm_cfg, self.mid_channels, 1)
+        self.norm1_name = add_named_norm(self, norm_cfg, self.mid_channels, 1)
         self.conv2 = build_conv_layer(conv_cfg, self.mid_channels, out_channels, 3, padding=1,
                                       bias=False)
-        self.norm2_name = self._add_norm(norm_cfg, out_channels, 2)
+        self.norm2_name = add_named_norm(self, norm_cfg, out_channels, 2)
         self._add_output_parts(act_cfg, downsample, drop_path_rate)
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
@@ -150,24 +153,24 @@ class Bottleneck(_ResidualBlock):
                  width_per_group: int = 4,
                  base_channels: int = 64,
                  init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
         if style not in ('pytorch', 'caffe'):
             raise ValueError(f'Bottleneck style must be "pytorch" or "caffe", got {style!r}')
-        self._set_widths('Bottleneck', in_channels, out_channels, expansion)
+        super().__init__(in_channels, out_channels, expansion, stride, dilation, style, with_cp,
+                         init_cfg)
+        self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
         if groups != 1:
             self.mid_channels = groups * width_per_group * self.mid_channels // base_channels
-        self.stride, self.dilation, self.style, self.with_cp = stride, dilation, style, with_cp
-        conv1_stride, conv2_stride = (1, stride) if style == 'pytorch' else (stride, 1)
+        self.conv1_stride, self.conv2_stride = (1, stride) if style == 'pytorch' else (stride, 1)
         mid = self.mid_channels
-        self.conv1 = build_conv_layer(conv_cfg, in_channels, mid, 1, stride=conv1_stride,
+        self.conv1 = build_conv_layer(conv_cfg, in_channels, mid, 1, stride=self.conv1_stride,
                                       bias=False)
-        self.norm1_name = self._add_norm(norm_cfg, mid, 1)
-        self.conv2 = build_conv_layer(conv_cfg, mid, mid, 3, stride=conv2_stride,
+        self.norm1_name = add_named_norm(self, norm_cfg, mid, 1)
+        self.conv2 = build_conv_layer(conv_cfg, mid, mid, 3, stride=self.conv2_stride,
                                       padding=dilation, dilation=dilation, groups=groups,
                                       bias=False)
-        self.norm2_name = self._add_norm(norm_cfg, mid, 2)
+        self.norm2_name = add_named_norm(self, norm_cfg, mid, 2)
         self.conv3 = build_conv_layer(conv_cfg, mid, out_channels, 1, bias=False)
-        self.norm3_name = self._add_norm(norm_cfg, out_channels, 3)
+        self.norm3_name = add_named_norm(self, norm_cfg, out_channels, 3)
         self._add_output_parts(act_cfg, downsample, drop_path_rate)
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
@@ -288,9 +291,7 @@ class ResNet(BaseBackbone):
     arch_settings = {
         18: (BasicBlock, (2, 2, 2, 2)),
         34: (BasicBlock, (3, 4, 6, 3)),
-        50: (Bottleneck, (3, 4, 6, 3)),
-        101: (Bottleneck, (3, 4, 23, 3)),
-        152: (Bottleneck, (3, 8, 36, 3)),
+        **bottleneck_arch_settings(Bottleneck),
     }
 
     def __init__(self,
@@ -312,75 +313,67 @@ class ResNet(BaseBackbone):
                  norm_eval: bool = False,
                  with_cp: bool = False,
                  zero_init_residual: bool = True,
-                 init_cfg: Optional[Union[dict, List[dict]]] = [
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-                 ],
+                 init_cfg: Optional[Union[dict, List[dict]]] = CONV_NORM_INIT_CFG,
                  drop_path_rate: float = 0.0) -> None:
         super().__init__(init_cfg)
         name = type(self).__name__
-        if depth not in self.arch_settings:
-            raise KeyError(f'invalid depth {depth} for {name}; choose from '
-                           f'{sorted(self.arch_settings)}')
         if not 1 <= num_stages <= 4:
             raise ValueError(f'{name}: num_stages must be in [1, 4], got {num_stages}')
         if len(strides) < num_stages or len(dilations) < num_stages:
             raise ValueError(f'{name}: strides and dilations need {num_stages} entries')
-        self.depth = depth
-        self.stem_channels = stem_channels
-        self.base_channels = base_channels
-        self.num_stages = num_stages
-        self.strides = strides
-        self.dilations = dilations
+        self.depth, self.num_stages = depth, num_stages
+        self.stem_channels, self.base_channels = stem_channels, base_channels
+        self.strides, self.dilations = strides, dilations
         self.out_indices = normalize_out_indices(out_indices, num_stages, name)
-        self.style = style
-        self.deep_stem = deep_stem
-        self.avg_down = avg_down
-        self.frozen_stages = frozen_stages
-        self.conv_cfg = conv_cfg
-        self.norm_cfg = norm_cfg
-        self.with_cp = with_cp
-        self.norm_eval = norm_eval
+        self.style, self.deep_stem, self.avg_down = style, deep_stem, avg_down
+        self.frozen_stages, self.norm_eval = frozen_stages, norm_eval
+        self.conv_cfg, self.norm_cfg, self.with_cp = conv_cfg, norm_cfg, with_cp
         self.zero_init_residual = zero_init_residual
+        stages = self._stage_layout(depth, num_stages, expansion)
+
+        self._make_stem_layer(in_channels, stem_channels)
+        self._make_res_layers(stages, drop_path_rate)
+        self._apply_frozen_stages()
+
+    def _stage_layout(self, depth: int, num_stages: int,
+                      expansion: Optional[int]) -> List[dict]:
+        """Per stage, the block, ``num_blocks``, ``out_channels`` and other block arguments.
+
+        The first ``num_stages`` stages of ``arch_settings[depth]``, doubling in width from
+        ``base_channels * expansion``; sets ``block``, ``expansion`` and ``stage_blocks``.
+        """
+        if depth not in self.arch_settings:
+            raise KeyError(f'invalid depth {depth} for {type(self).__name__}; choose from '
+                           f'{sorted(self.arch_settings)}')
         self.block, stage_blocks = self.arch_settings[depth]
         self.stage_blocks = stage_blocks[:num_stages]
         self.expansion = get_expansion(self.block, expansion)
+        width = self.base_channels * self.expansion
+        return [dict(block=self.block, num_blocks=num_blocks, out_channels=width * 2**i,
+                     expansion=self.expansion) for i, num_blocks in enumerate(self.stage_blocks)]
 
-        self._make_stem_layer(in_channels, stem_channels)
-
+    def _make_res_layers(self, stages: List[dict], drop_path_rate: float) -> None:
+        """Add the stages as ``layer1``, ``layer2``, ... with linearly rising drop path rates."""
         rates = torch.linspace(0, drop_path_rate, sum(self.stage_blocks)).tolist()
         self.res_layers = []
-        stage_in, stage_out = stem_channels, base_channels * self.expansion
-        for i, num_blocks in enumerate(self.stage_blocks):
+        stage_in = self.stem_channels
+        for i, stage in enumerate(stages):
             res_layer = self.make_res_layer(
-                block=self.block,
-                num_blocks=num_blocks,
-                in_channels=stage_in,
-                out_channels=stage_out,
-                expansion=self.expansion,
-                stride=strides[i],
-                dilation=dilations[i],
-                style=self.style,
-                avg_down=self.avg_down,
-                with_cp=with_cp,
-                conv_cfg=conv_cfg,
-                norm_cfg=norm_cfg,
-                drop_path_rate=rates[:num_blocks])
-            rates = rates[num_blocks:]
-            layer_name = f'layer{i + 1}'
-            self.add_module(layer_name, res_layer)
-            self.res_layers.append(layer_name)
-            stage_in, stage_out = stage_out, stage_out * 2
+                **stage, in_channels=stage_in, stride=self.strides[i],
+                dilation=self.dilations[i], style=self.style, avg_down=self.avg_down,
+                with_cp=self.with_cp, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,
+                drop_path_rate=rates[:stage['num_blocks']])
+            rates = rates[stage['num_blocks']:]
+            self.add_module(f'layer{i + 1}', res_layer)
+            self.res_layers.append(f'layer{i + 1}')
+            stage_in = stage['out_channels']
         self.feat_dim = res_layer[-1].out_channels
-        self._apply_frozen_stages()
 
     def make_res_layer(self, **kwargs) -> nn.Module:
         """Build one stage; subclasses add block arguments (ResNeXt groups, SE ratio)."""
         return ResLayer(**kwargs)
 
-    @property
-    def norm1(self) -> nn.Module:
-        return getattr(self, self.norm1_name)
+    norm1 = norm_property(1)
 
     def _make_stem_layer(self, in_channels: int, stem_channels: int) -> None:
         if self.deep_stem:
@@ -393,12 +386,16 @@ class ResNet(BaseBackbone):
                 ConvModule(half, stem_channels, kernel_size=3, stride=1, padding=1,
                            conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, inplace=True))
         else:
-            self.conv1 = build_conv_layer(self.conv_cfg, in_channels, stem_channels,
-                                          kernel_size=7, stride=2, padding=3, bias=False)
-            self.norm1_name, norm1 = build_norm_layer(self.norm_cfg, stem_channels, postfix=1)
-            self.add_module(self.norm1_name, norm1)
-            self.relu = nn.ReLU(inplace=True)
+            self._make_conv_stem(in_channels, stem_channels, kernel_size=7, stride=2)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+
+    def _make_conv_stem(self, in_channels: int, stem_channels: int, kernel_size: int,
+                        stride: int) -> None:
+        """The single-conv stem: ``conv1`` (padding ``kernel_size // 2``), ``norm1``, ReLU."""
+        self.conv1 = build_conv_layer(self.conv_cfg, in_channels, stem_channels, kernel_size,
+                                      stride=stride, padding=kernel_size // 2, bias=False)
+        self.norm1_name = add_named_norm(self, self.norm_cfg, stem_channels, 1)
+        self.relu = nn.ReLU(inplace=True)
 
     def _stem_modules(self) -> List[nn.Module]:
         return [self.stem] if self.deep_stem else [self.conv1, self.norm1]

@@ -1,10 +1,7 @@
 """ResNet for 32x32 CIFAR images: a 3x3 stride-1 stem and no max pooling."""
 import torch
-import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..utils.conv import build_conv_layer
-from ..utils.norm import build_norm_layer
 from .resnet import ResNet
 
 
@@ -24,11 +21,7 @@ class ResNet_CIFAR(ResNet):
         super().__init__(depth, deep_stem=deep_stem, **kwargs)
 
     def _make_stem_layer(self, in_channels: int, base_channels: int) -> None:
-        self.conv1 = build_conv_layer(self.conv_cfg, in_channels, base_channels, kernel_size=3,
-                                      stride=1, padding=1, bias=False)
-        self.norm1_name, norm1 = build_norm_layer(self.norm_cfg, base_channels, postfix=1)
-        self.add_module(self.norm1_name, norm1)
-        self.relu = nn.ReLU(inplace=True)
+        self._make_conv_stem(in_channels, base_channels, kernel_size=3, stride=1)
 
     def _forward_stem(self, x: torch.Tensor) -> torch.Tensor:
         return self.relu(self.norm1(self.conv1(x)))

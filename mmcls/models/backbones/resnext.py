@@ -1,6 +1,6 @@
 """ResNeXt (Xie et al., 2017): ResNet with grouped 3x3 convolutions ("32x4d")."""
 from mmcls.registry import MODELS
-from .resnet import Bottleneck, ResLayer, ResNet
+from .resnet import Bottleneck, ResLayer, ResNet, bottleneck_arch_settings
 
 
 @MODELS.register_module()
@@ -14,11 +14,7 @@ class ResNeXt(ResNet):
         **kwargs: as :class:`ResNet`.
     """
 
-    arch_settings = {
-        50: (Bottleneck, (3, 4, 6, 3)),
-        101: (Bottleneck, (3, 4, 23, 3)),
-        152: (Bottleneck, (3, 8, 36, 3)),
-    }
+    arch_settings = bottleneck_arch_settings(Bottleneck)
 
     def __init__(self, depth: int, groups: int = 32, width_per_group: int = 4, **kwargs) -> None:
         self.groups = groups
@@ -26,8 +22,9 @@ class ResNeXt(ResNet):
         super().__init__(depth, **kwargs)
 
     def make_res_layer(self, **kwargs) -> ResLayer:
-        return ResLayer(groups=self.groups, width_per_group=self.width_per_group,
-                        base_channels=self.base_channels, **kwargs)
+        """A stage of grouped blocks (the next class in the MRO builds it)."""
+        return super().make_res_layer(groups=self.groups, width_per_group=self.width_per_group,
+                                      base_channels=self.base_channels, **kwargs)
 
 
 __all__ = ['ResNeXt']

@@ -3,7 +3,7 @@ import torch
 
 from mmcls.registry import MODELS
 from ..utils.se_layer import SELayer
-from .resnet import Bottleneck, ResLayer, ResNet
+from .resnet import Bottleneck, ResLayer, ResNet, bottleneck_arch_settings
 
 
 class SEBottleneck(Bottleneck):
@@ -32,18 +32,15 @@ class SEResNet(ResNet):
         **kwargs: as :class:`ResNet`.
     """
 
-    arch_settings = {
-        50: (SEBottleneck, (3, 4, 6, 3)),
-        101: (SEBottleneck, (3, 4, 23, 3)),
-        152: (SEBottleneck, (3, 8, 36, 3)),
-    }
+    arch_settings = bottleneck_arch_settings(SEBottleneck)
 
     def __init__(self, depth: int, se_ratio: int = 16, **kwargs) -> None:
         self.se_ratio = se_ratio
         super().__init__(depth, **kwargs)
 
     def make_res_layer(self, **kwargs) -> ResLayer:
-        return ResLayer(se_ratio=self.se_ratio, **kwargs)
+        """A stage of SE blocks (the next class in the MRO builds it)."""
+        return super().make_res_layer(se_ratio=self.se_ratio, **kwargs)
 
 
 __all__ = ['SEBottleneck', 'SEResNet']

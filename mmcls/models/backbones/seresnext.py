@@ -1,12 +1,15 @@
 """SE-ResNeXt: grouped SE bottlenecks."""
 from mmcls.registry import MODELS
-from .resnet import ResLayer
+from .resnext import ResNeXt
 from .seresnet import SEBottleneck, SEResNet  # SEBottleneck: kept at rc6's import path
 
 
 @MODELS.register_module()
-class SEResNeXt(SEResNet):
-    """SE-ResNeXt backbone.
+class SEResNeXt(ResNeXt, SEResNet):
+    """SE-ResNeXt backbone: the SE-ResNet blocks with ResNeXt's grouped 3x3 convs.
+
+    ``ResNeXt`` takes ``groups`` and ``width_per_group`` and adds them to every stage,
+    ``SEResNet`` takes ``se_ratio`` and builds the SE blocks.
 
     Args:
         depth: 50, 101 or 152.
@@ -15,15 +18,7 @@ class SEResNeXt(SEResNet):
         **kwargs: as :class:`SEResNet`.
     """
 
-    def __init__(self, depth: int, groups: int = 32, width_per_group: int = 4, **kwargs) -> None:
-        self.groups = groups
-        self.width_per_group = width_per_group
-        super().__init__(depth, **kwargs)
-
-    def make_res_layer(self, **kwargs) -> ResLayer:
-        return ResLayer(se_ratio=self.se_ratio, groups=self.groups,
-                        width_per_group=self.width_per_group, base_channels=self.base_channels,
-                        **kwargs)
+    arch_settings = SEResNet.arch_settings
 
 
 __all__ = ['SEResNeXt']

@@ -7,6 +7,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, build_activation_layer, channel_shuffle, make_divisible
+from ..utils.frozen_stages import check_frozen_stages
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.weight_init import constant_init, has_pretrained_init, normal_init
 from .base_backbone import BaseBackbone, normalize_out_indices
@@ -83,12 +84,40 @@ class ShuffleUnit(nn.Module):
 
 
 class ShuffleNetBase(BaseBackbone):
-    """What ShuffleNetV1 and V2 share: a ``conv1`` + ``maxpool`` stem, the ``layers`` stages,
-    their initialisation, and ``frozen_stages`` (-1: nothing; ``k``: the stem's parameters
-    and the first ``k`` stages; as in the reference, the stem itself stays in train mode)."""
+    """What ShuffleNetV1 and V2 share: a ``conv1`` + ``maxpool`` stem, the ``layers`` stages
+    the subclass appends, their initialisation, and ``frozen_stages`` (-1: nothing; ``k``: the
+    stem's parameters and the first ``k`` stages; as in the reference, the stem itself stays
+    in train mode).
+
+    Args:
+        num_stages: the number of ``layers`` the subclass builds.
+        stem_channels: output channels of ``conv1``; ``in_channels`` then follows the stages.
+        out_indices: stages to output.
+        frozen_stages: -1 to ``num_stages - 1``.
+        conv_cfg / norm_cfg / act_cfg: layer configs of every layer (``layer_cfg``).
+        norm_eval: keep batch norms in eval mode while training.
+        with_cp: gradient checkpointing in the units.
+    """
 
     # Norm layers that ``init_weights`` sets to (weight 1, bias 1e-4).
     _init_norm_types: tuple = (_BatchNorm, nn.GroupNorm)
+
+    def __init__(self, num_stages: int, stem_channels: int,
+                 out_indices: Union[int, Sequence[int]], frozen_stages: int = -1,
+                 conv_cfg: Optional[dict] = None, norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'), norm_eval: bool = False,
+                 with_cp: bool = False, init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        name = type(self).__name__
+        self.out_indices = normalize_out_indices(out_indices, num_stages, name)
+        check_frozen_stages(frozen_stages, -1, num_stages - 1, name)
+        self.frozen_stages, self.norm_eval = frozen_stages, norm_eval
+        self.layer_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.with_cp = with_cp
+        self.in_channels = stem_channels
+        self.conv1 = ConvModule(3, stem_channels, 3, stride=2, padding=1, **self.layer_cfg)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layers = nn.ModuleList()
 
     def init_weights(self) -> None:
         """Unless pretrained: normal init with std 1/fan-in (0.01 in the stem), BN to (1, 1e-4)."""
@@ -121,45 +150,29 @@ class ShuffleNetV1(ShuffleNetBase):
         groups: groups of the 1x1 convs (1, 2, 3, 4 or 8).
         widen_factor: width multiplier.
         out_indices: stages to output (0-2).
-        frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
+        **kwargs: ``frozen_stages`` (the stem and the first ``frozen_stages`` stages, -1:
+            nothing), ``conv_cfg``, ``norm_cfg``, ``act_cfg``, ``norm_eval``, ``with_cp`` and
+            ``init_cfg``, as :class:`ShuffleNetBase`.
     """
 
     def __init__(self,
                  groups: int = 3,
                  widen_factor: float = 1.0,
                  out_indices: Union[int, Sequence[int]] = (2, ),
-                 frozen_stages: int = -1,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN'),
-                 act_cfg: dict = dict(type='ReLU'),
-                 norm_eval: bool = False,
-                 with_cp: bool = False,
-                 init_cfg=None) -> None:
-        super().__init__(init_cfg)
+                 **kwargs) -> None:
         if groups not in arch_settings:
             raise ValueError(f'ShuffleNetV1: groups must be one of {sorted(arch_settings)}, '
                              f'got {groups}')
-        self.out_indices = normalize_out_indices(out_indices, len(stage_blocks), 'ShuffleNetV1')
-        if frozen_stages not in range(-1, len(stage_blocks)):
-            raise ValueError(f'ShuffleNetV1: frozen_stages must be in range(-1, '
-                             f'{len(stage_blocks)}), got {frozen_stages}')
+        super().__init__(len(stage_blocks), int(24 * widen_factor), out_indices, **kwargs)
         self.groups = groups
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
         channels = [make_divisible(ch * widen_factor, 8) for ch in arch_settings[groups]]
-        self.in_channels = int(24 * widen_factor)
-        unit_kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg,
-                           with_cp=with_cp)
-        self.conv1 = ConvModule(3, self.in_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
-                                norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layers = nn.ModuleList()
         for i, num_blocks in enumerate(stage_blocks):
             units = []
             for j in range(num_blocks):
                 units.append(ShuffleUnit(self.in_channels, channels[i], groups=groups,
                                          first_block=(i == 0 and j == 0),
-                                         combine='concat' if j == 0 else 'add', **unit_kwargs))
+                                         combine='concat' if j == 0 else 'add',
+                                         with_cp=self.with_cp, **self.layer_cfg))
                 self.in_channels = channels[i]
             self.layers.append(nn.Sequential(*units))
 

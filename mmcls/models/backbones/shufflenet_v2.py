@@ -8,7 +8,6 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmcls.registry import MODELS
 from ..utils import ConvModule, channel_shuffle
 from ..utils.grad_checkpoint import checkpointed
-from .base_backbone import normalize_out_indices
 from .shufflenet_v1 import ShuffleNetBase
 
 # widen factor -> channels of the three stages and of the final 1x1 conv
@@ -75,7 +74,9 @@ class ShuffleNetV2(ShuffleNetBase):
     Args:
         widen_factor: 0.5, 1.0, 1.5 or 2.0.
         out_indices: stages to output (0-2 the shuffle stages, 3 the final 1x1 conv).
-        frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: nothing).
+        **kwargs: ``frozen_stages`` (the stem and the first ``frozen_stages`` stages, -1:
+            nothing), ``conv_cfg``, ``norm_cfg``, ``act_cfg``, ``norm_eval``, ``with_cp`` and
+            ``init_cfg``, as :class:`~mmcls.models.backbones.shufflenet_v1.ShuffleNetBase`.
     """
 
     _init_norm_types = (_BatchNorm, )  # unlike V1, group norms keep their default init
@@ -83,39 +84,21 @@ class ShuffleNetV2(ShuffleNetBase):
     def __init__(self,
                  widen_factor: float = 1.0,
                  out_indices: Union[int, Sequence[int]] = (3, ),
-                 frozen_stages: int = -1,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN'),
-                 act_cfg: dict = dict(type='ReLU'),
-                 norm_eval: bool = False,
-                 with_cp: bool = False,
-                 init_cfg=None) -> None:
-        super().__init__(init_cfg)
+                 **kwargs) -> None:
         if widen_factor not in arch_settings:
             raise ValueError(f'ShuffleNetV2: widen_factor must be one of '
                              f'{sorted(arch_settings)}, got {widen_factor}')
-        num_stages = len(stage_blocks) + 1
-        self.out_indices = normalize_out_indices(out_indices, num_stages, 'ShuffleNetV2')
-        if frozen_stages not in range(-1, num_stages):
-            raise ValueError(f'ShuffleNetV2: frozen_stages must be in range(-1, {num_stages}), '
-                             f'got {frozen_stages}')
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
+        super().__init__(len(stage_blocks) + 1, 24, out_indices, **kwargs)
         channels = arch_settings[widen_factor]
-        conv_kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self.in_channels = 24
-        self.conv1 = ConvModule(3, self.in_channels, 3, stride=2, padding=1, **conv_kwargs)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layers = nn.ModuleList()
         for i, num_blocks in enumerate(stage_blocks):
             units = []
             for j in range(num_blocks):
                 units.append(InvertedResidual(self.in_channels, channels[i],
-                                              stride=2 if j == 0 else 1, with_cp=with_cp,
-                                              **conv_kwargs))
+                                              stride=2 if j == 0 else 1, with_cp=self.with_cp,
+                                              **self.layer_cfg))
                 self.in_channels = channels[i]
             self.layers.append(nn.Sequential(*units))
-        self.layers.append(ConvModule(self.in_channels, channels[-1], 1, **conv_kwargs))
+        self.layers.append(ConvModule(self.in_channels, channels[-1], 1, **self.layer_cfg))
 
 
 __all__ = ['ShuffleNetV2']

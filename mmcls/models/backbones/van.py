@@ -7,8 +7,8 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, build_activation_layer, build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices
-from .base_backbone import resolve_arch
+from ..utils.frozen_stages import check_frozen_stages
+from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch
 
 _FFN_RATIOS = [8, 8, 4, 4]
 # embed_dims / depths / ffn_ratios per stage.
@@ -158,9 +158,7 @@ class VAN(BaseBackbone):
         if len(patch_sizes) != self.num_stages:
             raise ValueError(f'VAN: patch_sizes needs {self.num_stages} entries, '
                              f'got {patch_sizes}')
-        if not -1 <= frozen_stages < self.num_stages:
-            raise ValueError(f'VAN: frozen_stages must be in [-1, {self.num_stages - 1}], '
-                             f'got {frozen_stages}')
+        check_frozen_stages(frozen_stages, -1, self.num_stages - 1, 'VAN')
         self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'VAN')
         self.frozen_stages, self.norm_eval = frozen_stages, norm_eval
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()

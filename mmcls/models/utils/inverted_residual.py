@@ -12,9 +12,19 @@ from .se_layer import SELayer
 
 
 class MBConvBase(BaseModule):
-    """The end every MBConv-family block (InvertedResidual, EdgeResidual) shares: optional SE
-    (``with_se``/``se``), the 1x1 projection, the identity shortcut through ``drop_path``;
-    ``forward`` runs the subclass's ``_forward`` under gradient checkpointing with ``with_cp``."""
+    """What every MBConv-family block (InvertedResidual, EdgeResidual) shares: a stride of 1
+    or 2, optional SE (``with_se``/``se``), the 1x1 projection, the identity shortcut through
+    ``drop_path``; ``forward`` runs the subclass's ``_forward`` under gradient checkpointing
+    with ``with_cp``."""
+
+    def __init__(self, stride: int, se_cfg: Optional[dict], drop_path_rate: float,
+                 with_cp: bool, init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        if stride not in (1, 2):
+            raise ValueError(f'{type(self).__name__}: stride must be 1 or 2, got {stride}')
+        self.with_se = se_cfg is not None
+        self.with_cp = with_cp
+        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
 
     def _squeeze_project(self, x: torch.Tensor, out: torch.Tensor, project: nn.Module,
                          shortcut: bool) -> torch.Tensor:
@@ -49,14 +59,9 @@ class InvertedResidual(MBConvBase):
                  drop_path_rate: float = 0.,
                  with_cp: bool = False,
                  init_cfg=None) -> None:
-        super().__init__(init_cfg)
-        if stride not in (1, 2):
-            raise ValueError(f'stride must be 1 or 2, got {stride}')
+        super().__init__(stride, se_cfg, drop_path_rate, with_cp, init_cfg)
         self.with_res_shortcut = stride == 1 and in_channels == out_channels
-        self.with_se = se_cfg is not None
         self.with_expand_conv = mid_channels != in_channels
-        self.with_cp = with_cp
-        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
         if self.with_expand_conv:
             self.expand_conv = ConvModule(in_channels, mid_channels, 1, conv_cfg=conv_cfg,
                                           norm_cfg=norm_cfg, act_cfg=act_cfg)

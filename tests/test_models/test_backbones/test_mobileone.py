@@ -35,6 +35,12 @@ def test_zoo_arch_widths():
         MobileOne('s9')
 
 
+def test_arch_names_are_case_sensitive():
+    for name in ('S3', 'S0'):
+        with pytest.raises(KeyError, match=rf"'{name}'.*\['s0', 's1', 's2', 's3', 's4'\]"):
+            MobileOne(name)
+
+
 def test_out_indices_shapes_and_se_on_last_blocks():
     model = MobileOne(TINY, out_indices=(0, 1, 2, 3)).eval()
     outs = model(torch.randn(1, 3, 64, 64))
@@ -64,8 +70,21 @@ def test_switch_to_deploy_matches_training_form():
 
 
 def test_block_without_scale_branch_for_1x1_kernels():
-    block = MobileOneBlock(8, 8, 1, num_convs=2)
+    block = MobileOneBlock(8, 8, 1, num_convs=2, padding=0)
     assert block.branch_scale is None and block.branch_norm is not None
+
+
+def test_block_positional_arguments_and_padding_default():
+    # in, out, kernel_size, num_convs, stride, padding, dilation, groups, se_cfg
+    block = MobileOneBlock(8, 8, 3, 2, 2, 2, 2, 8, dict(ratio=4)).eval()
+    conv = block.branch_conv_list[0].conv
+    assert len(block.branch_conv_list) == 2
+    assert (conv.stride, conv.padding, conv.dilation, conv.groups) == ((2, 2), (2, 2), (2, 2), 8)
+    assert isinstance(block.se, nn.Module) and not isinstance(block.se, nn.Identity)
+    assert block(torch.rand(1, 8, 8, 8)).shape == (1, 8, 4, 4)
+    # a 3x3 block keeps the resolution by default (padding 1)
+    assert MobileOneBlock(8, 8, 3, 1).eval()(torch.rand(1, 8, 8, 8)).shape == (1, 8, 8, 8)
+    assert MobileOneBlock(8, 8, 3, 1, init_cfg=dict(type='Kaiming', layer='Conv2d')).init_cfg
 
 
 def test_frozen_stages_and_norm_eval():

@@ -41,7 +41,27 @@ def test_zoo_archs_and_errors():
     with pytest.raises(KeyError, match='arch'):
         RepLKNet('99Z')
     with pytest.raises(ValueError, match='small_kernel'):
-        ReparamLargeKernelConv(4, 3, 5)
+        ReparamLargeKernelConv(4, 4, 3, 1, 4, 5)
+
+
+def test_large_kernel_conv_positional_arguments_and_merge():
+    # in_channels, out_channels, kernel_size, stride, groups, small_kernel, small_kernel_merged
+    conv = ReparamLargeKernelConv(4, 8, 7, 2, 2, 3).eval()
+    origin, small = conv.lkb_origin.conv, conv.small_conv.conv
+    assert (origin.in_channels, origin.out_channels, origin.kernel_size) == (4, 8, (7, 7))
+    assert (origin.stride, origin.groups, origin.padding) == ((2, 2), 2, (3, 3))
+    assert (small.kernel_size, small.stride, small.groups, small.padding) == ((3, 3), (2, 2), 2,
+                                                                             (1, 1))
+    randomise_bn(conv)
+    x = torch.randn(1, 4, 9, 9)
+    with torch.no_grad():
+        expected = conv(x)
+        conv.merge_kernel()
+        torch.testing.assert_close(conv(x), expected, rtol=1e-4, atol=1e-5)
+    assert conv.lkb_reparam.groups == 2 and conv.lkb_reparam.stride == (2, 2)
+    merged = ReparamLargeKernelConv(4, 8, 7, 2, 2, 3, True)
+    assert merged.small_kernel_merged and not hasattr(merged, 'lkb_origin')
+    assert ReparamLargeKernelConv(4, 4, 5, 1, 4, None, False, dict(type='Kaiming')).init_cfg
 
 
 @pytest.mark.parametrize('small_kernel', [3, None])

@@ -79,6 +79,25 @@ def test_frozen_stages_and_norm_eval():
     assert not model.stage_3[0].branch_3x3.norm.training
 
 
+def test_stem_channels_from_the_arch_capped_by_the_first_stage():
+    wide = dict(TINY, width_factor=[1, 1, 1, 1])  # first stage 64 channels
+    assert RepVGG(wide).stem.out_channels == 64  # 64 when the arch gives no stem_channels
+    assert RepVGG(dict(wide, stem_channels=32)).stem.out_channels == 32
+    assert RepVGG(dict(wide, stem_channels=128)).stem.out_channels == 64
+    assert RepVGG(dict(TINY, stem_channels=8)).stem.out_channels == 8
+    assert RepVGG(TINY).stem.out_channels == 16
+    model = RepVGG('yolox-pai-small', out_indices=(0, 1, 2, 3))
+    assert model.stem.out_channels == 32
+    assert [len(getattr(model, f'stage_{i}')) for i in range(1, 5)] == [3, 5, 7, 3]
+    assert [o.shape[1] for o in model.eval()(torch.rand(1, 3, 32, 32))] == [64, 128, 256, 512]
+
+
+def test_block_takes_init_cfg():
+    block = RepVGGBlock(8, 8, init_cfg=dict(type='Constant', val=0, layer='Conv2d'))
+    block.init_weights()
+    assert not block.branch_3x3.conv.weight.any()
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(KeyError, match='arch'):
         RepVGG('Z9')

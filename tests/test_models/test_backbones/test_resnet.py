@@ -103,6 +103,15 @@ def test_res_layer_and_blocks():
         Bottleneck(8, 10)
 
 
+def test_basic_block_accepts_only_expansion_one():
+    assert BasicBlock(8, 8, expansion=1).mid_channels == 8
+    for expansion in (2, 4):
+        with pytest.raises(ValueError, match='expansion'):
+            BasicBlock(8, 8, expansion=expansion)
+    with pytest.raises(ValueError, match='expansion'):
+        ResNet(18, expansion=2)
+
+
 def test_drop_path_rates_grow_linearly():
     model = ResNet(18, drop_path_rate=0.3)
     rates = [m.drop_path.drop_prob if hasattr(m.drop_path, 'drop_prob') else 0.
