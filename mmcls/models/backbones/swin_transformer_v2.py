@@ -13,7 +13,8 @@ from ..utils.window_attention import WindowMSAV2
 from .swin_transformer import SwinBackboneBase, SwinBlockBase, per_block_args
 
 # embed_dims, depths, num_heads per stage; extra_norm_every_n_layers: an extra LayerNorm after
-# every n-th block (huge/giant only, 0 = none)
+# every n-th block (huge/giant only, 0 = none; custom arch dicts may call it
+# extra_norm_every_n_blocks)
 arch_settings = {
     **dict.fromkeys(['t', 'tiny'], dict(embed_dims=96, depths=[2, 2, 6, 2],
                                         num_heads=[3, 6, 12, 24], extra_norm_every_n_layers=0)),
@@ -28,6 +29,22 @@ arch_settings = {
     **dict.fromkeys(['g', 'giant'], dict(embed_dims=512, depths=[2, 2, 42, 4],
                                          num_heads=[16, 32, 64, 128], extra_norm_every_n_layers=6)),
 }
+
+EXTRA_NORM_KEYS = ('extra_norm_every_n_layers', 'extra_norm_every_n_blocks')
+
+
+def with_extra_norm_key(arch: Union[str, dict]) -> Union[str, dict]:
+    """``arch`` with a custom dict's extra-norm period under ``extra_norm_every_n_layers``, the
+    name of the zoo entries; the dict must name it by exactly one of :data:`EXTRA_NORM_KEYS`."""
+    if not isinstance(arch, dict):
+        return arch
+    named = [key for key in EXTRA_NORM_KEYS if key in arch]
+    if len(named) != 1:
+        raise ValueError(f'SwinTransformerV2: a custom arch must give exactly one of '
+                         f'{EXTRA_NORM_KEYS}, got {sorted(arch)}')
+    arch = dict(arch)
+    arch[EXTRA_NORM_KEYS[0]] = arch.pop(named[0])
+    return arch
 
 
 class SwinBlockV2(SwinBlockBase):
@@ -47,6 +64,7 @@ class SwinBlockV2(SwinBlockBase):
                  num_heads: int,
                  window_size: int = 8,
                  shift: bool = False,
+                 extra_norm: bool = False,
                  ffn_ratio: float = 4.,
                  drop_path: float = 0.,
                  pad_small_map: bool = False,
@@ -54,7 +72,6 @@ class SwinBlockV2(SwinBlockBase):
                  ffn_cfgs: dict = dict(),
                  norm_cfg: dict = dict(type='LN'),
                  with_cp: bool = False,
-                 extra_norm: bool = False,
                  pretrained_window_size: int = 0,
                  init_cfg=None) -> None:
         super().__init__(with_cp, init_cfg)
@@ -77,7 +94,7 @@ class SwinBlockV2(SwinBlockBase):
 class SwinBlockV2Sequence(BaseModule):
     """One Swin V2 stage: an optional post-norm patch merging ``downsample`` first (skipped when
     ``forward`` gets ``do_downsample=False``), then ``depth`` blocks alternating regular / shifted
-    windows."""
+    windows; every ``extra_norm_every_n_blocks``-th block normalises its output (0: none)."""
 
     def __init__(self,
                  embed_dims: int,
@@ -90,7 +107,7 @@ class SwinBlockV2Sequence(BaseModule):
                  block_cfgs: Union[dict, Sequence[dict]] = dict(),
                  with_cp: bool = False,
                  pad_small_map: bool = False,
-                 extra_norm_every_n_layers: int = 0,
+                 extra_norm_every_n_blocks: int = 0,
                  pretrained_window_size: int = 0,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
@@ -106,8 +123,8 @@ class SwinBlockV2Sequence(BaseModule):
             self.downsample = None
         self.blocks = ModuleList()
         for i in range(depth):
-            extra_norm = (bool(extra_norm_every_n_layers)
-                          and (i + 1) % extra_norm_every_n_layers == 0)
+            extra_norm = (bool(extra_norm_every_n_blocks)
+                          and (i + 1) % extra_norm_every_n_blocks == 0)
             block = dict(embed_dims=self.out_channels, num_heads=num_heads,
                          window_size=window_size, shift=i % 2 == 1, drop_path=drop_paths[i],
                          with_cp=with_cp, pad_small_map=pad_small_map, extra_norm=extra_norm,
@@ -129,7 +146,8 @@ class SwinTransformerV2(SwinBackboneBase):
 
     Args:
         arch: 'tiny', 'small', 'base', 'large', 'huge', 'giant' (or their initials) or a dict
-            with embed_dims, depths, num_heads, extra_norm_every_n_layers.
+            with embed_dims, depths, num_heads and the extra-norm period under exactly one of
+            the names extra_norm_every_n_layers / extra_norm_every_n_blocks.
         img_size / patch_size: training resolution and patch size (4).
         window_size: one window for all stages or one per stage (e.g. ``[16, 16, 16, 8]``).
         pretrained_window_sizes: per-stage window of the pre-trained model (0: none).
@@ -162,8 +180,9 @@ class SwinTransformerV2(SwinBackboneBase):
                  pretrained_window_sizes: Sequence[int] = (0, 0, 0, 0),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self._init_arch(arch, out_indices, frozen_stages, norm_eval)
+        self._init_arch(with_extra_norm_key(arch), out_indices, frozen_stages, norm_eval)
         self.extra_norm_every_n_layers = self.arch_settings['extra_norm_every_n_layers']
+        self.extra_norm_every_n_blocks = self.extra_norm_every_n_layers
         self.window_sizes = self._per_stage(window_size, 'window_size')
         pretrained_window_sizes = self._per_stage(pretrained_window_sizes,
                                                   'pretrained_window_sizes')
@@ -172,7 +191,7 @@ class SwinTransformerV2(SwinBackboneBase):
         self._register_load_state_dict_pre_hook(self._drop_computed_buffers)
         stage_args = [dict(window_size=self.window_sizes[i], downsample=i > 0, with_cp=with_cp,
                            pad_small_map=pad_small_map,
-                           extra_norm_every_n_layers=self.extra_norm_every_n_layers,
+                           extra_norm_every_n_blocks=self.extra_norm_every_n_blocks,
                            pretrained_window_size=pretrained_window_sizes[i])
                       for i in range(self.num_layers)]
         # a V2 stage merges patches before its blocks: its output always follows the merging
