@@ -42,6 +42,14 @@ def fuse_children(module: nn.Module) -> None:
             fuse_children(child)
 
 
+def fuse_for_deploy(module: nn.Module) -> None:
+    """Fold the batch norms of ``module`` (which has a ``deploy`` flag) into the preceding
+    layers, once: a module already deployed is left as it is."""
+    if not module.deploy:
+        fuse_children(module)
+        module.deploy = True
+
+
 class ConvBN(BaseModule):
     """Bias-free convolution followed by batch norm (``conv`` / ``bn``)."""
 
@@ -258,10 +266,7 @@ class LeViT(BaseBackbone):
 
     def switch_to_deploy(self) -> None:
         """Fold every batch norm into the preceding linear/conv layer (inference only)."""
-        if self.deploy:
-            return
-        fuse_children(self)
-        self.deploy = True
+        fuse_for_deploy(self)
 
     def _frozen_modules(self) -> List[nn.Module]:
         return stem_and_stages(self.patch_embed, self.stages, self.frozen_stages)
@@ -277,4 +282,4 @@ class LeViT(BaseBackbone):
         return tuple(outs)
 
 
-__all__ = ['LeViT', 'fuse_children']
+__all__ = ['LeViT', 'fuse_children', 'fuse_for_deploy']
