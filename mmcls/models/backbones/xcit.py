@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from mmcls.registry import MODELS
 
+from ..utils.attention import ChannelMultiheadAttention
 from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
@@ -77,6 +78,10 @@ class ClassAttention(BaseModule):
         cls = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, scale=self.scale)
         cls = cls.transpose(1, 2).reshape(batch, 1, channels)
         return self.proj_drop(self.proj(cls))
+
+
+# MMClassification 1.x's (misspelt) name of the class-attention module.
+ClassAttntion = ClassAttention
 
 
 class PositionalEncodingFourier(BaseModule):
@@ -168,35 +173,17 @@ class LPI(BaseModule):
         return x.reshape(batch, channels, tokens).transpose(1, 2)
 
 
-class XCA(BaseModule):
+class XCA(ChannelMultiheadAttention):
     """Cross-covariance attention: softmax(temperature * q_hat k_hat^T) over channels per head.
 
     ``q`` and ``k`` are L2-normalised along the token axis; ``temperature`` is learnt per head.
     """
+    learnable_scale_name = 'temperature'
 
     def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = False,
                  attn_drop: float = 0., proj_drop: float = 0., init_cfg=None) -> None:
-        super().__init__(init_cfg)
-        if dim % num_heads:
-            raise ValueError(f'XCA: dim {dim} is not divisible by num_heads {num_heads}')
-        self.num_heads = num_heads
-        self.temperature = nn.Parameter(torch.ones(num_heads, 1, 1))
-        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
-        self.attn_drop = nn.Dropout(attn_drop)
-        self.proj = nn.Linear(dim, dim)
-        self.proj_drop = nn.Dropout(proj_drop)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, tokens, channels = x.shape
-        # (3, B, heads, head_dims, N): channels are the "sequence" axis of this attention.
-        qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, -1).permute(2, 0, 3, 4, 1)
-        q, k, v = qkv.unbind(0)
-        q = F.normalize(q, dim=-1)
-        k = F.normalize(k, dim=-1)
-        attn = (q @ k.transpose(-2, -1)) * self.temperature
-        attn = self.attn_drop(attn.softmax(dim=-1))
-        out = (attn @ v).permute(0, 3, 1, 2).reshape(batch, tokens, channels)
-        return self.proj_drop(self.proj(out))
+        super().__init__(dim, num_heads, attn_drop=attn_drop, proj_drop=proj_drop,
+                         qkv_bias=qkv_bias, init_cfg=init_cfg)
 
 
 def _layer_scale(dim: int, value: float) -> nn.Parameter:
