@@ -9,7 +9,7 @@ from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule
 from ..utils.embed import build_patch_embed
-from ..utils.ffn import FFN
+from ..utils.ffn import FFN, init_linears_xavier
 from ..utils.norm import build_norm_layer
 from ..utils.token_layers import build_layers, run_layers
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
@@ -62,10 +62,7 @@ class MixerBlock(BaseModule):
 
     def init_weights(self) -> None:
         super().init_weights()
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.normal_(m.bias, std=1e-6)
+        init_linears_xavier(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.token_mix(self.ln1(x).transpose(1, 2)).transpose(1, 2)

@@ -15,12 +15,11 @@ from mmcls.registry import MODELS
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule
 from ..utils.drop import DropPath
-from ..utils.embed import build_patch_embed, resize_pos_embed
-from ..utils.ffn import FFN
+from ..utils.embed import build_patch_embed, resize_checkpoint_pos_embed, resize_pos_embed
+from ..utils.ffn import FFN, init_linears_xavier
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.token_layers import build_layers
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.token_layers import build_layers, init_token_params
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .base_backbone import resolve_arch
 
@@ -80,10 +79,7 @@ class RevTransformerEncoderLayer(BaseModule):
 
     def init_weights(self) -> None:
         super().init_weights()
-        for m in self.ffn.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.normal_(m.bias, std=1e-6)
+        init_linears_xavier(self.ffn)
 
     def f(self, x2: torch.Tensor) -> torch.Tensor:
         return self.drop_path(self.attn(self.ln1(x2)))
@@ -258,17 +254,13 @@ class RevVisionTransformer(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.pos_embed, std=0.02)
+        init_token_params(self, self.pos_embed)
 
     def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
         """Resize a checkpoint's position embedding to this model's patch grid when they differ."""
-        key = prefix + 'pos_embed'
-        if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
-            return
-        side = int((state_dict[key].shape[1] - self.num_extra_tokens)**0.5)
-        state_dict[key] = resize_pos_embed(state_dict[key], (side, side), self.patch_resolution,
-                                           self.interpolate_mode, self.num_extra_tokens)
+        resize_checkpoint_pos_embed(state_dict, prefix + 'pos_embed', self.pos_embed,
+                                    self.patch_resolution, self.interpolate_mode,
+                                    self.num_extra_tokens)
 
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages <= 0:

@@ -9,11 +9,12 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import PatchMerging, build_patch_embed, resize_pos_embed
+from ..utils.embed import PatchMerging, build_patch_embed, resize_checkpoint_pos_embed, \
+    resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.token_layers import init_token_params
 from ..utils.window_attention import ShiftWindowMSA, resize_relative_position_bias_table
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .base_backbone import resolve_arch
@@ -238,8 +239,8 @@ class SwinBackboneBase(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.use_abs_pos_embed and not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.absolute_pos_embed, std=0.02)
+        if self.use_abs_pos_embed:
+            init_token_params(self, self.absolute_pos_embed)
 
     def forward(self, x: torch.Tensor) -> tuple:
         x, hw_shape = self.patch_embed(x)
@@ -271,15 +272,9 @@ class SwinBackboneBase(BaseBackbone):
 
     def _prepare_abs_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
         """Resize a checkpoint's absolute position embedding to this model's patch grid."""
-        key = prefix + 'absolute_pos_embed'
-        if key not in state_dict or state_dict[key].shape == self.absolute_pos_embed.shape:
-            return
-        ckpt = state_dict[key]
-        side = int(ckpt.shape[1]**0.5)
-        if side * side != ckpt.shape[1]:
-            raise ValueError(f'cannot resize {key} of shape {tuple(ckpt.shape)}: not a square grid')
-        state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
-                                           self.interpolate_mode, self.num_extra_tokens)
+        resize_checkpoint_pos_embed(state_dict, prefix + 'absolute_pos_embed',
+                                    self.absolute_pos_embed, self.patch_resolution,
+                                    self.interpolate_mode, self.num_extra_tokens)
 
 
 @MODELS.register_module()

@@ -13,12 +13,11 @@ from mmcls.registry import MODELS
 
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import build_patch_embed, resize_pos_embed
-from ..utils.ffn import FFN
+from ..utils.embed import build_patch_embed, resize_checkpoint_pos_embed, resize_pos_embed
+from ..utils.ffn import FFN, init_linears_xavier
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.token_layers import build_layers, run_layers, tokens_to_map
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.token_layers import build_layers, init_token_params, run_layers, tokens_to_map
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices, resolve_arch
 
 # embed_dims, num_layers, num_heads, feedforward_channels
@@ -77,10 +76,7 @@ class TransformerEncoderLayer(BaseModule):
 
     def init_weights(self) -> None:
         super().init_weights()
-        for m in self.ffn.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.normal_(m.bias, std=1e-6)
+        init_linears_xavier(self.ffn)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.attn(self.ln1(x))
@@ -207,22 +203,13 @@ class VisionTransformer(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.pos_embed is not None and not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.pos_embed, std=0.02)
+        init_token_params(self, self.pos_embed)
 
     def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
         """Resize a checkpoint's position embedding to this model's patch grid when they differ."""
-        key = prefix + 'pos_embed'
-        if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
-            return
-        ckpt = state_dict[key]
-        src_tokens = ckpt.shape[1] - self._pos_extra_tokens
-        side = int(src_tokens**0.5)
-        if side * side != src_tokens:
-            raise ValueError(f'cannot resize {key} of shape {tuple(ckpt.shape)}: its patch grid '
-                             'is not square')
-        state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
-                                           self.interpolate_mode, self._pos_extra_tokens)
+        resize_checkpoint_pos_embed(state_dict, prefix + 'pos_embed', self.pos_embed,
+                                    self.patch_resolution, self.interpolate_mode,
+                                    self._pos_extra_tokens)
 
     def _frozen_modules(self) -> List[nn.Module]:
         # unlike the CNNs, frozen_stages=0 freezes nothing (not even the embeddings)

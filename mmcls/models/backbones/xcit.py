@@ -21,8 +21,7 @@ from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
-from ..utils.token_layers import run_layers, tokens_to_map
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.token_layers import init_token_params, run_layers, tokens_to_map
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
 from .base_backbone import resolve_arch
 
@@ -367,8 +366,7 @@ class XCiT(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.cls_token, std=.02)
+        init_token_params(self, self.cls_token)
 
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
