@@ -9,7 +9,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import PatchMerging, build_patch_embed, resize_checkpoint_pos_embed, \
+from ..utils.embed import PatchMerging, build_patch_embed, register_pos_embed_resizing, \
     resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.grad_checkpoint import checkpointed
@@ -205,7 +205,7 @@ class SwinBackboneBase(BaseBackbone):
         if use_abs_pos_embed:
             num_patches = self.patch_resolution[0] * self.patch_resolution[1]
             self.absolute_pos_embed = nn.Parameter(torch.zeros(1, num_patches, self.embed_dims))
-            self._register_load_state_dict_pre_hook(self._prepare_abs_pos_embed)
+            register_pos_embed_resizing(self, 'absolute_pos_embed', self.num_extra_tokens)
         self.drop_after_pos = nn.Dropout(p=drop_rate)
 
     def _init_stages(self, stage_type: type, stage_args: Sequence[dict],
@@ -269,12 +269,6 @@ class SwinBackboneBase(BaseBackbone):
     def _frozen_params(self) -> List[nn.Parameter]:
         frozen = self.frozen_stages >= 0 and self.use_abs_pos_embed
         return [self.absolute_pos_embed] if frozen else []
-
-    def _prepare_abs_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Resize a checkpoint's absolute position embedding to this model's patch grid."""
-        resize_checkpoint_pos_embed(state_dict, prefix + 'absolute_pos_embed',
-                                    self.absolute_pos_embed, self.patch_resolution,
-                                    self.interpolate_mode, self.num_extra_tokens)
 
 
 @MODELS.register_module()

@@ -14,7 +14,7 @@ from mmcls.registry import MODELS
 
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule
-from ..utils.embed import resize_checkpoint_pos_embed, resize_pos_embed
+from ..utils.embed import register_pos_embed_resizing, resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
@@ -193,7 +193,7 @@ class T2T_ViT(BaseBackbone):
         self.interpolate_mode = interpolate_mode
         self.register_buffer('pos_embed', get_sinusoid_encoding(
             num_patches + self.num_extra_tokens, self.embed_dims))
-        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        register_pos_embed_resizing(self, 'pos_embed', self.num_extra_tokens)
         self.drop_after_pos = nn.Dropout(p=drop_rate)
 
         self.out_indices = normalize_out_indices(out_indices, self.num_layers, 'T2T_ViT')
@@ -215,12 +215,6 @@ class T2T_ViT(BaseBackbone):
     def init_weights(self) -> None:
         super().init_weights()
         init_token_params(self, self.cls_token)
-
-    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Resize a checkpoint's position table to this model's token grid when they differ."""
-        resize_checkpoint_pos_embed(state_dict, prefix + 'pos_embed', self.pos_embed,
-                                    self.patch_resolution, self.interpolate_mode,
-                                    self.num_extra_tokens)
 
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:

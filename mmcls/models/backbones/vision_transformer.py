@@ -13,7 +13,7 @@ from mmcls.registry import MODELS
 
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import build_patch_embed, resize_checkpoint_pos_embed, resize_pos_embed
+from ..utils.embed import build_patch_embed, register_pos_embed_resizing, resize_pos_embed
 from ..utils.ffn import FFN, init_linears_xavier
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
@@ -158,7 +158,7 @@ class VisionTransformer(BaseBackbone):
         if use_pos_embed:
             self.pos_embed = nn.Parameter(
                 torch.zeros(1, num_patches + self._pos_extra_tokens, self.embed_dims))
-            self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+            register_pos_embed_resizing(self, 'pos_embed', self._pos_extra_tokens)
         else:
             self.pos_embed = None
         self._add_extra_tokens()
@@ -204,12 +204,6 @@ class VisionTransformer(BaseBackbone):
     def init_weights(self) -> None:
         super().init_weights()
         init_token_params(self, self.pos_embed)
-
-    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Resize a checkpoint's position embedding to this model's patch grid when they differ."""
-        resize_checkpoint_pos_embed(state_dict, prefix + 'pos_embed', self.pos_embed,
-                                    self.patch_resolution, self.interpolate_mode,
-                                    self._pos_extra_tokens)
 
     def _frozen_modules(self) -> List[nn.Module]:
         # unlike the CNNs, frozen_stages=0 freezes nothing (not even the embeddings)

@@ -364,10 +364,6 @@ class XCiT(BaseBackbone):
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        init_token_params(self, self.cls_token)
-
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
             return []
@@ -381,6 +377,10 @@ class XCiT(BaseBackbone):
     def _frozen_params(self) -> List[nn.Parameter]:
         # the class token joins at the first class-attention layer
         return [self.cls_token] if self.frozen_stages > len(self.xca_layers) else []
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        init_token_params(self, self.cls_token)
 
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]

@@ -1,6 +1,7 @@
 """Patch embedding (convolutional or from a CNN feature map), patch merging and
 position-embedding resizing for vision transformers."""
 import math
+from functools import partial
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -300,5 +301,22 @@ def resize_checkpoint_pos_embed(state_dict: dict, key: str, own: torch.Tensor,
                                        num_extra_tokens)
 
 
+def register_pos_embed_resizing(module: nn.Module, name: str, num_extra_tokens: int) -> None:
+    """Make ``module.load_state_dict`` resize a checkpoint's position embedding ``name`` to the
+    module's ``patch_resolution`` (with its ``interpolate_mode``), see
+    :func:`resize_checkpoint_pos_embed`."""
+    module._register_load_state_dict_pre_hook(
+        partial(_resize_pos_embed_hook, name=name, num_extra_tokens=num_extra_tokens),
+        with_module=True)
+
+
+def _resize_pos_embed_hook(module: nn.Module, state_dict: dict, prefix: str, *args, name: str,
+                           num_extra_tokens: int, **kwargs) -> None:
+    resize_checkpoint_pos_embed(state_dict, prefix + name, getattr(module, name),
+                                module.patch_resolution, module.interpolate_mode,
+                                num_extra_tokens)
+
+
 __all__ = ['AdaptivePadding', 'PatchEmbed', 'build_patch_embed', 'HybridEmbed', 'PatchMerging',
-           'resize_pos_embed', 'resize_checkpoint_pos_embed', 'resize_relative_position_bias_table']
+           'resize_pos_embed', 'resize_checkpoint_pos_embed', 'register_pos_embed_resizing',
+           'resize_relative_position_bias_table']
