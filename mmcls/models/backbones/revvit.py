@@ -99,23 +99,26 @@ class RevTransformerEncoderLayer(BaseModule):
     def backward_pass(self, y1, y2, d_y1, d_y2):
         """Recompute the inputs ``(x1, x2)`` from the outputs and back-propagate through the
         layer, accumulating parameter gradients; returns ``(x1, x2, d_x1, d_x2)``."""
-        with torch.enable_grad():
-            y1 = y1.detach().requires_grad_(True)
-            with self._rng_g.replay():
-                g_y1 = self.g(y1)
-            g_y1.backward(d_y2)
+        y1, g_y1 = _rerun_branch(self.g, self._rng_g, y1, d_y2)
         with torch.no_grad():
             x2 = y2 - g_y1
             d_y1 = d_y1 + y1.grad
-        with torch.enable_grad():
-            x2 = x2.detach().requires_grad_(True)
-            with self._rng_f.replay():
-                f_x2 = self.f(x2)
-            f_x2.backward(d_y1)
+        x2, f_x2 = _rerun_branch(self.f, self._rng_f, x2, d_y1)
         with torch.no_grad():
             x1 = y1 - f_x2
             d_x2 = d_y2 + x2.grad
         return x1.detach(), x2.detach(), d_y1, d_x2
+
+
+def _rerun_branch(branch, rng: '_RngState', x: torch.Tensor, d_out: torch.Tensor):
+    """Run ``branch`` again on a detached ``x`` with the recorded random state ``rng`` and
+    back-propagate ``d_out`` through it; returns ``(x with its .grad, branch output)``."""
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        with rng.replay():
+            out = branch(x)
+        out.backward(d_out)
+    return x, out
 
 
 class RevBackProp(torch.autograd.Function):
