@@ -12,6 +12,14 @@ from .utils import convert_to_one_hot, is_index_target
 SMOOTH_MODES = ('original', 'classy_vision', 'multi_label')
 
 
+def _check_smoothing(label_smooth_val: float, mode: str) -> None:
+    if not isinstance(label_smooth_val, float) or not 0 <= label_smooth_val < 1:
+        raise ValueError(f'LabelSmoothLoss: label_smooth_val must be a float in [0, 1), '
+                         f'got {label_smooth_val!r}')
+    if mode not in SMOOTH_MODES:
+        raise ValueError(f'LabelSmoothLoss: mode must be one of {SMOOTH_MODES}, got {mode!r}')
+
+
 @MODELS.register_module()
 class LabelSmoothLoss(nn.Module):
     """Cross entropy against smoothed one-hot targets.
@@ -40,11 +48,7 @@ class LabelSmoothLoss(nn.Module):
                  class_weight: Optional[Sequence[float]] = None,
                  pos_weight: Optional[Sequence[float]] = None) -> None:
         super().__init__()
-        if not isinstance(label_smooth_val, float) or not 0 <= label_smooth_val < 1:
-            raise ValueError(f'LabelSmoothLoss: label_smooth_val must be a float in [0, 1), '
-                             f'got {label_smooth_val!r}')
-        if mode not in SMOOTH_MODES:
-            raise ValueError(f'LabelSmoothLoss: mode must be one of {SMOOTH_MODES}, got {mode!r}')
+        _check_smoothing(label_smooth_val, mode)
         self.num_classes = num_classes
         self.loss_weight = loss_weight
         self.label_smooth_val = label_smooth_val
