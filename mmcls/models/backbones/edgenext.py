@@ -9,6 +9,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, Sequential, build_norm_layer
 from ..utils.attention import ChannelMultiheadAttention
+from ..utils.position_encoding import fourier_frequencies, fourier_position_features
 from .convnext import ConvNeXtBlock, ConvNeXtLike
 from .base_backbone import resolve_arch
 
@@ -40,26 +41,17 @@ class PositionEncodingFourier(nn.Module):
         self.proj = nn.Conv2d(in_channels * 2, embed_dims, kernel_size=1)
         self.scale = 2 * math.pi
         self.in_channels, self.embed_dims = in_channels, embed_dims
-        dim_t = torch.arange(in_channels, dtype=torch.float32)
-        self.dim_t = temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / in_channels)
+        self.dim_t = fourier_frequencies(in_channels, temperature)
 
     def forward(self, bhw_shape: Sequence[int]) -> torch.Tensor:
         """(B, embed_dims, H, W) encodings for a batch of ``bhw_shape``."""
         batch, height, width = bhw_shape
-        device = self.proj.weight.device
-        ones = torch.ones(batch, height, width, device=device)
-        eps = 1e-6
-        y_embed = ones.cumsum(1)
-        x_embed = ones.cumsum(2)
-        y_embed = y_embed / (y_embed[:, -1:, :] + eps) * self.scale
-        x_embed = x_embed / (x_embed[:, :, -1:] + eps) * self.scale
-        dim_t = self.dim_t.to(device)
-        pos_x = x_embed[..., None] / dim_t
-        pos_y = y_embed[..., None] / dim_t
-        pos_x = torch.stack((pos_x[..., 0::2].sin(), pos_x[..., 1::2].cos()), dim=4).flatten(3)
-        pos_y = torch.stack((pos_y[..., 0::2].sin(), pos_y[..., 1::2].cos()), dim=4).flatten(3)
-        pos = torch.cat((pos_y, pos_x), dim=3).permute(0, 3, 1, 2)
-        return self.proj(pos.to(self.proj.weight.dtype))
+        weight = self.proj.weight
+        pos = fourier_position_features(height, width, self.dim_t.to(weight.device))
+        # one copy per sample, laid out (B, H, W, C) in memory: the projection then adds in the
+        # same order as on per-sample encodings
+        pos = pos.permute(0, 2, 3, 1).repeat(batch, 1, 1, 1).permute(0, 3, 1, 2)
+        return self.proj(pos.to(weight.dtype))
 
 
 class SDTAEncoder(nn.Module):

@@ -21,6 +21,7 @@ from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
+from ..utils.position_encoding import fourier_frequencies, fourier_position_features
 from ..utils.token_layers import init_token_params, run_layers, tokens_to_map
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
 from .base_backbone import resolve_arch
@@ -100,22 +101,10 @@ class PositionalEncodingFourier(BaseModule):
         self.scale = 2 * math.pi
         self.eps = 1e-6
 
-    def _encode(self, position: torch.Tensor) -> torch.Tensor:
-        """(…, n) normalised positions -> (…, hidden_dim) interleaved sin/cos features."""
-        dim_t = torch.arange(self.hidden_dim, device=position.device, dtype=torch.float32)
-        dim_t = self.temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / self.hidden_dim)
-        pos = position[..., None] / dim_t
-        return torch.stack([pos[..., 0::2].sin(), pos[..., 1::2].cos()], dim=-1).flatten(-2)
-
     def forward(self, batch: int, height: int, width: int) -> torch.Tensor:
         weight = self.token_projection.conv.weight
-        rows = torch.arange(1, height + 1, device=weight.device, dtype=torch.float32)
-        cols = torch.arange(1, width + 1, device=weight.device, dtype=torch.float32)
-        rows = rows / (rows[-1] + self.eps) * self.scale
-        cols = cols / (cols[-1] + self.eps) * self.scale
-        pos_y = self._encode(rows)[:, None, :].expand(height, width, self.hidden_dim)
-        pos_x = self._encode(cols)[None, :, :].expand(height, width, self.hidden_dim)
-        pos = torch.cat((pos_y, pos_x), dim=-1).permute(2, 0, 1).unsqueeze(0)
+        dim_t = fourier_frequencies(self.hidden_dim, self.temperature).to(weight.device)
+        pos = fourier_position_features(height, width, dim_t, self.eps)
         pos = self.token_projection(pos.to(weight.dtype))
         return pos.expand(batch, -1, -1, -1)
 
