@@ -243,10 +243,6 @@ class RevVisionTransformer(BaseBackbone):
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        init_token_params(self, self.pos_embed)
-
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages <= 0:
             return []
@@ -258,6 +254,10 @@ class RevVisionTransformer(BaseBackbone):
 
     def _frozen_params(self) -> List[nn.Parameter]:
         return [self.pos_embed] if self.frozen_stages > 0 else []
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        init_token_params(self, self.pos_embed)
 
     def forward(self, x: torch.Tensor) -> tuple:
         B = x.shape[0]

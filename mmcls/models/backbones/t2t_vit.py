@@ -194,10 +194,6 @@ class T2T_ViT(BaseBackbone):
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        init_token_params(self, self.cls_token)
-
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
             return []
@@ -206,6 +202,10 @@ class T2T_ViT(BaseBackbone):
 
     def _frozen_params(self) -> List[nn.Parameter]:
         return [self.cls_token] if self.frozen_stages >= 0 else []
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        init_token_params(self, self.cls_token)
 
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]

@@ -125,12 +125,17 @@ class BasicConv(Sequential):
         super().__init__(*layers)
 
 
-class MRConv2d(nn.Module):
-    """Max-relative graph conv: ``nn([x, max_j(x_j - x_i)])`` (channels interleaved)."""
+class _PairGraphConv(nn.Module):
+    """A graph conv whose ``nn`` maps a node feature paired with a neighbour term (twice the
+    input channels) to ``out_channels``."""
 
     def __init__(self, in_channels, out_channels, act_cfg, norm_cfg=None, bias=True) -> None:
         super().__init__()
         self.nn = BasicConv([in_channels * 2, out_channels], act_cfg, norm_cfg, bias)
+
+
+class MRConv2d(_PairGraphConv):
+    """Max-relative graph conv: ``nn([x, max_j(x_j - x_i)])`` (channels interleaved)."""
 
     def forward(self, x, idx, y=None):
         x_j = gather_neighbors(x if y is None else y, idx)
@@ -139,12 +144,8 @@ class MRConv2d(nn.Module):
         return self.nn(torch.stack([x, x_j], dim=2).reshape(B, 2 * C, N, 1))
 
 
-class EdgeConv2d(nn.Module):
+class EdgeConv2d(_PairGraphConv):
     """Edge conv: ``max_j nn([x_i, x_j - x_i])``."""
-
-    def __init__(self, in_channels, out_channels, act_cfg, norm_cfg=None, bias=True) -> None:
-        super().__init__()
-        self.nn = BasicConv([in_channels * 2, out_channels], act_cfg, norm_cfg, bias)
 
     def forward(self, x, idx, y=None):
         x_j = gather_neighbors(x if y is None else y, idx)
