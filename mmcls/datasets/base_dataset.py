@@ -61,6 +61,16 @@ class _CallableChain:
         return f'{type(self).__name__}({self.transforms!r})'
 
 
+def _class_names(classes: Union[str, Sequence[str]], argument: str) -> tuple:
+    """Class names given as a sequence or as a file of one name per line."""
+    if isinstance(classes, str):
+        return tuple(list_from_file(classes, 'classes file'))
+    if isinstance(classes, (list, tuple)):
+        return tuple(classes)
+    raise TypeError(f'{argument} must be a file path or a sequence of names, '
+                    f'got {type(classes).__name__}')
+
+
 @DATASETS.register_module()
 class BaseDataset:
     """Base dataset for image classification, reading OpenMMLab 2.0 annotation files.
@@ -81,7 +91,9 @@ class BaseDataset:
         test_mode: test-time dataset: a failing sample raises instead of being replaced.
         lazy_init: skip loading annotations until first needed.
         max_refetch: how many other samples to try when one fails in training.
-        classes: class names: a sequence, or a file with one name per line.
+        classes: class names: a sequence, or a file with one name per line (``~`` expanded).
+            A ``metainfo`` that names its own ``classes`` takes precedence, as in
+            MMClassification 1.x (with a warning when the two differ).
     """
 
     METAINFO: dict = dict()
@@ -126,22 +138,18 @@ class BaseDataset:
     # -- meta information ------------------------------------------------
     @staticmethod
     def _merge_classes(metainfo: Optional[dict], classes) -> dict:
-        """Fold the ``classes`` argument into ``metainfo`` (they must agree if both are set)."""
+        """``metainfo`` with the ``classes`` argument as its ``classes`` unless it names its own
+        (not None); the argument is then ignored, with a warning when the names differ."""
         metainfo = dict(metainfo or {})
         if classes is None:
             return metainfo
-        if isinstance(classes, str):
-            names = tuple(list_from_file(classes, 'classes file'))
-        elif isinstance(classes, (list, tuple)):
-            names = tuple(classes)
-        else:
-            raise TypeError(f'classes must be a file path or a sequence of names, '
-                            f'got {type(classes).__name__}')
+        names = _class_names(classes, 'classes')
         given = metainfo.get('classes')
-        if given is not None and tuple(given) != names:
-            raise ValueError('classes and metainfo["classes"] are both set and differ: '
-                             f'{names[:5]}... vs {tuple(given)[:5]}...')
-        metainfo['classes'] = names
+        if given is None:
+            metainfo['classes'] = names
+        elif _class_names(given, 'metainfo["classes"]') != names:
+            warnings.warn(f'classes {names[:5]}... is ignored: metainfo["classes"] '
+                          f'{_class_names(given, "metainfo")[:5]}... takes precedence')
         return metainfo
 
     @classmethod

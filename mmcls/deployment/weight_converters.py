@@ -33,113 +33,154 @@ LIBRARIES = ('torchvision', 'timm')
 # Keys of buffers that our models compute themselves.
 _DROPPED = re.compile(r'(relative_position_index|attn_mask)$')
 
-_RESNET: List[Rule] = [
-    (r'^fc\.(.*)$', r'head.fc.\1'),
-    (r'^(conv1|bn1|layer\d+)\.(.*)$', r'backbone.\1.\2'),
-]
+
+def _table_rows(table: str, width: int) -> List[Tuple[str, ...]]:
+    """The whitespace-separated fields of each line of ``table``; every line holds ``width``."""
+    rows = [tuple(line.split()) for line in table.strip().splitlines()]
+    malformed = [row for row in rows if len(row) != width]
+    if malformed:
+        raise ValueError(f'table rows must hold {width} fields, got {malformed}')
+    return rows
 
 
-def _block_rules(source: str, target: str, parts: Sequence[Rule]) -> List[Rule]:
+def _rules(table: str) -> List[Rule]:
+    """The ``(pattern, replacement)`` rules of ``table``: one rule a line, the pattern and its
+    replacement separated by whitespace, in the order they are tried."""
+    return _table_rows(table, 2)
+
+
+def _block_rules(source: str, target: str, parts: str) -> List[Rule]:
     """Rules for the keys of a repeated block: ``source``/``target`` are the block's key prefixes
-    (``target`` may use the groups of ``source``), ``parts`` pairs each sub-key pattern with its
-    replacement (whose group numbers continue those of ``source``)."""
-    return [(rf'^{source}\.{sub}$', f'{target}.{replacement}') for sub, replacement in parts]
+    (``target`` may use the groups of ``source``), ``parts`` is a table (see :func:`_rules`) pairing
+    each sub-key pattern with its replacement (whose group numbers continue those of ``source``)."""
+    return [(rf'^{source}\.{sub}$', f'{target}.{replacement}') for sub, replacement in _rules(parts)]
 
+
+_RESNET = _rules(r'''
+    ^fc\.(.*)$                       head.fc.\1
+    ^(conv1|bn1|layer\d+)\.(.*)$     backbone.\1.\2
+''')
+
+# The block parts of Swin shared by timm and torchvision, ``{fc1}``/``{fc2}`` naming the MLP's
+# linear layers.
+_SWIN_BLOCK_PARTS = r'''
+    attn\.(.*)         attn.w_msa.\3
+    mlp\.{fc1}\.(.*)   ffn.layers.0.0.\3
+    mlp\.{fc2}\.(.*)   ffn.layers.1.\3
+    (norm\d)\.(.*)     \3.\4
+'''
 
 _RULES: Dict[Tuple[str, str], List[Rule]] = {
     ('torchvision', 'resnet'): _RESNET,
     ('timm', 'resnet'): _RESNET,
     ('torchvision', 'vit'): [
-        (r'^class_token$', 'backbone.cls_token'),
-        (r'^conv_proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
-        (r'^encoder\.pos_embedding$', 'backbone.pos_embed'),
-        *_block_rules(r'encoder\.layers\.encoder_layer_(\d+)', r'backbone.layers.\1', [
-            (r'ln_(\d)\.(.*)', r'ln\2.\3'),
-            (r'self_attention\.in_proj_(weight|bias)', r'attn.qkv.\2'),
-            (r'self_attention\.out_proj\.(.*)', r'attn.proj.\2'),
-            (r'mlp\.0\.(.*)', r'ffn.layers.0.0.\2'),
-            (r'mlp\.3\.(.*)', r'ffn.layers.1.\2'),
-        ]),
-        (r'^encoder\.ln\.(.*)$', r'backbone.ln1.\1'),
-        (r'^heads\.head\.(.*)$', r'head.layers.head.\1'),
+        *_rules(r'''
+            ^class_token$               backbone.cls_token
+            ^conv_proj\.(.*)$           backbone.patch_embed.projection.\1
+            ^encoder\.pos_embedding$    backbone.pos_embed
+        '''),
+        *_block_rules(r'encoder\.layers\.encoder_layer_(\d+)', r'backbone.layers.\1', r'''
+            ln_(\d)\.(.*)                                ln\2.\3
+            self_attention\.in_proj_(weight|bias)        attn.qkv.\2
+            self_attention\.out_proj\.(.*)               attn.proj.\2
+            mlp\.0\.(.*)                                 ffn.layers.0.0.\2
+            mlp\.3\.(.*)                                 ffn.layers.1.\2
+        '''),
+        *_rules(r'''
+            ^encoder\.ln\.(.*)$    backbone.ln1.\1
+            ^heads\.head\.(.*)$    head.layers.head.\1
+        '''),
     ],
     ('timm', 'vit'): [
-        (r'^(cls_token|pos_embed)$', r'backbone.\1'),
-        (r'^patch_embed\.proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
-        *_block_rules(r'blocks\.(\d+)', r'backbone.layers.\1', [
-            (r'norm(\d)\.(.*)', r'ln\2.\3'),
-            (r'attn\.(qkv|proj)\.(.*)', r'attn.\2.\3'),
-            (r'mlp\.fc1\.(.*)', r'ffn.layers.0.0.\2'),
-            (r'mlp\.fc2\.(.*)', r'ffn.layers.1.\2'),
-        ]),
-        (r'^norm\.(.*)$', r'backbone.ln1.\1'),
-        (r'^head\.(.*)$', r'head.layers.head.\1'),
+        *_rules(r'''
+            ^(cls_token|pos_embed)$       backbone.\1
+            ^patch_embed\.proj\.(.*)$     backbone.patch_embed.projection.\1
+        '''),
+        *_block_rules(r'blocks\.(\d+)', r'backbone.layers.\1', r'''
+            norm(\d)\.(.*)             ln\2.\3
+            attn\.(qkv|proj)\.(.*)     attn.\2.\3
+            mlp\.fc1\.(.*)             ffn.layers.0.0.\2
+            mlp\.fc2\.(.*)             ffn.layers.1.\2
+        '''),
+        *_rules(r'''
+            ^norm\.(.*)$    backbone.ln1.\1
+            ^head\.(.*)$    head.layers.head.\1
+        '''),
     ],
     ('timm', 'swin'): [
-        (r'^patch_embed\.proj\.(.*)$', r'backbone.patch_embed.projection.\1'),
-        (r'^patch_embed\.norm\.(.*)$', r'backbone.patch_embed.norm.\1'),
-        *_block_rules(r'layers\.(\d+)\.blocks\.(\d+)', r'backbone.stages.\1.blocks.\2', [
-            (r'attn\.(.*)', r'attn.w_msa.\3'),
-            (r'mlp\.fc1\.(.*)', r'ffn.layers.0.0.\3'),
-            (r'mlp\.fc2\.(.*)', r'ffn.layers.1.\3'),
-            (r'(norm\d)\.(.*)', r'\3.\4'),
-        ]),
-        (r'^layers\.(\d+)\.downsample\.(.*)$', r'backbone.stages.<\1-1>.downsample.\2'),
-        (r'^norm\.(.*)$', r'backbone.norm3.\1'),
-        (r'^head\.fc\.(.*)$', r'head.fc.\1'),
+        *_rules(r'''
+            ^patch_embed\.proj\.(.*)$    backbone.patch_embed.projection.\1
+            ^patch_embed\.norm\.(.*)$    backbone.patch_embed.norm.\1
+        '''),
+        *_block_rules(r'layers\.(\d+)\.blocks\.(\d+)', r'backbone.stages.\1.blocks.\2',
+                      _SWIN_BLOCK_PARTS.format(fc1='fc1', fc2='fc2')),
+        *_rules(r'''
+            ^layers\.(\d+)\.downsample\.(.*)$    backbone.stages.<\1-1>.downsample.\2
+            ^norm\.(.*)$                         backbone.norm3.\1
+            ^head\.fc\.(.*)$                     head.fc.\1
+        '''),
     ],
     ('torchvision', 'swin'): [
-        (r'^features\.0\.0\.(.*)$', r'backbone.patch_embed.projection.\1'),
-        (r'^features\.0\.2\.(.*)$', r'backbone.patch_embed.norm.\1'),
-        *_block_rules(r'features\.(\d+)\.(\d+)', r'backbone.stages.<(\1-1)/2>.blocks.\2', [
-            (r'attn\.(.*)', r'attn.w_msa.\3'),
-            (r'mlp\.0\.(.*)', r'ffn.layers.0.0.\3'),
-            (r'mlp\.3\.(.*)', r'ffn.layers.1.\3'),
-            (r'(norm\d)\.(.*)', r'\3.\4'),
-        ]),
-        (r'^features\.(\d+)\.(reduction|norm)\.(.*)$',
-         r'backbone.stages.<(\1-2)/2>.downsample.\2.\3'),
-        (r'^norm\.(.*)$', r'backbone.norm3.\1'),
-        (r'^head\.(.*)$', r'head.fc.\1'),
+        *_rules(r'''
+            ^features\.0\.0\.(.*)$    backbone.patch_embed.projection.\1
+            ^features\.0\.2\.(.*)$    backbone.patch_embed.norm.\1
+        '''),
+        *_block_rules(r'features\.(\d+)\.(\d+)', r'backbone.stages.<(\1-1)/2>.blocks.\2',
+                      _SWIN_BLOCK_PARTS.format(fc1='0', fc2='3')),
+        *_rules(r'''
+            ^features\.(\d+)\.(reduction|norm)\.(.*)$    backbone.stages.<(\1-2)/2>.downsample.\2.\3
+            ^norm\.(.*)$                                 backbone.norm3.\1
+            ^head\.(.*)$                                 head.fc.\1
+        '''),
     ],
     ('timm', 'convnext'): [
-        (r'^stem\.(\d)\.(.*)$', r'backbone.downsample_layers.0.\1.\2'),
-        (r'^stages\.(\d+)\.downsample\.(\d)\.(.*)$', r'backbone.downsample_layers.\1.\2.\3'),
-        *_block_rules(r'stages\.(\d+)\.blocks\.(\d+)', r'backbone.stages.\1.\2', [
-            (r'gamma', r'gamma'),
-            (r'conv_dw\.(.*)', r'depthwise_conv.\3'),
-            (r'norm\.(.*)', r'norm.\3'),
-            (r'mlp\.fc1\.(.*)', r'pointwise_conv1.\3'),
-            (r'mlp\.fc2\.(.*)', r'pointwise_conv2.\3'),
-        ]),
-        (r'^head\.norm\.(.*)$', r'backbone.norm3.\1'),
-        (r'^head\.fc\.(.*)$', r'head.fc.\1'),
+        *_rules(r'''
+            ^stem\.(\d)\.(.*)$                        backbone.downsample_layers.0.\1.\2
+            ^stages\.(\d+)\.downsample\.(\d)\.(.*)$   backbone.downsample_layers.\1.\2.\3
+        '''),
+        *_block_rules(r'stages\.(\d+)\.blocks\.(\d+)', r'backbone.stages.\1.\2', r'''
+            gamma            gamma
+            conv_dw\.(.*)    depthwise_conv.\3
+            norm\.(.*)       norm.\3
+            mlp\.fc1\.(.*)   pointwise_conv1.\3
+            mlp\.fc2\.(.*)   pointwise_conv2.\3
+        '''),
+        *_rules(r'''
+            ^head\.norm\.(.*)$    backbone.norm3.\1
+            ^head\.fc\.(.*)$      head.fc.\1
+        '''),
     ],
     ('torchvision', 'convnext'): [
-        (r'^features\.0\.(\d)\.(.*)$', r'backbone.downsample_layers.0.\1.\2'),
-        *_block_rules(r'features\.(\d+)\.(\d+)', r'backbone.stages.<(\1-1)/2>.\2', [
-            (r'layer_scale', r'gamma'),
-            (r'block\.0\.(.*)', r'depthwise_conv.\3'),
-            (r'block\.2\.(.*)', r'norm.\3'),
-            (r'block\.3\.(.*)', r'pointwise_conv1.\3'),
-            (r'block\.5\.(.*)', r'pointwise_conv2.\3'),
-        ]),
-        (r'^features\.(\d+)\.(\d)\.(weight|bias)$', r'backbone.downsample_layers.<\1/2>.\2.\3'),
-        (r'^classifier\.0\.(.*)$', r'backbone.norm3.\1'),
-        (r'^classifier\.2\.(.*)$', r'head.fc.\1'),
+        *_rules(r'''
+            ^features\.0\.(\d)\.(.*)$    backbone.downsample_layers.0.\1.\2
+        '''),
+        *_block_rules(r'features\.(\d+)\.(\d+)', r'backbone.stages.<(\1-1)/2>.\2', r'''
+            layer_scale     gamma
+            block\.0\.(.*)  depthwise_conv.\3
+            block\.2\.(.*)  norm.\3
+            block\.3\.(.*)  pointwise_conv1.\3
+            block\.5\.(.*)  pointwise_conv2.\3
+        '''),
+        *_rules(r'''
+            ^features\.(\d+)\.(\d)\.(weight|bias)$    backbone.downsample_layers.<\1/2>.\2.\3
+            ^classifier\.0\.(.*)$                     backbone.norm3.\1
+            ^classifier\.2\.(.*)$                     head.fc.\1
+        '''),
     ],
 }
 
-# Key patterns that identify a family in each library's layout.
+# Key patterns that identify a family in each library's layout: library, family, pattern.
 _SIGNATURES: Dict[Tuple[str, str], str] = {
-    ('torchvision', 'resnet'): r'^layer1\.0\.conv1\.weight$',
-    ('timm', 'resnet'): r'^layer1\.0\.conv1\.weight$',
-    ('torchvision', 'vit'): r'^encoder\.layers\.encoder_layer_0\.',
-    ('timm', 'vit'): r'^blocks\.0\.attn\.qkv\.weight$',
-    ('torchvision', 'swin'): r'^features\.1\.0\.attn\.relative_position_bias_table$',
-    ('timm', 'swin'): r'^layers\.0\.blocks\.0\.attn\.relative_position_bias_table$',
-    ('torchvision', 'convnext'): r'^features\.1\.0\.layer_scale$',
-    ('timm', 'convnext'): r'^stages\.0\.blocks\.0\.conv_dw\.weight$',
+    (library, family): pattern for library, family, pattern in _table_rows(r'''
+        torchvision  resnet    ^layer1\.0\.conv1\.weight$
+        timm         resnet    ^layer1\.0\.conv1\.weight$
+        torchvision  vit       ^encoder\.layers\.encoder_layer_0\.
+        timm         vit       ^blocks\.0\.attn\.qkv\.weight$
+        torchvision  swin      ^features\.1\.0\.attn\.relative_position_bias_table$
+        timm         swin      ^layers\.0\.blocks\.0\.attn\.relative_position_bias_table$
+        torchvision  convnext  ^features\.1\.0\.layer_scale$
+        timm         convnext  ^stages\.0\.blocks\.0\.conv_dw\.weight$
+    ''', 3)
 }
 
 _ARITH = re.compile(r'<([^<>]+)>')

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 from mmcls.registry import EVALUATOR, METRICS
 from mmcls.structures import BaseDataElement
-from .metrics.base_metric import BaseMetric
+from .metrics.base_metric import BaseMetric, dataset_meta_property
 
 __all__ = ['Evaluator']
 
@@ -49,16 +49,7 @@ class Evaluator:
         raise TypeError(f'an evaluator metric must be a BaseMetric or a config dict, '
                         f'got {type(metric).__name__}: {metric!r}')
 
-    @property
-    def dataset_meta(self) -> Optional[dict]:
-        """Meta information of the dataset; setting it also sets it on every metric."""
-        return self._dataset_meta
-
-    @dataset_meta.setter
-    def dataset_meta(self, dataset_meta: Optional[dict]) -> None:
-        self._dataset_meta = dataset_meta
-        for metric in self.metrics:
-            metric.dataset_meta = dataset_meta
+    dataset_meta = dataset_meta_property(lambda evaluator: evaluator.metrics)
 
     def process(self, data_samples: Sequence[Any], data_batch: Optional[Any] = None) -> None:
         """Hand one batch of predictions (``ClsDataSample`` or dicts) to every metric."""

@@ -3,7 +3,7 @@
 Every model part lives in the one ``MODELS`` registry; these names are kept because
 MMClassification 1.x user code calls them (e.g. ``build_backbone(dict(type='RepLKNet', ...))``).
 """
-from typing import Union
+from typing import Callable, Union
 
 import torch.nn as nn
 
@@ -13,42 +13,28 @@ from mmcls.registry import MODELS
 BACKBONES = NECKS = HEADS = LOSSES = CLASSIFIERS = RETRIEVER = MODELS
 
 
-def _build(cfg: Union[dict, nn.Module], what: str) -> nn.Module:
-    if isinstance(cfg, nn.Module):
-        return cfg
-    if not isinstance(cfg, dict) or 'type' not in cfg:
-        raise TypeError(f'build_{what} expects a config dict with a "type" key, got {cfg!r}')
-    return MODELS.build(cfg)
+def _builder(what: str, example: str) -> Callable[[Union[dict, nn.Module]], nn.Module]:
+    """``build_<what>``: a module from a config dict with a ``type`` key (``example``); a module
+    is returned as it is."""
+
+    def build(cfg: Union[dict, nn.Module]) -> nn.Module:
+        if isinstance(cfg, nn.Module):
+            return cfg
+        if not isinstance(cfg, dict) or 'type' not in cfg:
+            raise TypeError(f'build_{what} expects a config dict with a "type" key, got {cfg!r}')
+        return MODELS.build(cfg)
+
+    build.__name__ = build.__qualname__ = f'build_{what}'
+    build.__doc__ = f'Build a {what} (e.g. ``{example}``).'
+    return build
 
 
-def build_backbone(cfg: dict) -> nn.Module:
-    """Build a backbone (e.g. ``dict(type='ResNet', depth=50)``)."""
-    return _build(cfg, 'backbone')
-
-
-def build_neck(cfg: dict) -> nn.Module:
-    """Build a neck (e.g. ``dict(type='GlobalAveragePooling')``)."""
-    return _build(cfg, 'neck')
-
-
-def build_head(cfg: dict) -> nn.Module:
-    """Build a head (e.g. ``dict(type='LinearClsHead', num_classes=10, in_channels=512)``)."""
-    return _build(cfg, 'head')
-
-
-def build_loss(cfg: dict) -> nn.Module:
-    """Build a loss (e.g. ``dict(type='CrossEntropyLoss')``)."""
-    return _build(cfg, 'loss')
-
-
-def build_classifier(cfg: dict) -> nn.Module:
-    """Build a whole classifier (e.g. ``dict(type='ImageClassifier', backbone=...)``)."""
-    return _build(cfg, 'classifier')
-
-
-def build_retriever(cfg: dict) -> nn.Module:
-    """Build a retriever (e.g. ``dict(type='ImageToImageRetriever', image_encoder=...)``)."""
-    return _build(cfg, 'retriever')
+build_backbone = _builder('backbone', "dict(type='ResNet', depth=50)")
+build_neck = _builder('neck', "dict(type='GlobalAveragePooling')")
+build_head = _builder('head', "dict(type='LinearClsHead', num_classes=10, in_channels=512)")
+build_loss = _builder('loss', "dict(type='CrossEntropyLoss')")
+build_classifier = _builder('classifier', "dict(type='ImageClassifier', backbone=...)")
+build_retriever = _builder('retriever', "dict(type='ImageToImageRetriever', image_encoder=...)")
 
 
 __all__ = ['build_backbone', 'build_neck', 'build_head', 'build_loss', 'build_classifier',

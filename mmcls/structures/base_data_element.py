@@ -107,22 +107,24 @@ class BaseDataElement:
     def keys(self) -> list:
         return sorted(self._data_fields)
 
-    def values(self) -> list:
-        return [getattr(self, k) for k in self.keys()]
-
-    def items(self) -> Iterator[Tuple[str, Any]]:
-        for k in self.keys():
-            yield k, getattr(self, k)
-
     def metainfo_keys(self) -> list:
         return sorted(self._metainfo_fields)
 
+    def values(self) -> list:
+        return [value for _, value in self.items()]
+
     def metainfo_values(self) -> list:
-        return [getattr(self, k) for k in self.metainfo_keys()]
+        return [value for _, value in self.metainfo_items()]
+
+    def items(self) -> Iterator[Tuple[str, Any]]:
+        yield from self._named_values(self.keys())
 
     def metainfo_items(self) -> Iterator[Tuple[str, Any]]:
-        for k in self.metainfo_keys():
-            yield k, getattr(self, k)
+        yield from self._named_values(self.metainfo_keys())
+
+    def _named_values(self, names: list) -> Iterator[Tuple[str, Any]]:
+        for name in names:
+            yield name, getattr(self, name)
 
     def all_keys(self) -> list:
         return self.metainfo_keys() + self.keys()

@@ -83,36 +83,38 @@ class ClsDataSample(BaseDataElement):
                 metainfo={'num_classes': num_classes} if num_classes is not None else {}))
         return getattr(self, field)
 
+    def _set_label(self, field: str, value: LabelType) -> 'ClsDataSample':
+        self._label_element(field).label = format_label(value, self.get('num_classes'))
+        return self
+
+    def _set_score(self, field: str, value, check_length: bool) -> 'ClsDataSample':
+        """Set ``field``'s score; its ``num_classes`` becomes the score's length when unset,
+        and with ``check_length`` a score of another length than a set one is refused."""
+        score = format_score(value)
+        element = self._label_element(field)
+        num_classes = element.get('num_classes')
+        if num_classes is None:
+            element.set_field(score.numel(), 'num_classes', field_type='metainfo')
+        elif check_length and score.numel() != num_classes:
+            raise ValueError(f'gt score has {score.numel()} entries for {num_classes} classes')
+        element.score = score
+        return self
+
     def set_gt_label(self, value: LabelType) -> 'ClsDataSample':
         """Set the ground-truth class index (or indices for multi-label)."""
-        self._label_element('gt_label').label = format_label(value, self.get('num_classes'))
-        return self
+        return self._set_label('gt_label', value)
 
     def set_gt_score(self, value) -> 'ClsDataSample':
         """Set the ground-truth score vector (soft / one-hot labels)."""
-        score = format_score(value)
-        element = self._label_element('gt_label')
-        num_classes = element.get('num_classes')
-        if num_classes is not None and score.numel() != num_classes:
-            raise ValueError(f'gt score has {score.numel()} entries for {num_classes} classes')
-        if num_classes is None:
-            element.set_field(score.numel(), 'num_classes', field_type='metainfo')
-        element.score = score
-        return self
+        return self._set_score('gt_label', value, check_length=True)
 
     def set_pred_label(self, value: LabelType) -> 'ClsDataSample':
         """Set the predicted class index (or indices)."""
-        self._label_element('pred_label').label = format_label(value, self.get('num_classes'))
-        return self
+        return self._set_label('pred_label', value)
 
     def set_pred_score(self, value) -> 'ClsDataSample':
         """Set the predicted score vector over classes."""
-        score = format_score(value)
-        element = self._label_element('pred_label')
-        if element.get('num_classes') is None:
-            element.set_field(score.numel(), 'num_classes', field_type='metainfo')
-        element.score = score
-        return self
+        return self._set_score('pred_label', value, check_length=False)
 
 
 __all__ = ['ClsDataSample', 'LabelData', 'format_label', 'format_score']

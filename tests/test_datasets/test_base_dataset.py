@@ -55,8 +55,9 @@ def test_classes_sources_and_priority(tmp_path):
     classes_file.write_text('first\nsecond\n\n')
     assert BaseDataset(ann_file=ann, classes=str(classes_file)).CLASSES == ('first', 'second')
     assert BaseDataset(ann_file=ann, metainfo=dict(classes=['m', 'n'])).CLASSES == ('m', 'n')
-    with pytest.raises(ValueError, match='differ'):
-        BaseDataset(ann_file=ann, classes=['a', 'b'], metainfo=dict(classes=['c', 'd']))
+    with pytest.warns(UserWarning, match='takes precedence'):
+        both = BaseDataset(ann_file=ann, classes=['a', 'b'], metainfo=dict(classes=['c', 'd']))
+    assert both.CLASSES == ('c', 'd')  # metainfo wins, as in MMClassification 1.x
     with pytest.raises(TypeError, match='classes must be'):
         BaseDataset(ann_file=ann, classes=3)
     with pytest.raises(FileNotFoundError, match='missing.txt'):
@@ -224,3 +225,26 @@ def test_dataloader_workers_read_the_serialized_list(tmp_path):
                                          collate_fn=_identity_collate)
     seen = [item['img_path'] for batch in loader for item in batch]
     assert seen == [f'img_{i}.jpg' for i in range(6)]
+
+
+def test_classes_with_metainfo_in_the_rc6_forms(tmp_path, monkeypatch):
+    ann = _ann(tmp_path)
+    names_file = tmp_path / 'names.txt'
+    names_file.write_text('kitten\npuppy\n')
+    # classes joins the other metainfo keys
+    dataset = BaseDataset(ann_file=ann, classes=('x', 'y'), metainfo=dict(source='web'))
+    assert dataset.CLASSES == ('x', 'y') and dataset.metainfo['source'] == 'web'
+    # a classes file under ~, with a metainfo of other keys
+    monkeypatch.setenv('HOME', str(tmp_path))
+    home = BaseDataset(ann_file=ann, classes='~/names.txt', metainfo=dict(source='web'))
+    assert home.CLASSES == ('kitten', 'puppy')
+    # metainfo naming no classes (None) leaves them to the argument
+    assert BaseDataset(ann_file=ann, classes=['x', 'y'],
+                       metainfo=dict(classes=None)).CLASSES == ('x', 'y')
+    # metainfo's classes as a file, agreeing with the argument: no warning
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        same = BaseDataset(ann_file=ann, classes=['kitten', 'puppy'],
+                           metainfo=dict(classes=str(names_file)))
+    assert same.CLASSES == ('kitten', 'puppy')

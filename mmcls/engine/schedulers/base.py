@@ -49,6 +49,18 @@ class _ParamScheduler(ABC):
                  last_step: int = -1,
                  by_epoch: bool = True,
                  verbose: bool = False):
+        self._check_arguments(optimizer, begin, end, last_step)
+        self.optimizer, self.param_name = optimizer, param_name
+        self.begin, self.end = begin, end
+        self.by_epoch, self.verbose = by_epoch, verbose
+        self._init_base_values(last_step)
+        self.last_step = last_step
+        self._global_step = -1
+        self.step()
+
+    def _check_arguments(self, optimizer: Any, begin: int, end: int, last_step: int) -> None:
+        """Refuse an optimizer without param groups, an empty ``[begin, end)`` window and a
+        ``last_step`` below -1."""
         if not hasattr(optimizer, 'param_groups'):
             raise TypeError(f'{type(self).__name__}: optimizer must be an Optimizer or an '
                             f'OptimWrapper, got {type(optimizer).__name__}')
@@ -58,16 +70,6 @@ class _ParamScheduler(ABC):
         if not isinstance(last_step, int) or last_step < -1:
             raise ValueError(f'{type(self).__name__}: last_step must be an int >= -1, '
                              f'got {last_step!r}')
-        self.optimizer = optimizer
-        self.param_name = param_name
-        self.begin = begin
-        self.end = end
-        self.by_epoch = by_epoch
-        self.verbose = verbose
-        self._init_base_values(last_step)
-        self.last_step = last_step
-        self._global_step = -1
-        self.step()
 
     def _init_base_values(self, last_step: int) -> None:
         key = f'initial_{self.param_name}'
@@ -121,6 +123,10 @@ class _ParamScheduler(ABC):
 
     def _current_values(self) -> List[float]:
         return [group[self.param_name] for group in self.optimizer.param_groups]
+
+    def _scaled_values(self, factor: float) -> List[float]:
+        """The current values multiplied by ``factor``."""
+        return [value * factor for value in self._current_values()]
 
     def get_last_value(self) -> List[float]:
         """The values set (or kept) by the latest :meth:`step`, one per param group."""

@@ -16,6 +16,11 @@ from mmcls.registry import PARAM_SCHEDULERS
 from .base import INF, _ParamScheduler
 
 
+def _check_unit_interval(owner: str, name: str, value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValueError(f'{owner}: {name} must be in [0, 1], got {value}')
+
+
 @PARAM_SCHEDULERS.register_module()
 class ConstantParamScheduler(_ParamScheduler):
     """Multiply the value by ``factor`` from ``begin`` until ``end - 1``, where it is restored."""
@@ -23,15 +28,14 @@ class ConstantParamScheduler(_ParamScheduler):
     def __init__(self, optimizer: Any, param_name: str, factor: float = 1.0 / 3,
                  begin: int = 0, end: int = INF, last_step: int = -1,
                  by_epoch: bool = True, verbose: bool = False):
-        if not 0 <= factor <= 1:
-            raise ValueError(f'{type(self).__name__}: factor must be in [0, 1], got {factor}')
+        _check_unit_interval(type(self).__name__, 'factor', factor)
         self.factor = factor
         self.total_iters = end - begin - 1
         super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
 
     def _get_value(self) -> List[float]:
         if self.last_step == 0:
-            return [v * self.factor for v in self._current_values()]
+            return self._scaled_values(self.factor)
         if self.last_step == self.total_iters:
             return [v / self.factor for v in self._current_values()]
         return self._current_values()
@@ -45,25 +49,24 @@ class LinearParamScheduler(_ParamScheduler):
     def __init__(self, optimizer: Any, param_name: str, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, begin: int = 0, end: int = INF,
                  last_step: int = -1, by_epoch: bool = True, verbose: bool = False):
-        for arg, value in (('start_factor', start_factor), ('end_factor', end_factor)):
-            if not 0 <= value <= 1:
-                raise ValueError(f'{type(self).__name__}: {arg} must be in [0, 1], got {value}')
+        _check_unit_interval(type(self).__name__, 'start_factor', start_factor)
+        _check_unit_interval(type(self).__name__, 'end_factor', end_factor)
         if start_factor == 0:
             raise ValueError(f'{type(self).__name__}: start_factor must be > 0 (the value is '
                              'scaled relative to the previous step)')
+        self.total_iters = end - begin - 1
         self.start_factor = start_factor
         self.end_factor = end_factor
-        self.total_iters = end - begin - 1
         super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
 
     def _get_value(self) -> List[float]:
         if self.last_step == 0:
-            return [v * self.start_factor for v in self._current_values()]
+            return self._scaled_values(self.start_factor)
         if self.last_step > self.total_iters:
             return self._current_values()
         delta = self.end_factor - self.start_factor
         ratio = 1. + delta / (self.total_iters * self.start_factor + (self.last_step - 1) * delta)
-        return [v * ratio for v in self._current_values()]
+        return self._scaled_values(ratio)
 
 
 @PARAM_SCHEDULERS.register_module()
@@ -79,7 +82,7 @@ class ExponentialParamScheduler(_ParamScheduler):
     def _get_value(self) -> List[float]:
         if self.last_step == 0:
             return self._current_values()
-        return [v * self.gamma for v in self._current_values()]
+        return self._scaled_values(self.gamma)
 
 
 @PARAM_SCHEDULERS.register_module()
@@ -100,7 +103,7 @@ class StepParamScheduler(_ParamScheduler):
     def _get_value(self) -> List[float]:
         if self.last_step == 0 or self.last_step % self.step_size != 0:
             return self._current_values()
-        return [v * self.gamma for v in self._current_values()]
+        return self._scaled_values(self.gamma)
 
 
 @PARAM_SCHEDULERS.register_module()
@@ -123,7 +126,7 @@ class MultiStepParamScheduler(_ParamScheduler):
 
     def _get_value(self) -> List[float]:
         times = self.milestones.get(self.last_step, 0)
-        return [v * self.gamma ** times for v in self._current_values()]
+        return self._scaled_values(self.gamma ** times)
 
 
 def _eta_min_for(base: float, eta_min: Optional[float], eta_min_ratio: Optional[float]) -> float:
@@ -265,8 +268,7 @@ class OneCycleParamScheduler(_ParamScheduler):
         self.total_steps = total_steps if total_steps is not None else end - begin
         if not isinstance(self.total_steps, int) or self.total_steps <= 0:
             raise ValueError(f'{name}: total_steps must be a positive int, got {total_steps!r}')
-        if not 0 <= pct_start <= 1:
-            raise ValueError(f'{name}: pct_start must be in [0, 1], got {pct_start}')
+        _check_unit_interval(name, 'pct_start', pct_start)
         if anneal_strategy not in ('cos', 'linear'):
             raise ValueError(f"{name}: anneal_strategy must be 'cos' or 'linear', "
                              f'got {anneal_strategy!r}')

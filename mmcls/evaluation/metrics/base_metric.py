@@ -9,11 +9,28 @@ from __future__ import annotations
 
 import warnings
 from abc import ABCMeta, abstractmethod
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from mmcls.utils.dist import broadcast_object_list, collect_results, is_main_process
 
-__all__ = ['BaseMetric']
+__all__ = ['BaseMetric', 'dataset_meta_property']
+
+
+def dataset_meta_property(sub_metrics: Callable[[Any], Iterable['BaseMetric']]) -> property:
+    """A ``dataset_meta`` property (meta information of the evaluated dataset: ``classes``, ...)
+    stored as ``_dataset_meta``; setting it also sets it on every metric of
+    ``sub_metrics(owner)``."""
+
+    def get_meta(owner) -> Optional[dict]:
+        return owner._dataset_meta
+
+    def set_meta(owner, dataset_meta: Optional[dict]) -> None:
+        owner._dataset_meta = dataset_meta
+        for metric in sub_metrics(owner):
+            metric.dataset_meta = dataset_meta
+
+    return property(get_meta, set_meta, doc='Meta information of the evaluated dataset '
+                    '(``classes``, ...); setting it also sets it on the sub-metrics.')
 
 
 class BaseMetric(metaclass=ABCMeta):
@@ -36,14 +53,7 @@ class BaseMetric(metaclass=ABCMeta):
         self.results: List[Any] = []
         self._dataset_meta: Optional[dict] = None
 
-    @property
-    def dataset_meta(self) -> Optional[dict]:
-        """Meta information of the evaluated dataset (``classes``, ...)."""
-        return self._dataset_meta
-
-    @dataset_meta.setter
-    def dataset_meta(self, dataset_meta: Optional[dict]) -> None:
-        self._dataset_meta = dataset_meta
+    dataset_meta = dataset_meta_property(lambda metric: ())
 
     @abstractmethod
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:

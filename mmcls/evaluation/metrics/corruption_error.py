@@ -8,7 +8,7 @@ is read from its ``img_path`` (``.../imagenet-c/<corruption>/<severity>/...``).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
@@ -44,15 +44,6 @@ class CorruptionError(Accuracy):
     Args:
         topk, thrs, collect_device, prefix, ann_file: see :class:`Accuracy`.
     """
-
-    def __init__(self,
-                 topk: Union[int, Sequence[int]] = (1, ),
-                 thrs: Union[float, Sequence[Optional[float]], None] = 0.,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 ann_file: Optional[str] = None) -> None:
-        super().__init__(topk=topk, thrs=thrs, collect_device=collect_device, prefix=prefix,
-                         ann_file=ann_file)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample, record in zip(data_samples, self._records(data_samples)):

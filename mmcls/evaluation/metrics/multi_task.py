@@ -12,7 +12,7 @@ from typing import Dict, List, Sequence
 
 from mmcls.registry import METRICS
 from mmcls.utils.dist import all_gather_object
-from .base_metric import BaseMetric
+from .base_metric import BaseMetric, dataset_meta_property
 
 __all__ = ['MultiTasksMetric']
 
@@ -39,12 +39,8 @@ class MultiTasksMetric(BaseMetric):
             self._metrics[task] = [
                 cfg if isinstance(cfg, BaseMetric) else METRICS.build(cfg) for cfg in cfgs]
 
-    @BaseMetric.dataset_meta.setter
-    def dataset_meta(self, dataset_meta) -> None:
-        self._dataset_meta = dataset_meta
-        for metrics in self._metrics.values():
-            for metric in metrics:
-                metric.dataset_meta = dataset_meta
+    dataset_meta = dataset_meta_property(
+        lambda owner: [metric for metrics in owner._metrics.values() for metric in metrics])
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for task, metrics in self._metrics.items():

@@ -25,14 +25,17 @@ def _check_topk(topk: Union[int, Sequence[int]]) -> tuple:
 
 
 def _ranked_indices(pred: Matrix, max_k: int, is_indices: bool) -> List[torch.Tensor]:
-    """Per query, the indices of the ``max_k`` best gallery items, best first."""
+    """Per query, the indices of the ``max_k`` best gallery items, best first (ranked indices
+    are cut to ``max_k``; a score matrix must have at least ``max_k`` gallery columns)."""
     if is_indices:
         return [to_tensor(p, 'pred').long().flatten()[:max_k] for p in pred]
     scores = to_tensor(pred, 'pred')
     if scores.ndim != 2:
         raise ValueError(f'pred must have shape (N, M), got {tuple(scores.shape)}')
-    k = min(max_k, scores.size(1))
-    return list(scores.topk(k, dim=1).indices)
+    if max_k > scores.size(1):
+        raise ValueError(f'RetrievalRecall: topk {max_k} exceeds the gallery size '
+                         f'{scores.size(1)}; every k must be at most the number of gallery items')
+    return list(scores.topk(max_k, dim=1).indices)
 
 
 def _positive_indices(target: Matrix, is_indices: bool) -> List[torch.Tensor]:

@@ -114,6 +114,18 @@ class ConvNeXtLike(BaseBackbone):
             build_norm_layer(norm_cfg, in_channels)[1],
             nn.Conv2d(in_channels, out_channels, kernel_size=2, stride=2))
 
+    def _init_outputs(self, out_indices: Union[int, Sequence[int]], frozen_stages: int,
+                      gap_before_final_norm: bool, lowest_frozen_stages: int = 0) -> None:
+        """Check and keep the output stages and ``frozen_stages`` (from
+        ``lowest_frozen_stages`` to ``num_stages``) of the ``num_stages`` stages."""
+        owner = type(self).__name__
+        self.out_indices = normalize_out_indices(out_indices, self.num_stages, owner)
+        if not lowest_frozen_stages <= frozen_stages <= self.num_stages:
+            raise ValueError(f'{owner}: frozen_stages must be in [{lowest_frozen_stages}, '
+                             f'{self.num_stages}], got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.gap_before_final_norm = gap_before_final_norm
+
     def _forward_stage(self, index: int, x: torch.Tensor) -> torch.Tensor:
         """Run stage ``index`` (HorNet adds gradient checkpointing)."""
         return self.stages[index](x)
@@ -179,12 +191,7 @@ class ConvNeXt(ConvNeXtLike):
             raise ValueError(f'ConvNeXt: arch depths {self.depths} and channels {self.channels} '
                              'must have the same length')
         self.num_stages = len(self.depths)
-        self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'ConvNeXt')
-        if not 0 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'ConvNeXt: frozen_stages must be in [0, {self.num_stages}], '
-                             f'got {frozen_stages}')
-        self.frozen_stages = frozen_stages
-        self.gap_before_final_norm = gap_before_final_norm
+        self._init_outputs(out_indices, frozen_stages, gap_before_final_norm)
 
         dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
         self.downsample_layers = ModuleList()

@@ -1,25 +1,35 @@
 """EdgeNeXt (Maaz et al., 2022): ConvNeXt-style convolution blocks with a split depth-wise
 transpose attention (SDTA) encoder, channel-wise self-attention, ending each stage 2-4."""
 import math
-from typing import Sequence, Union
+from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, Sequential, build_norm_layer
-from .base_backbone import normalize_out_indices
+from ..utils.attention import ChannelMultiheadAttention
+from ..utils.position_encoding import fourier_frequencies, fourier_position_features
 from .convnext import ConvNeXtBlock, ConvNeXtLike
 from .base_backbone import resolve_arch
 
-# channels / depths per stage; num_heads of the channel attention.
+# channels / depths / num_heads (of the channel attention) per stage.
 arch_settings = {
-    'xxsmall': dict(channels=[24, 48, 88, 168], depths=[2, 2, 6, 2], num_heads=4),
-    'xsmall': dict(channels=[32, 64, 100, 192], depths=[3, 3, 9, 3], num_heads=4),
-    'small': dict(channels=[48, 96, 160, 304], depths=[3, 3, 9, 3], num_heads=8),
-    'base': dict(channels=[80, 160, 288, 584], depths=[3, 3, 9, 3], num_heads=8),
+    'xxsmall': dict(channels=[24, 48, 88, 168], depths=[2, 2, 6, 2], num_heads=[4, 4, 4, 4]),
+    'xsmall': dict(channels=[32, 64, 100, 192], depths=[3, 3, 9, 3], num_heads=[4, 4, 4, 4]),
+    'small': dict(channels=[48, 96, 160, 304], depths=[3, 3, 9, 3], num_heads=[8, 8, 8, 8]),
+    'base': dict(channels=[80, 160, 288, 584], depths=[3, 3, 9, 3], num_heads=[8, 8, 8, 8]),
 }
+
+
+def per_stage_heads(num_heads: Union[int, Sequence[int]], num_stages: int) -> List[int]:
+    """The channel-attention heads of each stage: one count for all stages or one per stage."""
+    if isinstance(num_heads, int):
+        return [num_heads] * num_stages
+    if len(num_heads) != num_stages:
+        raise ValueError(f'EdgeNeXt: num_heads needs {num_stages} entries (one per stage), '
+                         f'got {num_heads}')
+    return list(num_heads)
 
 
 class PositionEncodingFourier(nn.Module):
@@ -31,51 +41,17 @@ class PositionEncodingFourier(nn.Module):
         self.proj = nn.Conv2d(in_channels * 2, embed_dims, kernel_size=1)
         self.scale = 2 * math.pi
         self.in_channels, self.embed_dims = in_channels, embed_dims
-        dim_t = torch.arange(in_channels, dtype=torch.float32)
-        self.dim_t = temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / in_channels)
+        self.dim_t = fourier_frequencies(in_channels, temperature)
 
     def forward(self, bhw_shape: Sequence[int]) -> torch.Tensor:
         """(B, embed_dims, H, W) encodings for a batch of ``bhw_shape``."""
         batch, height, width = bhw_shape
-        device = self.proj.weight.device
-        ones = torch.ones(batch, height, width, device=device)
-        eps = 1e-6
-        y_embed = ones.cumsum(1)
-        x_embed = ones.cumsum(2)
-        y_embed = y_embed / (y_embed[:, -1:, :] + eps) * self.scale
-        x_embed = x_embed / (x_embed[:, :, -1:] + eps) * self.scale
-        dim_t = self.dim_t.to(device)
-        pos_x = x_embed[..., None] / dim_t
-        pos_y = y_embed[..., None] / dim_t
-        pos_x = torch.stack((pos_x[..., 0::2].sin(), pos_x[..., 1::2].cos()), dim=4).flatten(3)
-        pos_y = torch.stack((pos_y[..., 0::2].sin(), pos_y[..., 1::2].cos()), dim=4).flatten(3)
-        pos = torch.cat((pos_y, pos_x), dim=3).permute(0, 3, 1, 2)
-        return self.proj(pos.to(self.proj.weight.dtype))
-
-
-class ChannelMultiheadAttention(nn.Module):
-    """Cross-covariance attention: heads attend over channels (C/h x C/h maps) with
-    L2-normalised queries/keys and a learnable per-head temperature ``scale``."""
-
-    def __init__(self, embed_dims: int, num_heads: int = 8, qkv_bias: bool = False,
-                 attn_drop: float = 0., proj_drop: float = 0.) -> None:
-        super().__init__()
-        self.num_heads = num_heads
-        self.scale = nn.Parameter(torch.ones(num_heads, 1, 1))
-        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
-        self.attn_drop = nn.Dropout(attn_drop)
-        self.proj = nn.Linear(embed_dims, embed_dims)
-        self.proj_drop = nn.Dropout(proj_drop)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, tokens, channels = x.shape
-        qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, channels // self.num_heads)
-        q, k, v = qkv.permute(2, 0, 3, 4, 1)  # each (B, heads, C/heads, N)
-        q = F.normalize(q, dim=-1)
-        k = F.normalize(k, dim=-1)
-        attn = self.attn_drop(((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1))
-        x = (attn @ v).permute(0, 3, 1, 2).reshape(batch, tokens, channels)
-        return self.proj_drop(self.proj(x))
+        weight = self.proj.weight
+        pos = fourier_position_features(height, width, self.dim_t.to(weight.device))
+        # one copy per sample, laid out (B, H, W, C) in memory: the projection then adds in the
+        # same order as on per-sample encodings
+        pos = pos.permute(0, 2, 3, 1).repeat(batch, 1, 1, 1).permute(0, 3, 1, 2)
+        return self.proj(pos.to(weight.dtype))
 
 
 class SDTAEncoder(nn.Module):
@@ -104,8 +80,8 @@ class SDTAEncoder(nn.Module):
         self.norm_csa = build_norm_layer(dict(type='LN'), in_channel)[1]
         self.gamma_csa = (nn.Parameter(layer_scale_init_value * torch.ones(in_channel))
                           if layer_scale_init_value > 0 else None)
-        self.csa = ChannelMultiheadAttention(in_channel, num_heads, qkv_bias, attn_drop,
-                                             proj_drop)
+        self.csa = ChannelMultiheadAttention(in_channel, num_heads, attn_drop=attn_drop,
+                                             proj_drop=proj_drop, qkv_bias=qkv_bias)
         self.norm = build_norm_layer(dict(type='LN'), in_channel)[1]
         self.pointwise_conv1 = nn.Linear(in_channel, mlp_ratio * in_channel)
         self.act = nn.GELU()
@@ -146,7 +122,7 @@ class EdgeNeXt(ConvNeXtLike):
 
     Args:
         arch: 'xxsmall', 'xsmall', 'small', 'base' or a dict with ``channels``, ``depths``
-            and ``num_heads``.
+            and ``num_heads`` (per stage, or one count for all stages).
         global_blocks: number of SDTA blocks at the end of each stage.
         global_block_type: 'SDTA' (or 'None') per stage.
         conv_kernel_sizes: depthwise kernel of the convolution blocks per stage.
@@ -179,9 +155,11 @@ class EdgeNeXt(ConvNeXtLike):
                  act_cfg: dict = dict(type='GELU'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.arch = resolve_arch(arch, self.arch_settings, 'EdgeNeXt')
-        channels, depths = self.arch['channels'], self.arch['depths']
-        self.num_stages = len(depths)
+        self.arch = self.arch_settings = resolve_arch(arch, self.arch_settings, 'EdgeNeXt')
+        self.channels = channels = list(self.arch['channels'])
+        self.depths = depths = list(self.arch['depths'])
+        self.num_stages = self.num_layers = len(depths)
+        self.num_heads = per_stage_heads(self.arch['num_heads'], self.num_stages)
         for name, value in (('global_blocks', global_blocks),
                             ('global_block_type', global_block_type),
                             ('conv_kernel_sizes', conv_kernel_sizes),
@@ -192,12 +170,7 @@ class EdgeNeXt(ConvNeXtLike):
             if kind not in ('None', 'SDTA'):
                 raise ValueError(f"EdgeNeXt: global_block_type must be 'None' or 'SDTA', "
                                  f'got {kind!r}')
-        self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'EdgeNeXt')
-        if not 0 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'EdgeNeXt: frozen_stages must be in [0, {self.num_stages}], '
-                             f'got {frozen_stages}')
-        self.frozen_stages = frozen_stages
-        self.gap_before_final_norm = gap_before_final_norm
+        self._init_outputs(out_indices, frozen_stages, gap_before_final_norm)
         self.use_pos_embd_global = use_pos_embd_global
         self.pos_embed = (PositionEncodingFourier(embed_dims=channels[0])
                           if use_pos_embd_global else None)
@@ -217,7 +190,7 @@ class EdgeNeXt(ConvNeXtLike):
                 if j >= depth - num_global:
                     blocks.append(SDTAEncoder(
                         channels[i], drop_path_rate=dpr[block_idx + j], mlp_ratio=mlp_ratio,
-                        use_pos_emb=use_pos_embd_csa[i], num_heads=self.arch['num_heads'],
+                        use_pos_emb=use_pos_embd_csa[i], num_heads=self.num_heads[i],
                         layer_scale_init_value=layer_scale_init_value, scales=d2_scales[i]))
                 else:
                     kernel = conv_kernel_sizes[i]

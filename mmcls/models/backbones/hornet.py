@@ -12,7 +12,6 @@ import torch.utils.checkpoint as cp
 from mmcls.registry import MODELS
 from ..utils import DropPath, LayerScale, ModuleList, build_norm_layer
 from ..utils.weight_init import trunc_normal_
-from .base_backbone import normalize_out_indices
 from .convnext import ConvNeXtLike
 from .base_backbone import resolve_arch
 
@@ -167,14 +166,11 @@ class HorNet(ConvNeXtLike):
         super().__init__(init_cfg)
         self.arch = resolve_arch(arch, self.arch_settings, 'HorNet')
         depths = self.arch['depths']
-        num_stages = len(depths)
+        self.num_stages = num_stages = len(depths)
         dims = [self.arch['base_dim'] * 2**i for i in range(num_stages)]
-        self.out_indices = normalize_out_indices(out_indices, num_stages, 'HorNet')
-        if not -1 <= frozen_stages <= num_stages:
-            raise ValueError(f'HorNet: frozen_stages must be in [-1, {num_stages}], '
-                             f'got {frozen_stages}')
-        self.frozen_stages, self.with_cp = frozen_stages, with_cp
-        self.gap_before_final_norm = gap_before_final_norm
+        self._init_outputs(out_indices, frozen_stages, gap_before_final_norm,
+                           lowest_frozen_stages=-1)
+        self.with_cp = with_cp
 
         self.downsample_layers = ModuleList([self._make_stem(in_channels, dims[0], 4, _LN2D)])
         for i in range(num_stages - 1):

@@ -42,6 +42,14 @@ def fuse_children(module: nn.Module) -> None:
             fuse_children(child)
 
 
+def fuse_for_deploy(module: nn.Module) -> None:
+    """Fold the batch norms of ``module`` (which has a ``deploy`` flag) into the preceding
+    layers, once: a module already deployed is left as it is."""
+    if not module.deploy:
+        fuse_children(module)
+        module.deploy = True
+
+
 class ConvBN(BaseModule):
     """Bias-free convolution followed by batch norm (``conv`` / ``bn``)."""
 
@@ -206,19 +214,11 @@ class LeViT(BaseBackbone):
         deploy: build directly in the fused (batch norms folded) form.
     """
 
-    def __init__(self,
-                 arch: Union[str, dict],
-                 img_size: int = 224,
-                 patch_size: int = 16,
-                 attn_ratio: int = 2,
-                 mlp_ratio: int = 2,
-                 act_cfg: dict = dict(type='HSwish'),
+    def __init__(self, arch: Union[str, dict], img_size: int = 224, patch_size: int = 16,
+                 attn_ratio: int = 2, mlp_ratio: int = 2, act_cfg: dict = dict(type='HSwish'),
                  hybrid_backbone: Optional[Callable[[int], nn.Module]] = None,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 frozen_stages: int = -1,
-                 drop_path_rate: float = 0.,
-                 deploy: bool = False,
-                 init_cfg=None) -> None:
+                 out_indices: Union[int, Sequence[int]] = -1, frozen_stages: int = -1,
+                 drop_path_rate: float = 0., deploy: bool = False, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.arch = resolve_arch(arch, arch_settings, 'LeViT')
         self.embed_dims = list(self.arch['embed_dims'])
@@ -258,10 +258,7 @@ class LeViT(BaseBackbone):
 
     def switch_to_deploy(self) -> None:
         """Fold every batch norm into the preceding linear/conv layer (inference only)."""
-        if self.deploy:
-            return
-        fuse_children(self)
-        self.deploy = True
+        fuse_for_deploy(self)
 
     def _frozen_modules(self) -> List[nn.Module]:
         return stem_and_stages(self.patch_embed, self.stages, self.frozen_stages)
@@ -277,4 +274,4 @@ class LeViT(BaseBackbone):
         return tuple(outs)
 
 
-__all__ = ['LeViT', 'fuse_children']
+__all__ = ['LeViT', 'fuse_children', 'fuse_for_deploy']

@@ -15,12 +15,11 @@ from mmcls.registry import MODELS
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule
 from ..utils.drop import DropPath
-from ..utils.embed import build_patch_embed, resize_pos_embed
-from ..utils.ffn import FFN
+from ..utils.embed import build_patch_embed, register_pos_embed_resizing, resize_pos_embed
+from ..utils.ffn import FFN, init_linears_xavier
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.token_layers import build_layers
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.token_layers import build_layers, init_token_params
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .base_backbone import resolve_arch
 
@@ -80,10 +79,7 @@ class RevTransformerEncoderLayer(BaseModule):
 
     def init_weights(self) -> None:
         super().init_weights()
-        for m in self.ffn.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.normal_(m.bias, std=1e-6)
+        init_linears_xavier(self.ffn)
 
     def f(self, x2: torch.Tensor) -> torch.Tensor:
         return self.drop_path(self.attn(self.ln1(x2)))
@@ -103,23 +99,26 @@ class RevTransformerEncoderLayer(BaseModule):
     def backward_pass(self, y1, y2, d_y1, d_y2):
         """Recompute the inputs ``(x1, x2)`` from the outputs and back-propagate through the
         layer, accumulating parameter gradients; returns ``(x1, x2, d_x1, d_x2)``."""
-        with torch.enable_grad():
-            y1 = y1.detach().requires_grad_(True)
-            with self._rng_g.replay():
-                g_y1 = self.g(y1)
-            g_y1.backward(d_y2)
+        y1, g_y1 = _rerun_branch(self.g, self._rng_g, y1, d_y2)
         with torch.no_grad():
             x2 = y2 - g_y1
             d_y1 = d_y1 + y1.grad
-        with torch.enable_grad():
-            x2 = x2.detach().requires_grad_(True)
-            with self._rng_f.replay():
-                f_x2 = self.f(x2)
-            f_x2.backward(d_y1)
+        x2, f_x2 = _rerun_branch(self.f, self._rng_f, x2, d_y1)
         with torch.no_grad():
             x1 = y1 - f_x2
             d_x2 = d_y2 + x2.grad
         return x1.detach(), x2.detach(), d_y1, d_x2
+
+
+def _rerun_branch(branch, rng: '_RngState', x: torch.Tensor, d_out: torch.Tensor):
+    """Run ``branch`` again on a detached ``x`` with the recorded random state ``rng`` and
+    back-propagate ``d_out`` through it; returns ``(x with its .grad, branch output)``."""
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        with rng.replay():
+            out = branch(x)
+        out.backward(d_out)
+    return x, out
 
 
 class RevBackProp(torch.autograd.Function):
@@ -195,26 +194,14 @@ class RevVisionTransformer(BaseBackbone):
     """
     num_extra_tokens = 1  # the (unused) class token keeps a slot in the position embedding
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'base',
-                 img_size: int = 224,
-                 patch_size: int = 16,
-                 in_channels: int = 3,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 drop_rate: float = 0.,
-                 drop_path_rate: float = 0.,
-                 qkv_bias: bool = True,
-                 norm_cfg: dict = dict(type='LN', eps=1e-6),
-                 final_norm: bool = True,
-                 with_cls_token: bool = False,
-                 avg_token: bool = True,
-                 frozen_stages: int = -1,
-                 output_cls_token: bool = False,
-                 interpolate_mode: str = 'bicubic',
-                 patch_cfg: dict = dict(),
-                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 fusion_mode: str = 'concat',
-                 no_custom_backward: bool = False,
+    def __init__(self, arch: Union[str, dict] = 'base', img_size: int = 224, patch_size: int = 16,
+                 in_channels: int = 3, out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0., drop_path_rate: float = 0., qkv_bias: bool = True,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6), final_norm: bool = True,
+                 with_cls_token: bool = False, avg_token: bool = True, frozen_stages: int = -1,
+                 output_cls_token: bool = False, interpolate_mode: str = 'bicubic',
+                 patch_cfg: dict = dict(), layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 fusion_mode: str = 'concat', no_custom_backward: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         if with_cls_token or output_cls_token:
@@ -235,7 +222,7 @@ class RevVisionTransformer(BaseBackbone):
         self.interpolate_mode = interpolate_mode
         self.pos_embed = nn.Parameter(
             torch.zeros(1, num_patches + self.num_extra_tokens, self.embed_dims))
-        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        register_pos_embed_resizing(self, 'pos_embed', self.num_extra_tokens)
         self.drop_after_pos = nn.Dropout(p=drop_rate)
 
         self.out_indices = normalize_out_indices(out_indices, self.num_layers,
@@ -256,20 +243,6 @@ class RevVisionTransformer(BaseBackbone):
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        if not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.pos_embed, std=0.02)
-
-    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Resize a checkpoint's position embedding to this model's patch grid when they differ."""
-        key = prefix + 'pos_embed'
-        if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
-            return
-        side = int((state_dict[key].shape[1] - self.num_extra_tokens)**0.5)
-        state_dict[key] = resize_pos_embed(state_dict[key], (side, side), self.patch_resolution,
-                                           self.interpolate_mode, self.num_extra_tokens)
-
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages <= 0:
             return []
@@ -281,6 +254,10 @@ class RevVisionTransformer(BaseBackbone):
 
     def _frozen_params(self) -> List[nn.Parameter]:
         return [self.pos_embed] if self.frozen_stages > 0 else []
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        init_token_params(self, self.pos_embed)
 
     def forward(self, x: torch.Tensor) -> tuple:
         B = x.shape[0]

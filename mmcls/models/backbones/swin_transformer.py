@@ -9,11 +9,12 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import PatchMerging, build_patch_embed, resize_pos_embed
+from ..utils.embed import PatchMerging, build_patch_embed, register_pos_embed_resizing, \
+    resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.norm import build_norm_layer
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.token_layers import init_token_params
 from ..utils.window_attention import ShiftWindowMSA, resize_relative_position_bias_table
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .base_backbone import resolve_arch
@@ -85,19 +86,10 @@ class SwinBlock(SwinBlockBase):
         with_cp: recompute the block in backward (gradient checkpointing) to save memory.
     """
 
-    def __init__(self,
-                 embed_dims: int,
-                 num_heads: int,
-                 window_size: int = 7,
-                 shift: bool = False,
-                 ffn_ratio: float = 4.,
-                 drop_path: float = 0.,
-                 pad_small_map: bool = False,
-                 attn_cfgs: dict = dict(),
-                 ffn_cfgs: dict = dict(),
-                 norm_cfg: dict = dict(type='LN'),
-                 with_cp: bool = False,
-                 init_cfg=None) -> None:
+    def __init__(self, embed_dims: int, num_heads: int, window_size: int = 7, shift: bool = False,
+                 ffn_ratio: float = 4., drop_path: float = 0., pad_small_map: bool = False,
+                 attn_cfgs: dict = dict(), ffn_cfgs: dict = dict(),
+                 norm_cfg: dict = dict(type='LN'), with_cp: bool = False, init_cfg=None) -> None:
         super().__init__(with_cp, init_cfg)
         self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.attn = self.build_attn(embed_dims, num_heads, window_size, shift, drop_path,
@@ -125,18 +117,11 @@ class SwinBlockSequence(BaseModule):
     """One Swin stage: ``depth`` blocks alternating regular / shifted windows, then an optional
     :class:`PatchMerging` ``downsample`` that halves the resolution and doubles the width."""
 
-    def __init__(self,
-                 embed_dims: int,
-                 depth: int,
-                 num_heads: int,
-                 window_size: int = 7,
-                 downsample: bool = False,
-                 downsample_cfg: dict = dict(),
+    def __init__(self, embed_dims: int, depth: int, num_heads: int, window_size: int = 7,
+                 downsample: bool = False, downsample_cfg: dict = dict(),
                  drop_paths: Union[float, Sequence[float]] = 0.,
-                 block_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 with_cp: bool = False,
-                 pad_small_map: bool = False,
-                 init_cfg=None) -> None:
+                 block_cfgs: Union[dict, Sequence[dict]] = dict(), with_cp: bool = False,
+                 pad_small_map: bool = False, init_cfg=None) -> None:
         super().__init__(init_cfg)
         drop_paths, block_cfgs = per_block_args(drop_paths, block_cfgs, depth)
         self.embed_dims = embed_dims
@@ -204,7 +189,7 @@ class SwinBackboneBase(BaseBackbone):
         if use_abs_pos_embed:
             num_patches = self.patch_resolution[0] * self.patch_resolution[1]
             self.absolute_pos_embed = nn.Parameter(torch.zeros(1, num_patches, self.embed_dims))
-            self._register_load_state_dict_pre_hook(self._prepare_abs_pos_embed)
+            register_pos_embed_resizing(self, 'absolute_pos_embed', self.num_extra_tokens)
         self.drop_after_pos = nn.Dropout(p=drop_rate)
 
     def _init_stages(self, stage_type: type, stage_args: Sequence[dict],
@@ -238,8 +223,8 @@ class SwinBackboneBase(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.use_abs_pos_embed and not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.absolute_pos_embed, std=0.02)
+        if self.use_abs_pos_embed:
+            init_token_params(self, self.absolute_pos_embed)
 
     def forward(self, x: torch.Tensor) -> tuple:
         x, hw_shape = self.patch_embed(x)
@@ -269,18 +254,6 @@ class SwinBackboneBase(BaseBackbone):
         frozen = self.frozen_stages >= 0 and self.use_abs_pos_embed
         return [self.absolute_pos_embed] if frozen else []
 
-    def _prepare_abs_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Resize a checkpoint's absolute position embedding to this model's patch grid."""
-        key = prefix + 'absolute_pos_embed'
-        if key not in state_dict or state_dict[key].shape == self.absolute_pos_embed.shape:
-            return
-        ckpt = state_dict[key]
-        side = int(ckpt.shape[1]**0.5)
-        if side * side != ckpt.shape[1]:
-            raise ValueError(f'cannot resize {key} of shape {tuple(ckpt.shape)}: not a square grid')
-        state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
-                                           self.interpolate_mode, self.num_extra_tokens)
-
 
 @MODELS.register_module()
 class SwinTransformer(SwinBackboneBase):
@@ -302,25 +275,14 @@ class SwinTransformer(SwinBackboneBase):
     """
     arch_zoo = arch_settings
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'tiny',
-                 img_size: Union[int, Sequence[int]] = 224,
-                 patch_size: int = 4,
-                 in_channels: int = 3,
-                 window_size: int = 7,
-                 drop_rate: float = 0.,
-                 drop_path_rate: float = 0.1,
-                 out_indices: Union[int, Sequence[int]] = (3, ),
-                 out_after_downsample: bool = False,
-                 use_abs_pos_embed: bool = False,
-                 interpolate_mode: str = 'bicubic',
-                 with_cp: bool = False,
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 pad_small_map: bool = False,
-                 norm_cfg: dict = dict(type='LN'),
-                 stage_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 patch_cfg: dict = dict(),
+    def __init__(self, arch: Union[str, dict] = 'tiny', img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 4, in_channels: int = 3, window_size: int = 7,
+                 drop_rate: float = 0., drop_path_rate: float = 0.1,
+                 out_indices: Union[int, Sequence[int]] = (3, ), out_after_downsample: bool = False,
+                 use_abs_pos_embed: bool = False, interpolate_mode: str = 'bicubic',
+                 with_cp: bool = False, frozen_stages: int = -1, norm_eval: bool = False,
+                 pad_small_map: bool = False, norm_cfg: dict = dict(type='LN'),
+                 stage_cfgs: Union[dict, Sequence[dict]] = dict(), patch_cfg: dict = dict(),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self._init_arch(arch, out_indices, frozen_stages, norm_eval)

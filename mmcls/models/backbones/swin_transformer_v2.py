@@ -13,7 +13,8 @@ from ..utils.window_attention import WindowMSAV2
 from .swin_transformer import SwinBackboneBase, SwinBlockBase, per_block_args
 
 # embed_dims, depths, num_heads per stage; extra_norm_every_n_layers: an extra LayerNorm after
-# every n-th block (huge/giant only, 0 = none)
+# every n-th block (huge/giant only, 0 = none; custom arch dicts may call it
+# extra_norm_every_n_blocks)
 arch_settings = {
     **dict.fromkeys(['t', 'tiny'], dict(embed_dims=96, depths=[2, 2, 6, 2],
                                         num_heads=[3, 6, 12, 24], extra_norm_every_n_layers=0)),
@@ -29,6 +30,22 @@ arch_settings = {
                                          num_heads=[16, 32, 64, 128], extra_norm_every_n_layers=6)),
 }
 
+EXTRA_NORM_KEYS = ('extra_norm_every_n_layers', 'extra_norm_every_n_blocks')
+
+
+def with_extra_norm_key(arch: Union[str, dict]) -> Union[str, dict]:
+    """``arch`` with a custom dict's extra-norm period under ``extra_norm_every_n_layers``, the
+    name of the zoo entries; the dict must name it by exactly one of :data:`EXTRA_NORM_KEYS`."""
+    if not isinstance(arch, dict):
+        return arch
+    named = [key for key in EXTRA_NORM_KEYS if key in arch]
+    if len(named) != 1:
+        raise ValueError(f'SwinTransformerV2: a custom arch must give exactly one of '
+                         f'{EXTRA_NORM_KEYS}, got {sorted(arch)}')
+    arch = dict(arch)
+    arch[EXTRA_NORM_KEYS[0]] = arch.pop(named[0])
+    return arch
+
 
 class SwinBlockV2(SwinBlockBase):
     """Res-post-norm Swin V2 block: ``x + norm1(attn(x))`` then ``x + norm2(FFN(x))``.
@@ -42,21 +59,11 @@ class SwinBlockV2(SwinBlockBase):
         with_cp: gradient checkpointing.
     """
 
-    def __init__(self,
-                 embed_dims: int,
-                 num_heads: int,
-                 window_size: int = 8,
-                 shift: bool = False,
-                 ffn_ratio: float = 4.,
-                 drop_path: float = 0.,
-                 pad_small_map: bool = False,
-                 attn_cfgs: dict = dict(),
-                 ffn_cfgs: dict = dict(),
-                 norm_cfg: dict = dict(type='LN'),
-                 with_cp: bool = False,
-                 extra_norm: bool = False,
-                 pretrained_window_size: int = 0,
-                 init_cfg=None) -> None:
+    def __init__(self, embed_dims: int, num_heads: int, window_size: int = 8,
+                 shift: bool = False, extra_norm: bool = False, ffn_ratio: float = 4.,
+                 drop_path: float = 0., pad_small_map: bool = False, attn_cfgs: dict = dict(),
+                 ffn_cfgs: dict = dict(), norm_cfg: dict = dict(type='LN'), with_cp: bool = False,
+                 pretrained_window_size: int = 0, init_cfg=None) -> None:
         super().__init__(with_cp, init_cfg)
         self.extra_norm = extra_norm
         self.attn = self.build_attn(embed_dims, num_heads, window_size, shift, drop_path,
@@ -77,22 +84,14 @@ class SwinBlockV2(SwinBlockBase):
 class SwinBlockV2Sequence(BaseModule):
     """One Swin V2 stage: an optional post-norm patch merging ``downsample`` first (skipped when
     ``forward`` gets ``do_downsample=False``), then ``depth`` blocks alternating regular / shifted
-    windows."""
+    windows; every ``extra_norm_every_n_blocks``-th block normalises its output (0: none)."""
 
-    def __init__(self,
-                 embed_dims: int,
-                 depth: int,
-                 num_heads: int,
-                 window_size: int = 8,
-                 downsample: bool = False,
-                 downsample_cfg: dict = dict(),
+    def __init__(self, embed_dims: int, depth: int, num_heads: int, window_size: int = 8,
+                 downsample: bool = False, downsample_cfg: dict = dict(),
                  drop_paths: Union[float, Sequence[float]] = 0.,
-                 block_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 with_cp: bool = False,
-                 pad_small_map: bool = False,
-                 extra_norm_every_n_layers: int = 0,
-                 pretrained_window_size: int = 0,
-                 init_cfg=None) -> None:
+                 block_cfgs: Union[dict, Sequence[dict]] = dict(), with_cp: bool = False,
+                 pad_small_map: bool = False, extra_norm_every_n_blocks: int = 0,
+                 pretrained_window_size: int = 0, init_cfg=None) -> None:
         super().__init__(init_cfg)
         drop_paths, block_cfgs = per_block_args(drop_paths, block_cfgs, depth)
         if downsample:
@@ -106,8 +105,8 @@ class SwinBlockV2Sequence(BaseModule):
             self.downsample = None
         self.blocks = ModuleList()
         for i in range(depth):
-            extra_norm = (bool(extra_norm_every_n_layers)
-                          and (i + 1) % extra_norm_every_n_layers == 0)
+            extra_norm = (bool(extra_norm_every_n_blocks)
+                          and (i + 1) % extra_norm_every_n_blocks == 0)
             block = dict(embed_dims=self.out_channels, num_heads=num_heads,
                          window_size=window_size, shift=i % 2 == 1, drop_path=drop_paths[i],
                          with_cp=with_cp, pad_small_map=pad_small_map, extra_norm=extra_norm,
@@ -129,7 +128,8 @@ class SwinTransformerV2(SwinBackboneBase):
 
     Args:
         arch: 'tiny', 'small', 'base', 'large', 'huge', 'giant' (or their initials) or a dict
-            with embed_dims, depths, num_heads, extra_norm_every_n_layers.
+            with embed_dims, depths, num_heads and the extra-norm period under exactly one of
+            the names extra_norm_every_n_layers / extra_norm_every_n_blocks.
         img_size / patch_size: training resolution and patch size (4).
         window_size: one window for all stages or one per stage (e.g. ``[16, 16, 16, 8]``).
         pretrained_window_sizes: per-stage window of the pre-trained model (0: none).
@@ -141,29 +141,19 @@ class SwinTransformerV2(SwinBackboneBase):
     """
     arch_zoo = arch_settings
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'tiny',
-                 img_size: Union[int, Sequence[int]] = 256,
-                 patch_size: int = 4,
-                 in_channels: int = 3,
-                 window_size: Union[int, Sequence[int]] = 8,
-                 drop_rate: float = 0.,
-                 drop_path_rate: float = 0.1,
-                 out_indices: Union[int, Sequence[int]] = (3, ),
-                 use_abs_pos_embed: bool = False,
-                 interpolate_mode: str = 'bicubic',
-                 with_cp: bool = False,
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 pad_small_map: bool = False,
-                 norm_cfg: dict = dict(type='LN'),
-                 stage_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 patch_cfg: dict = dict(),
-                 pretrained_window_sizes: Sequence[int] = (0, 0, 0, 0),
-                 init_cfg=None) -> None:
+    def __init__(self, arch: Union[str, dict] = 'tiny', img_size: Union[int, Sequence[int]] = 256,
+                 patch_size: int = 4, in_channels: int = 3,
+                 window_size: Union[int, Sequence[int]] = 8, drop_rate: float = 0.,
+                 drop_path_rate: float = 0.1, out_indices: Union[int, Sequence[int]] = (3, ),
+                 use_abs_pos_embed: bool = False, interpolate_mode: str = 'bicubic',
+                 with_cp: bool = False, frozen_stages: int = -1, norm_eval: bool = False,
+                 pad_small_map: bool = False, norm_cfg: dict = dict(type='LN'),
+                 stage_cfgs: Union[dict, Sequence[dict]] = dict(), patch_cfg: dict = dict(),
+                 pretrained_window_sizes: Sequence[int] = (0, 0, 0, 0), init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self._init_arch(arch, out_indices, frozen_stages, norm_eval)
+        self._init_arch(with_extra_norm_key(arch), out_indices, frozen_stages, norm_eval)
         self.extra_norm_every_n_layers = self.arch_settings['extra_norm_every_n_layers']
+        self.extra_norm_every_n_blocks = self.extra_norm_every_n_layers
         self.window_sizes = self._per_stage(window_size, 'window_size')
         pretrained_window_sizes = self._per_stage(pretrained_window_sizes,
                                                   'pretrained_window_sizes')
@@ -172,7 +162,7 @@ class SwinTransformerV2(SwinBackboneBase):
         self._register_load_state_dict_pre_hook(self._drop_computed_buffers)
         stage_args = [dict(window_size=self.window_sizes[i], downsample=i > 0, with_cp=with_cp,
                            pad_small_map=pad_small_map,
-                           extra_norm_every_n_layers=self.extra_norm_every_n_layers,
+                           extra_norm_every_n_blocks=self.extra_norm_every_n_blocks,
                            pretrained_window_size=pretrained_window_sizes[i])
                       for i in range(self.num_layers)]
         # a V2 stage merges patches before its blocks: its output always follows the merging

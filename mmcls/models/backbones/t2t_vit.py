@@ -4,7 +4,6 @@ The T2T module unfolds the image into overlapping 7x7 patches (stride 4), then t
 tokens with a small transformer layer, folds them back into a map and unfolds again (3x3,
 stride 2), so 224x224 inputs give 14x14 tokens.  Position embeddings are a fixed sinusoid table.
 """
-import math
 from functools import partial
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -15,12 +14,11 @@ from mmcls.registry import MODELS
 
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule
-from ..utils.embed import resize_pos_embed
+from ..utils.embed import register_pos_embed_resizing, resize_pos_embed
 from ..utils.ffn import FFN
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.token_layers import build_layers, run_layers, tokens_to_map
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.token_layers import build_layers, init_token_params, run_layers, tokens_to_map
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
 from .base_backbone import resolve_arch
 
@@ -41,19 +39,11 @@ class T2TTransformerLayer(BaseModule):
     values) and, as in the official code, the attention scale is ``(input_dims // heads)**-0.5``.
     """
 
-    def __init__(self,
-                 embed_dims: int,
-                 num_heads: int,
-                 feedforward_channels: int,
-                 input_dims: Optional[int] = None,
-                 drop_rate: float = 0.,
-                 attn_drop_rate: float = 0.,
-                 drop_path_rate: float = 0.,
-                 num_fcs: int = 2,
-                 qkv_bias: bool = False,
-                 qk_scale: Optional[float] = None,
-                 act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN'),
+    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
+                 input_dims: Optional[int] = None, drop_rate: float = 0.,
+                 attn_drop_rate: float = 0., drop_path_rate: float = 0., num_fcs: int = 2,
+                 qkv_bias: bool = False, qk_scale: Optional[float] = None,
+                 act_cfg: dict = dict(type='GELU'), norm_cfg: dict = dict(type='LN'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.v_shortcut = input_dims is not None
@@ -86,12 +76,16 @@ def _unfold_size(unfold: nn.Unfold, size: Tuple[int, int]) -> Tuple[int, int]:
 class T2TModule(BaseModule):
     """Soft split (7x7/4) -> [T2T layer -> fold -> soft split (3x3/2)] x 2 -> linear projection.
 
-    ``forward`` returns ``(tokens (B, N, embed_dims), (H, W))``.
+    ``forward`` returns ``(tokens (B, N, embed_dims), (H, W))``. ``use_performer`` must be False:
+    the T2T layers are regular self-attention (the Performer variant is not provided).
     """
 
     def __init__(self, img_size: int = 224, in_channels: int = 3, embed_dims: int = 384,
-                 token_dims: int = 64, init_cfg=None) -> None:
+                 token_dims: int = 64, use_performer: bool = False, init_cfg=None) -> None:
         super().__init__(init_cfg)
+        if use_performer:
+            raise ValueError('T2TModule: use_performer=True (Performer attention) is not '
+                             'supported; only the regular T2T attention (False) is')
         self.embed_dims = embed_dims
         self.soft_split0 = nn.Unfold(kernel_size=(7, 7), stride=(4, 4), padding=(2, 2))
         self.soft_split1 = nn.Unfold(kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))
@@ -151,24 +145,14 @@ class T2T_ViT(BaseBackbone):
     num_extra_tokens = 1  # the class token
     arch_zoo = arch_settings
 
-    def __init__(self,
-                 arch: Union[str, dict] = 't-14',
-                 img_size: int = 224,
-                 in_channels: int = 3,
-                 embed_dims: int = 384,
-                 num_layers: int = 14,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 drop_rate: float = 0.,
-                 drop_path_rate: float = 0.,
-                 norm_cfg: dict = dict(type='LN'),
-                 final_norm: bool = True,
-                 with_cls_token: bool = True,
-                 output_cls_token: bool = True,
-                 interpolate_mode: str = 'bicubic',
-                 frozen_stages: int = -1,
-                 t2t_cfg: dict = dict(),
-                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 init_cfg=None) -> None:
+    def __init__(self, arch: Union[str, dict] = 't-14', img_size: int = 224, in_channels: int = 3,
+                 embed_dims: int = 384, num_layers: int = 14,
+                 out_indices: Union[int, Sequence[int]] = -1, drop_rate: float = 0.,
+                 drop_path_rate: float = 0., norm_cfg: dict = dict(type='LN'),
+                 final_norm: bool = True, with_cls_token: bool = True,
+                 output_cls_token: bool = True, interpolate_mode: str = 'bicubic',
+                 frozen_stages: int = -1, t2t_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(), init_cfg=None) -> None:
         super().__init__(init_cfg)
         settings = resolve_arch(arch, self.arch_zoo, 'T2T_ViT')
         if embed_dims != 384:  # the default, T2T-ViT-t-14's width
@@ -191,7 +175,7 @@ class T2T_ViT(BaseBackbone):
         self.interpolate_mode = interpolate_mode
         self.register_buffer('pos_embed', get_sinusoid_encoding(
             num_patches + self.num_extra_tokens, self.embed_dims))
-        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        register_pos_embed_resizing(self, 'pos_embed', self.num_extra_tokens)
         self.drop_after_pos = nn.Dropout(p=drop_rate)
 
         self.out_indices = normalize_out_indices(out_indices, self.num_layers, 'T2T_ViT')
@@ -210,24 +194,6 @@ class T2T_ViT(BaseBackbone):
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        if not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.cls_token, std=.02)
-
-    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Resize a checkpoint's position table to this model's token grid when they differ."""
-        key = prefix + 'pos_embed'
-        if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
-            return
-        ckpt = state_dict[key]
-        side = int(math.sqrt(ckpt.shape[1] - self.num_extra_tokens))
-        if side * side + self.num_extra_tokens != ckpt.shape[1]:
-            raise ValueError(f'cannot resize {key} of shape {tuple(ckpt.shape)}: its token grid '
-                             'is not square')
-        state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
-                                           self.interpolate_mode, self.num_extra_tokens)
-
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
             return []
@@ -236,6 +202,10 @@ class T2T_ViT(BaseBackbone):
 
     def _frozen_params(self) -> List[nn.Parameter]:
         return [self.cls_token] if self.frozen_stages >= 0 else []
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        init_token_params(self, self.cls_token)
 
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]

@@ -125,12 +125,17 @@ class BasicConv(Sequential):
         super().__init__(*layers)
 
 
-class MRConv2d(nn.Module):
-    """Max-relative graph conv: ``nn([x, max_j(x_j - x_i)])`` (channels interleaved)."""
+class _PairGraphConv(nn.Module):
+    """A graph conv whose ``nn`` maps a node feature paired with a neighbour term (twice the
+    input channels) to ``out_channels``."""
 
     def __init__(self, in_channels, out_channels, act_cfg, norm_cfg=None, bias=True) -> None:
         super().__init__()
         self.nn = BasicConv([in_channels * 2, out_channels], act_cfg, norm_cfg, bias)
+
+
+class MRConv2d(_PairGraphConv):
+    """Max-relative graph conv: ``nn([x, max_j(x_j - x_i)])`` (channels interleaved)."""
 
     def forward(self, x, idx, y=None):
         x_j = gather_neighbors(x if y is None else y, idx)
@@ -139,12 +144,8 @@ class MRConv2d(nn.Module):
         return self.nn(torch.stack([x, x_j], dim=2).reshape(B, 2 * C, N, 1))
 
 
-class EdgeConv2d(nn.Module):
+class EdgeConv2d(_PairGraphConv):
     """Edge conv: ``max_j nn([x_i, x_j - x_i])``."""
-
-    def __init__(self, in_channels, out_channels, act_cfg, norm_cfg=None, bias=True) -> None:
-        super().__init__()
-        self.nn = BasicConv([in_channels * 2, out_channels], act_cfg, norm_cfg, bias)
 
     def forward(self, x, idx, y=None):
         x_j = gather_neighbors(x if y is None else y, idx)
@@ -332,23 +333,12 @@ class Vig(_VigBase):
         frozen_stages: freeze the stem, position embedding and the first N blocks.
     """
 
-    def __init__(self,
-                 arch: Union[str, dict],
-                 in_channels: int = 3,
-                 k: int = 9,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='BN'),
-                 graph_conv_bias: bool = True,
-                 graph_conv_type: str = 'mr',
-                 epsilon: float = 0.2,
-                 use_dilation: bool = True,
-                 use_stochastic: bool = False,
-                 drop_path_rate: float = 0.,
-                 drop_path: float = 0.,
-                 relative_pos: bool = False,
-                 norm_eval: bool = False,
-                 frozen_stages: int = 0,
+    def __init__(self, arch: Union[str, dict], in_channels: int = 3, k: int = 9,
+                 out_indices: Union[int, Sequence[int]] = -1, act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='BN'), graph_conv_bias: bool = True,
+                 graph_conv_type: str = 'mr', epsilon: float = 0.2, use_dilation: bool = True,
+                 use_stochastic: bool = False, drop_path_rate: float = 0., drop_path: float = 0.,
+                 relative_pos: bool = False, norm_eval: bool = False, frozen_stages: int = 0,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch, vig_arch_settings, 'Vig')
@@ -397,23 +387,12 @@ class PyramidVig(_VigBase):
     reduce_ratios = (4, 2, 1, 1)
     _units_name = 'stages'
 
-    def __init__(self,
-                 arch: Union[str, dict],
-                 in_channels: int = 3,
-                 k: int = 9,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='BN'),
-                 graph_conv_bias: bool = True,
-                 graph_conv_type: str = 'mr',
-                 epsilon: float = 0.2,
-                 use_stochastic: bool = False,
-                 drop_path_rate: float = 0.,
-                 drop_path: float = 0.,
-                 norm_eval: bool = False,
-                 frozen_stages: int = 0,
-                 img_size: int = 224,
-                 init_cfg=None) -> None:
+    def __init__(self, arch: Union[str, dict], in_channels: int = 3, k: int = 9,
+                 out_indices: Union[int, Sequence[int]] = -1, act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='BN'), graph_conv_bias: bool = True,
+                 graph_conv_type: str = 'mr', epsilon: float = 0.2, use_stochastic: bool = False,
+                 drop_path_rate: float = 0., drop_path: float = 0., norm_eval: bool = False,
+                 frozen_stages: int = 0, img_size: int = 224, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch, pvig_arch_settings, 'PyramidVig')
         self.blocks = list(arch['blocks'])

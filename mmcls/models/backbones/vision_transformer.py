@@ -13,12 +13,11 @@ from mmcls.registry import MODELS
 
 from ..utils.attention import MultiheadAttention
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import build_patch_embed, resize_pos_embed
-from ..utils.ffn import FFN
+from ..utils.embed import build_patch_embed, register_pos_embed_resizing, resize_pos_embed
+from ..utils.ffn import FFN, init_linears_xavier
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.token_layers import build_layers, run_layers, tokens_to_map
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.token_layers import build_layers, init_token_params, run_layers, tokens_to_map
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices, resolve_arch
 
 # embed_dims, num_layers, num_heads, feedforward_channels
@@ -49,18 +48,10 @@ class TransformerEncoderLayer(BaseModule):
     residual branches (DeiT III).
     """
 
-    def __init__(self,
-                 embed_dims: int,
-                 num_heads: int,
-                 feedforward_channels: int,
-                 drop_rate: float = 0.,
-                 attn_drop_rate: float = 0.,
-                 drop_path_rate: float = 0.,
-                 num_fcs: int = 2,
-                 qkv_bias: bool = True,
-                 act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN'),
-                 init_cfg=None,
+    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
+                 drop_rate: float = 0., attn_drop_rate: float = 0., drop_path_rate: float = 0.,
+                 num_fcs: int = 2, qkv_bias: bool = True, act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'), init_cfg=None,
                  layer_scale_init_value: float = 0.) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims
@@ -77,10 +68,7 @@ class TransformerEncoderLayer(BaseModule):
 
     def init_weights(self) -> None:
         super().init_weights()
-        for m in self.ffn.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.normal_(m.bias, std=1e-6)
+        init_linears_xavier(self.ffn)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.attn(self.ln1(x))
@@ -108,26 +96,15 @@ class VisionTransformer(BaseBackbone):
     # whether ``pos_embed`` has entries for the extra tokens (DeiT III adds them after it)
     pos_embed_covers_extra_tokens = True
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'base',
-                 img_size: Union[int, Sequence[int]] = 224,
-                 patch_size: int = 16,
-                 in_channels: int = 3,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 drop_rate: float = 0.,
-                 drop_path_rate: float = 0.,
-                 qkv_bias: bool = True,
-                 norm_cfg: dict = dict(type='LN', eps=1e-6),
-                 final_norm: bool = True,
-                 with_cls_token: bool = True,
-                 avg_token: bool = False,
-                 frozen_stages: int = -1,
-                 output_cls_token: bool = True,
-                 interpolate_mode: str = 'bicubic',
-                 pre_norm: bool = False,
-                 patch_cfg: dict = dict(),
-                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 init_cfg=None) -> None:
+    def __init__(self, arch: Union[str, dict] = 'base', img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 16, in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = -1, drop_rate: float = 0.,
+                 drop_path_rate: float = 0., qkv_bias: bool = True,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6), final_norm: bool = True,
+                 with_cls_token: bool = True, avg_token: bool = False, frozen_stages: int = -1,
+                 output_cls_token: bool = True, interpolate_mode: str = 'bicubic',
+                 pre_norm: bool = False, patch_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(), init_cfg=None) -> None:
         super().__init__(init_cfg)
         self._init_arch(arch, img_size, with_cls_token, output_cls_token)
         self.patch_embed = build_patch_embed(in_channels, img_size, self.embed_dims, patch_size,
@@ -162,7 +139,7 @@ class VisionTransformer(BaseBackbone):
         if use_pos_embed:
             self.pos_embed = nn.Parameter(
                 torch.zeros(1, num_patches + self._pos_extra_tokens, self.embed_dims))
-            self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+            register_pos_embed_resizing(self, 'pos_embed', self._pos_extra_tokens)
         else:
             self.pos_embed = None
         self._add_extra_tokens()
@@ -207,22 +184,7 @@ class VisionTransformer(BaseBackbone):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.pos_embed is not None and not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.pos_embed, std=0.02)
-
-    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Resize a checkpoint's position embedding to this model's patch grid when they differ."""
-        key = prefix + 'pos_embed'
-        if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
-            return
-        ckpt = state_dict[key]
-        src_tokens = ckpt.shape[1] - self._pos_extra_tokens
-        side = int(src_tokens**0.5)
-        if side * side != src_tokens:
-            raise ValueError(f'cannot resize {key} of shape {tuple(ckpt.shape)}: its patch grid '
-                             'is not square')
-        state_dict[key] = resize_pos_embed(ckpt, (side, side), self.patch_resolution,
-                                           self.interpolate_mode, self._pos_extra_tokens)
+        init_token_params(self, self.pos_embed)
 
     def _frozen_modules(self) -> List[nn.Module]:
         # unlike the CNNs, frozen_stages=0 freezes nothing (not even the embeddings)

@@ -15,13 +15,14 @@ import torch.nn.functional as F
 
 from mmcls.registry import MODELS
 
+from ..utils.attention import ChannelMultiheadAttention
 from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
-from ..utils.token_layers import run_layers, tokens_to_map
-from ..utils.weight_init import has_pretrained_init, trunc_normal_
+from ..utils.position_encoding import fourier_frequencies, fourier_position_features
+from ..utils.token_layers import init_token_params, run_layers, tokens_to_map
 from .base_backbone import BaseBackbone, leading_layers, normalize_out_indices
 from .base_backbone import resolve_arch
 
@@ -79,6 +80,10 @@ class ClassAttention(BaseModule):
         return self.proj_drop(self.proj(cls))
 
 
+# MMClassification 1.x's (misspelt) name of the class-attention module.
+ClassAttntion = ClassAttention
+
+
 class PositionalEncodingFourier(BaseModule):
     """Sine/cosine encoding of the (row, column) of each patch, projected to ``dim`` channels.
 
@@ -96,22 +101,10 @@ class PositionalEncodingFourier(BaseModule):
         self.scale = 2 * math.pi
         self.eps = 1e-6
 
-    def _encode(self, position: torch.Tensor) -> torch.Tensor:
-        """(…, n) normalised positions -> (…, hidden_dim) interleaved sin/cos features."""
-        dim_t = torch.arange(self.hidden_dim, device=position.device, dtype=torch.float32)
-        dim_t = self.temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / self.hidden_dim)
-        pos = position[..., None] / dim_t
-        return torch.stack([pos[..., 0::2].sin(), pos[..., 1::2].cos()], dim=-1).flatten(-2)
-
     def forward(self, batch: int, height: int, width: int) -> torch.Tensor:
         weight = self.token_projection.conv.weight
-        rows = torch.arange(1, height + 1, device=weight.device, dtype=torch.float32)
-        cols = torch.arange(1, width + 1, device=weight.device, dtype=torch.float32)
-        rows = rows / (rows[-1] + self.eps) * self.scale
-        cols = cols / (cols[-1] + self.eps) * self.scale
-        pos_y = self._encode(rows)[:, None, :].expand(height, width, self.hidden_dim)
-        pos_x = self._encode(cols)[None, :, :].expand(height, width, self.hidden_dim)
-        pos = torch.cat((pos_y, pos_x), dim=-1).permute(2, 0, 1).unsqueeze(0)
+        dim_t = fourier_frequencies(self.hidden_dim, self.temperature).to(weight.device)
+        pos = fourier_position_features(height, width, dim_t, self.eps)
         pos = self.token_projection(pos.to(weight.dtype))
         return pos.expand(batch, -1, -1, -1)
 
@@ -168,35 +161,17 @@ class LPI(BaseModule):
         return x.reshape(batch, channels, tokens).transpose(1, 2)
 
 
-class XCA(BaseModule):
+class XCA(ChannelMultiheadAttention):
     """Cross-covariance attention: softmax(temperature * q_hat k_hat^T) over channels per head.
 
     ``q`` and ``k`` are L2-normalised along the token axis; ``temperature`` is learnt per head.
     """
+    learnable_scale_name = 'temperature'
 
     def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = False,
                  attn_drop: float = 0., proj_drop: float = 0., init_cfg=None) -> None:
-        super().__init__(init_cfg)
-        if dim % num_heads:
-            raise ValueError(f'XCA: dim {dim} is not divisible by num_heads {num_heads}')
-        self.num_heads = num_heads
-        self.temperature = nn.Parameter(torch.ones(num_heads, 1, 1))
-        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
-        self.attn_drop = nn.Dropout(attn_drop)
-        self.proj = nn.Linear(dim, dim)
-        self.proj_drop = nn.Dropout(proj_drop)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, tokens, channels = x.shape
-        # (3, B, heads, head_dims, N): channels are the "sequence" axis of this attention.
-        qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, -1).permute(2, 0, 3, 4, 1)
-        q, k, v = qkv.unbind(0)
-        q = F.normalize(q, dim=-1)
-        k = F.normalize(k, dim=-1)
-        attn = (q @ k.transpose(-2, -1)) * self.temperature
-        attn = self.attn_drop(attn.softmax(dim=-1))
-        out = (attn @ v).permute(0, 3, 1, 2).reshape(batch, tokens, channels)
-        return self.proj_drop(self.proj(out))
+        super().__init__(dim, num_heads, attn_drop=attn_drop, proj_drop=proj_drop,
+                         qkv_bias=qkv_bias, init_cfg=init_cfg)
 
 
 def _layer_scale(dim: int, value: float) -> nn.Parameter:
@@ -305,30 +280,16 @@ class XCiT(BaseBackbone):
     num_extra_tokens = 1
     arch_zoo = arch_settings
 
-    def __init__(self,
-                 arch: Optional[Union[str, dict]] = None,
-                 img_size: Union[int, Sequence[int]] = 224,
-                 patch_size: int = 16,
-                 in_channels: int = 3,
-                 embed_dims: int = 768,
-                 depth: int = 12,
-                 num_heads: int = 12,
-                 layer_scale_init_value: float = 1.0,
-                 tokens_norm: bool = False,
-                 cls_attn_layers: int = 2,
-                 mlp_ratio: float = 4.,
-                 qkv_bias: bool = True,
-                 drop_rate: float = 0.,
-                 attn_drop_rate: float = 0.,
-                 drop_path_rate: float = 0.,
-                 use_pos_embed: bool = True,
-                 out_type: str = 'cls_token',
-                 out_indices: Union[int, Sequence[int]] = (-1, ),
-                 final_norm: bool = True,
-                 frozen_stages: int = -1,
-                 bn_norm_cfg: dict = dict(type='BN'),
-                 norm_cfg: dict = dict(type='LN', eps=1e-6),
-                 act_cfg: dict = dict(type='GELU'),
+    def __init__(self, arch: Optional[Union[str, dict]] = None,
+                 img_size: Union[int, Sequence[int]] = 224, patch_size: int = 16,
+                 in_channels: int = 3, embed_dims: int = 768, depth: int = 12, num_heads: int = 12,
+                 layer_scale_init_value: float = 1.0, tokens_norm: bool = False,
+                 cls_attn_layers: int = 2, mlp_ratio: float = 4., qkv_bias: bool = True,
+                 drop_rate: float = 0., attn_drop_rate: float = 0., drop_path_rate: float = 0.,
+                 use_pos_embed: bool = True, out_type: str = 'cls_token',
+                 out_indices: Union[int, Sequence[int]] = (-1, ), final_norm: bool = True,
+                 frozen_stages: int = -1, bn_norm_cfg: dict = dict(type='BN'),
+                 norm_cfg: dict = dict(type='LN', eps=1e-6), act_cfg: dict = dict(type='GELU'),
                  init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02)) -> None:
         super().__init__(init_cfg)
         widths = dict(embed_dims=embed_dims, depth=depth, num_heads=num_heads,
@@ -378,11 +339,6 @@ class XCiT(BaseBackbone):
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        if not has_pretrained_init(self.init_cfg):
-            trunc_normal_(self.cls_token, std=.02)
-
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
             return []
@@ -396,6 +352,10 @@ class XCiT(BaseBackbone):
     def _frozen_params(self) -> List[nn.Parameter]:
         # the class token joins at the first class-attention layer
         return [self.cls_token] if self.frozen_stages > len(self.xca_layers) else []
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        init_token_params(self, self.cls_token)
 
     def forward(self, x: torch.Tensor) -> tuple:
         batch = x.shape[0]

@@ -32,8 +32,35 @@ def gt_targets(data_samples: Sequence[ClsDataSample]) -> Tuple[torch.Tensor, boo
     return torch.cat([s.gt_label.label for s in data_samples]), False
 
 
+def attach_predictions(data_samples: Optional[Sequence[Optional[ClsDataSample]]],
+                       scores: torch.Tensor,
+                       labels: Sequence[torch.Tensor]) -> List[ClsDataSample]:
+    """Set the ``pred_score``/``pred_label`` of each sample of a batch; a sample that is None
+    (or every sample, when ``data_samples`` is None) becomes a new :class:`ClsDataSample`."""
+    if data_samples is None:
+        data_samples = [None] * scores.size(0)
+    results = []
+    for sample, score, label in zip(data_samples, scores, labels):
+        sample = ClsDataSample() if sample is None else sample
+        results.append(sample.set_pred_score(score).set_pred_label(label))
+    return results
+
+
+class LastFeatureHead(BaseModule):
+    """A head without layers of its own: :meth:`pre_logits` is the last feature and
+    :meth:`forward` returns it as the logits. Subclasses add layers by overriding both."""
+
+    def pre_logits(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """The feature the final classification layer takes: the last stage's output."""
+        return feats[-1]
+
+    def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """Raw class scores (no softmax or sigmoid)."""
+        return self.pre_logits(feats)
+
+
 @MODELS.register_module()
-class ClsHead(BaseModule):
+class ClsHead(LastFeatureHead):
     """Classification head without layers of its own: the logits are the last feature.
 
     Subclasses add layers by overriding :meth:`pre_logits` and :meth:`forward`.
@@ -56,14 +83,6 @@ class ClsHead(BaseModule):
             raise ValueError(f'{type(self).__name__}: topk values must be positive, got {topk!r}')
         self.loss_module = build_loss(loss)
         self.cal_acc = cal_acc
-
-    def pre_logits(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
-        """The feature the final classification layer takes: the last stage's output."""
-        return feats[-1]
-
-    def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
-        """Raw class scores (no softmax)."""
-        return self.pre_logits(feats)
 
     def loss(self, feats: Tuple[torch.Tensor, ...], data_samples: List[ClsDataSample],
              **kwargs) -> dict:
@@ -93,14 +112,7 @@ class ClsHead(BaseModule):
                          data_samples: Optional[List[Optional[ClsDataSample]]]) -> List[ClsDataSample]:
         pred_scores = F.softmax(cls_score, dim=1)
         pred_labels = pred_scores.argmax(dim=1, keepdim=True).detach()
-        if data_samples is None:
-            data_samples = [None] * pred_scores.size(0)
-        results = []
-        for sample, score, label in zip(data_samples, pred_scores, pred_labels):
-            sample = ClsDataSample() if sample is None else sample
-            sample.set_pred_score(score).set_pred_label(label)
-            results.append(sample)
-        return results
+        return attach_predictions(data_samples, pred_scores, pred_labels)
 
 
-__all__ = ['ClsHead', 'topk_accuracy', 'gt_targets']
+__all__ = ['ClsHead', 'LastFeatureHead', 'attach_predictions', 'topk_accuracy', 'gt_targets']

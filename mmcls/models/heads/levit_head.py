@@ -5,10 +5,10 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..backbones.levit import fuse_children
+from ..backbones.levit import fuse_for_deploy
 from ..utils.base_module import BaseModule
 from .cls_head import ClsHead
-from .linear_head import check_num_classes
+from .linear_head import init_class_dims
 
 
 class BatchNormLinear(BaseModule):
@@ -49,11 +49,9 @@ class LeViTClsHead(ClsHead):
     def __init__(self, num_classes: int = 1000, in_channels: int = None,
                  distillation: bool = True, deploy: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
-        check_num_classes(num_classes, 'LeViTClsHead')
+        init_class_dims(self, num_classes, in_channels)
         if not isinstance(in_channels, int):
             raise ValueError(f'LeViTClsHead: in_channels must be an int, got {in_channels!r}')
-        self.num_classes = num_classes
-        self.in_channels = in_channels
         self.distillation = distillation
         self.head = BatchNormLinear(in_channels, num_classes)
         if distillation:
@@ -64,10 +62,7 @@ class LeViTClsHead(ClsHead):
 
     def switch_to_deploy(self) -> None:
         """Fold the batch norms into the linear layers (inference only)."""
-        if self.deploy:
-            return
-        fuse_children(self)
-        self.deploy = True
+        fuse_for_deploy(self)
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         x = self.pre_logits(feats)

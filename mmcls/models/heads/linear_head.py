@@ -14,6 +14,19 @@ def check_num_classes(num_classes: int, owner: str) -> None:
         raise ValueError(f'{owner}: num_classes must be a positive int, got {num_classes!r}')
 
 
+def init_class_dims(head: nn.Module, num_classes: int, in_channels: int) -> None:
+    """Check ``num_classes`` and store it and the feature width ``in_channels`` on ``head``."""
+    check_num_classes(num_classes, type(head).__name__)
+    head.num_classes = num_classes
+    head.in_channels = in_channels
+
+
+def init_linear_classifier(head: nn.Module, num_classes: int, in_channels: int) -> None:
+    """:func:`init_class_dims`, then give ``head`` its ``fc`` layer from features to classes."""
+    init_class_dims(head, num_classes, in_channels)
+    head.fc = nn.Linear(in_channels, num_classes)
+
+
 @MODELS.register_module()
 class LinearClsHead(ClsHead):
     """Linear classifier head.
@@ -31,13 +44,10 @@ class LinearClsHead(ClsHead):
                  init_cfg: Optional[dict] = dict(type='Normal', layer='Linear', std=0.01),
                  **kwargs) -> None:
         super().__init__(init_cfg=init_cfg, **kwargs)
-        check_num_classes(num_classes, type(self).__name__)
-        self.in_channels = in_channels
-        self.num_classes = num_classes
-        self.fc = nn.Linear(in_channels, num_classes)
+        init_linear_classifier(self, num_classes, in_channels)
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         return self.fc(self.pre_logits(feats))
 
 
-__all__ = ['LinearClsHead', 'check_num_classes']
+__all__ = ['LinearClsHead', 'check_num_classes', 'init_class_dims', 'init_linear_classifier']

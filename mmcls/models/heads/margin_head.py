@@ -16,6 +16,7 @@ from mmcls.structures import ClsDataSample
 
 from ..losses.utils import convert_to_one_hot
 from .cls_head import ClsHead
+from .linear_head import init_class_dims
 
 
 class NormProduct(nn.Linear):
@@ -79,8 +80,7 @@ class ArcFaceClsHead(ClsHead):
         super().__init__(loss=loss, init_cfg=init_cfg)
         if num_subcenters < 1:
             raise ValueError(f'num_subcenters must be at least 1, got {num_subcenters}')
-        self.in_channels = in_channels
-        self.num_classes = num_classes
+        init_class_dims(self, num_classes, in_channels)
         self.num_subcenters = num_subcenters
         self.scale = scale
         self.easy_margin = easy_margin

@@ -8,12 +8,12 @@ import torch.nn.functional as F
 from mmcls.registry import MODELS
 from mmcls.structures import ClsDataSample
 from ..builder import build_loss
-from ..utils.base_module import BaseModule
-from .linear_head import check_num_classes
+from .cls_head import LastFeatureHead, attach_predictions
+from .linear_head import init_linear_classifier
 
 
 @MODELS.register_module()
-class MultiLabelClsHead(BaseModule):
+class MultiLabelClsHead(LastFeatureHead):
     """Multi-label head without layers: the logits are the last feature.
 
     Args:
@@ -35,12 +35,6 @@ class MultiLabelClsHead(BaseModule):
         self.thr = thr
         self.topk = topk
 
-    def pre_logits(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return feats[-1]
-
-    def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return self.pre_logits(feats)
-
     def loss(self, feats: Tuple[torch.Tensor, ...], data_samples: List[ClsDataSample],
              **kwargs) -> dict:
         """Loss against multi-hot targets built from ``gt_label`` (or its ``score``)."""
@@ -60,18 +54,11 @@ class MultiLabelClsHead(BaseModule):
                 data_samples: Optional[List[Optional[ClsDataSample]]] = None) -> List[ClsDataSample]:
         """Sigmoid scores; labels are the classes above ``thr`` (or the ``topk`` best)."""
         pred_scores = torch.sigmoid(self(feats))
-        if data_samples is None:
-            data_samples = [None] * pred_scores.size(0)
-        results = []
-        for sample, score in zip(data_samples, pred_scores):
-            sample = ClsDataSample() if sample is None else sample
-            if self.thr is not None:
-                label = torch.where(score >= self.thr)[0]
-            else:
-                label = score.topk(self.topk).indices
-            sample.set_pred_score(score).set_pred_label(label)
-            results.append(sample)
-        return results
+        if self.thr is not None:
+            pred_labels = [torch.where(score >= self.thr)[0] for score in pred_scores]
+        else:
+            pred_labels = [score.topk(self.topk).indices for score in pred_scores]
+        return attach_predictions(data_samples, pred_scores, pred_labels)
 
 
 @MODELS.register_module()
@@ -92,10 +79,7 @@ class MultiLabelLinearClsHead(MultiLabelClsHead):
                  topk: Optional[int] = None,
                  init_cfg: Optional[dict] = dict(type='Normal', layer='Linear', std=0.01)) -> None:
         super().__init__(loss=loss, thr=thr, topk=topk, init_cfg=init_cfg)
-        check_num_classes(num_classes, type(self).__name__)
-        self.num_classes = num_classes
-        self.in_channels = in_channels
-        self.fc = nn.Linear(in_channels, num_classes)
+        init_linear_classifier(self, num_classes, in_channels)
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         return self.fc(self.pre_logits(feats))

@@ -3,7 +3,7 @@
 Each attention head scores every spatial position per class with a 1x1 convolution (weights
 normalised per class), then adds ``lam`` times an attention-pooled score to the average score.
 """
-from typing import Optional, Tuple, Union
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -48,6 +48,7 @@ class CSRAClsHead(MultiLabelClsHead):
         in_channels: channels of the last backbone feature map (the head takes the map, no neck).
         num_heads: 1, 2, 4, 6 or 8 attention heads.
         lam: weight of the attention logit.
+        **kwargs: as :class:`MultiLabelClsHead` (loss, thr, topk).
     """
 
     def __init__(self,
@@ -55,11 +56,9 @@ class CSRAClsHead(MultiLabelClsHead):
                  in_channels: int,
                  num_heads: int,
                  lam: float,
-                 loss: Union[dict, nn.Module] = dict(type='CrossEntropyLoss', use_sigmoid=True),
-                 thr: Optional[float] = None,
-                 topk: Optional[int] = None,
-                 init_cfg: Optional[dict] = dict(type='Normal', layer='Linear', std=0.01)) -> None:
-        super().__init__(loss=loss, thr=thr, topk=topk, init_cfg=init_cfg)
+                 init_cfg: Optional[dict] = dict(type='Normal', layer='Linear', std=0.01),
+                 **kwargs) -> None:
+        super().__init__(init_cfg=init_cfg, **kwargs)
         if num_heads not in TEMPERATURES:
             raise ValueError(f'CSRAClsHead: num_heads must be one of {sorted(TEMPERATURES)}, '
                              f'got {num_heads}')
@@ -69,9 +68,6 @@ class CSRAClsHead(MultiLabelClsHead):
         self.csra_heads = ModuleList([
             CSRAModule(num_classes, in_channels, t, lam) for t in TEMPERATURES[num_heads]
         ])
-
-    def pre_logits(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return feats[-1]
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         x = self.pre_logits(feats)

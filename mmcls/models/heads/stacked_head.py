@@ -1,5 +1,5 @@
 """StackedLinearClsHead: an MLP classifier (linear -> norm -> act -> dropout blocks)."""
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -9,7 +9,7 @@ from ..utils.activation import build_activation_layer
 from ..utils.base_module import BaseModule, ModuleList
 from ..utils.norm import build_norm_layer
 from .cls_head import ClsHead
-from .linear_head import check_num_classes
+from .linear_head import init_class_dims
 
 
 class LinearBlock(BaseModule):
@@ -36,6 +36,14 @@ class LinearBlock(BaseModule):
         return x
 
 
+def _hidden_widths(mid_channels: Sequence[int]) -> List[int]:
+    """``mid_channels`` as a list; a :class:`TypeError` when it is not a sequence of widths."""
+    if not isinstance(mid_channels, Sequence) or isinstance(mid_channels, str):
+        raise TypeError(f'StackedLinearClsHead: mid_channels must be a sequence of ints, '
+                        f'got {type(mid_channels).__name__}')
+    return list(mid_channels)
+
+
 @MODELS.register_module()
 class StackedLinearClsHead(ClsHead):
     """Hidden linear blocks of ``mid_channels`` widths, then a linear classifier.
@@ -59,13 +67,8 @@ class StackedLinearClsHead(ClsHead):
                  init_cfg: Optional[dict] = dict(type='Normal', layer='Linear', std=0.01),
                  **kwargs) -> None:
         super().__init__(init_cfg=init_cfg, **kwargs)
-        check_num_classes(num_classes, type(self).__name__)
-        if not isinstance(mid_channels, Sequence) or isinstance(mid_channels, str):
-            raise TypeError(f'StackedLinearClsHead: mid_channels must be a sequence of ints, '
-                            f'got {type(mid_channels).__name__}')
-        self.num_classes = num_classes
-        self.in_channels = in_channels
-        self.mid_channels = list(mid_channels)
+        init_class_dims(self, num_classes, in_channels)
+        self.mid_channels = _hidden_widths(mid_channels)
         self.dropout_rate = dropout_rate
         self.norm_cfg = norm_cfg
         self.act_cfg = act_cfg

@@ -7,7 +7,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils.activation import build_activation_layer
 from .cls_head import ClsHead
-from .linear_head import check_num_classes
+from .linear_head import init_class_dims
 
 
 @MODELS.register_module()
@@ -15,8 +15,7 @@ class VigClsHead(ClsHead):
     """``fc2(drop(act(bn(fc1(x)))))`` on the pooled last-stage feature.
 
     Args:
-        num_classes: number of classes.
-        in_channels: feature width.
+        num_classes / in_channels: the class count and the pooled feature's width.
         hidden_dim: width of the hidden layer.
         act_cfg: activation after the batch norm.
         dropout: dropout before the last layer.
@@ -26,9 +25,7 @@ class VigClsHead(ClsHead):
     def __init__(self, num_classes: int, in_channels: int, hidden_dim: int = 1024,
                  act_cfg: dict = dict(type='GELU'), dropout: float = 0., **kwargs) -> None:
         super().__init__(**kwargs)
-        check_num_classes(num_classes, 'VigClsHead')
-        self.num_classes = num_classes
-        self.in_channels = in_channels
+        init_class_dims(self, num_classes, in_channels)
         self.fc1 = nn.Linear(in_channels, hidden_dim)
         self.bn = nn.BatchNorm1d(hidden_dim)
         self.act = build_activation_layer(act_cfg)

@@ -12,6 +12,14 @@ from .utils import convert_to_one_hot, is_index_target
 SMOOTH_MODES = ('original', 'classy_vision', 'multi_label')
 
 
+def _check_smoothing(label_smooth_val: float, mode: str) -> None:
+    if not isinstance(label_smooth_val, float) or not 0 <= label_smooth_val < 1:
+        raise ValueError(f'LabelSmoothLoss: label_smooth_val must be a float in [0, 1), '
+                         f'got {label_smooth_val!r}')
+    if mode not in SMOOTH_MODES:
+        raise ValueError(f'LabelSmoothLoss: mode must be one of {SMOOTH_MODES}, got {mode!r}')
+
+
 @MODELS.register_module()
 class LabelSmoothLoss(nn.Module):
     """Cross entropy against smoothed one-hot targets.
@@ -30,21 +38,13 @@ class LabelSmoothLoss(nn.Module):
         reduction, loss_weight, class_weight, pos_weight: as :class:`CrossEntropyLoss`.
     """
 
-    def __init__(self,
-                 label_smooth_val: float,
-                 num_classes: Optional[int] = None,
-                 use_sigmoid: Optional[bool] = None,
-                 mode: str = 'original',
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
+    def __init__(self, label_smooth_val: float, num_classes: Optional[int] = None,
+                 use_sigmoid: Optional[bool] = None, mode: str = 'original',
+                 reduction: str = 'mean', loss_weight: float = 1.0,
                  class_weight: Optional[Sequence[float]] = None,
                  pos_weight: Optional[Sequence[float]] = None) -> None:
         super().__init__()
-        if not isinstance(label_smooth_val, float) or not 0 <= label_smooth_val < 1:
-            raise ValueError(f'LabelSmoothLoss: label_smooth_val must be a float in [0, 1), '
-                             f'got {label_smooth_val!r}')
-        if mode not in SMOOTH_MODES:
-            raise ValueError(f'LabelSmoothLoss: mode must be one of {SMOOTH_MODES}, got {mode!r}')
+        _check_smoothing(label_smooth_val, mode)
         self.num_classes = num_classes
         self.loss_weight = loss_weight
         self.label_smooth_val = label_smooth_val
@@ -74,13 +74,9 @@ class LabelSmoothLoss(nn.Module):
         num_classes = one_hot_like_label.shape[-1]
         return one_hot_like_label.float() * (1 - self._eps) + self._eps / num_classes
 
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> torch.Tensor:
+    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None, **kwargs) -> torch.Tensor:
         num_classes = cls_score.shape[1]
         if self.num_classes is not None and self.num_classes != num_classes:
             raise ValueError(f'LabelSmoothLoss was built for {self.num_classes} classes but '

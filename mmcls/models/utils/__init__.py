@@ -6,7 +6,6 @@ __all__ = export_submodules(__name__, __path__, globals())
 # resolved on first access (their modules import this package)
 __getattr__ = lazy_exports(__name__, {
     'BEiTAttention': 'mmcls.models.backbones.beit',
-    'ChannelMultiheadAttention': 'mmcls.models.backbones.edgenext',
     'LeAttention': 'mmcls.models.backbones.tinyvit',
     'PositionEncodingFourier': 'mmcls.models.backbones.edgenext',
 })

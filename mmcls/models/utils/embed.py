@@ -1,6 +1,7 @@
 """Patch embedding (convolutional or from a CNN feature map), patch merging and
 position-embedding resizing for vision transformers."""
 import math
+from functools import partial
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -282,5 +283,40 @@ def resize_pos_embed(pos_embed: torch.Tensor,
     return torch.cat((extra, grid), dim=1)
 
 
+def resize_checkpoint_pos_embed(state_dict: dict, key: str, own: torch.Tensor,
+                                patch_resolution: Tuple[int, int], mode: str,
+                                num_extra_tokens: int) -> None:
+    """Resize, in ``state_dict``, the position embedding ``key`` of a checkpoint whose shape is
+    not the model's (``own``): its square patch grid (after ``num_extra_tokens`` extra tokens) is
+    interpolated to ``patch_resolution``. A grid that is not square is a ``ValueError``."""
+    if key not in state_dict or state_dict[key].shape == own.shape:
+        return
+    ckpt = state_dict[key]
+    patches = ckpt.shape[1] - num_extra_tokens
+    side = int(patches**0.5)
+    if side * side != patches:
+        raise ValueError(f'cannot resize {key} of shape {tuple(ckpt.shape)}: its patch grid '
+                         'is not square')
+    state_dict[key] = resize_pos_embed(ckpt, (side, side), patch_resolution, mode,
+                                       num_extra_tokens)
+
+
+def register_pos_embed_resizing(module: nn.Module, name: str, num_extra_tokens: int) -> None:
+    """Make ``module.load_state_dict`` resize a checkpoint's position embedding ``name`` to the
+    module's ``patch_resolution`` (with its ``interpolate_mode``), see
+    :func:`resize_checkpoint_pos_embed`."""
+    module._register_load_state_dict_pre_hook(
+        partial(_resize_pos_embed_hook, name=name, num_extra_tokens=num_extra_tokens),
+        with_module=True)
+
+
+def _resize_pos_embed_hook(module: nn.Module, state_dict: dict, prefix: str, *args, name: str,
+                           num_extra_tokens: int, **kwargs) -> None:
+    resize_checkpoint_pos_embed(state_dict, prefix + name, getattr(module, name),
+                                module.patch_resolution, module.interpolate_mode,
+                                num_extra_tokens)
+
+
 __all__ = ['AdaptivePadding', 'PatchEmbed', 'build_patch_embed', 'HybridEmbed', 'PatchMerging',
-           'resize_pos_embed', 'resize_relative_position_bias_table']
+           'resize_pos_embed', 'resize_checkpoint_pos_embed', 'register_pos_embed_resizing',
+           'resize_relative_position_bias_table']

@@ -10,6 +10,15 @@ from .drop import build_dropout
 from .layer_scale import LayerScale
 
 
+def init_linears_xavier(module: nn.Module) -> None:
+    """Xavier-uniform weights and N(0, 1e-6) biases for every ``nn.Linear`` of ``module`` (the
+    ViT / MLP-Mixer initialisation of their MLPs)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.normal_(m.bias, std=1e-6)
+
+
 class FFN(BaseModule):
     """``num_fcs`` linear layers with activations, dropout, optional layer scale and residual.
 
@@ -59,4 +68,4 @@ class FFN(BaseModule):
         return identity + self.dropout_layer(out)
 
 
-__all__ = ['FFN']
+__all__ = ['FFN', 'init_linears_xavier']

@@ -1,8 +1,10 @@
-"""Conditional position encoding (PEG of CPVT / Twins): a depth-wise conv over the token grid.
+"""Conditional position encoding (PEG of CPVT / Twins): a depth-wise conv over the token grid,
+and the sine/cosine features of the Fourier position encodings of EdgeNeXt and XCiT.
 
 ``PositionEncodingFourier`` (EdgeNeXt) is defined with its backbone and resolved from this
 module's path on first access, as MMClassification 1.x imported it from here.
 """
+import math
 from typing import Tuple
 
 import torch
@@ -41,4 +43,28 @@ class ConditionalPositionEncoding(BaseModule):
         return out.flatten(2).transpose(1, 2)
 
 
-__all__ = ['ConditionalPositionEncoding']
+def fourier_frequencies(num_feats: int, temperature: float = 10000) -> torch.Tensor:
+    """The ``num_feats`` divisors ``temperature ** (2 * (i // 2) / num_feats)`` of the positions."""
+    dim_t = torch.arange(num_feats, dtype=torch.float32)
+    return temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / num_feats)
+
+
+def fourier_position_features(height: int, width: int, dim_t: torch.Tensor,
+                              eps: float = 1e-6) -> torch.Tensor:
+    """(1, 2 * F, H, W) features of a ``height x width`` grid: the row then the column position
+    (1-based, normalised to (0, 2 pi]) divided by each of the F ``dim_t``, with sine at even and
+    cosine at odd feature indices."""
+
+    def encode(length: int) -> torch.Tensor:
+        position = torch.arange(1, length + 1, device=dim_t.device, dtype=torch.float32)
+        position = position / (position[-1] + eps) * (2 * math.pi)
+        angle = position[:, None] / dim_t
+        return torch.stack((angle[:, 0::2].sin(), angle[:, 1::2].cos()), dim=-1).flatten(-2)
+
+    num_feats = dim_t.numel()
+    rows = encode(height)[:, None, :].expand(height, width, num_feats)
+    cols = encode(width)[None, :, :].expand(height, width, num_feats)
+    return torch.cat((rows, cols), dim=-1).permute(2, 0, 1).unsqueeze(0)
+
+
+__all__ = ['ConditionalPositionEncoding', 'fourier_frequencies', 'fourier_position_features']

@@ -7,7 +7,8 @@ from typing import Any, Callable, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 
-from .base_module import ModuleList
+from .base_module import BaseModule, ModuleList
+from .weight_init import has_pretrained_init, trunc_normal_
 
 
 def build_layers(layer_type: type, num_layers: int, drop_path_rate: float,
@@ -54,4 +55,16 @@ def tokens_to_map(x: torch.Tensor, patch_resolution: Sequence[int],
     return x[:, num_extra_tokens:].reshape(batch, *patch_resolution, channels).permute(0, 3, 1, 2)
 
 
-__all__ = ['build_layers', 'run_layers', 'tokens_to_map']
+def init_token_params(module: BaseModule, *params: Optional[nn.Parameter],
+                      std: float = .02) -> None:
+    """Truncated-normal initialisation of the learned tokens / position tables ``params`` of
+    ``module`` (None entries are skipped), unless its ``init_cfg`` loads a pretrained checkpoint,
+    which brings them."""
+    if has_pretrained_init(module.init_cfg):
+        return
+    for param in params:
+        if param is not None:
+            trunc_normal_(param, std=std)
+
+
+__all__ = ['build_layers', 'run_layers', 'tokens_to_map', 'init_token_params']

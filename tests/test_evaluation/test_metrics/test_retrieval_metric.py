@@ -27,3 +27,16 @@ def test_metric_with_label_indices():
 def test_bad_topk():
     with pytest.raises(ValueError, match='topk must be positive'):
         RetrievalRecall(topk=0)
+
+
+def test_topk_beyond_the_gallery_size_is_refused():
+    scores = torch.tensor([[0.9, 0.1, 0.5], [0.2, 0.3, 0.8]])
+    onehot = torch.tensor([[0, 0, 1], [0, 0, 1]])
+    with pytest.raises(ValueError, match='topk 5 exceeds the gallery size 3'):
+        RetrievalRecall.calculate(scores, onehot, topk=(1, 5))
+    data = [ClsDataSample().set_gt_label([2]).set_pred_score(scores[0])]
+    with pytest.raises(ValueError, match='gallery size'):
+        Evaluator(dict(type='RetrievalRecall', topk=4)).offline_evaluate(data)
+    # ranked indices are cut to the k asked for, as before
+    res = RetrievalRecall.calculate([[0]], [[0]], topk=5, pred_indices=True, target_indices=True)
+    assert [r.item() for r in res] == [100.0]

@@ -55,3 +55,33 @@ def test_frozen_stages_and_bad_options():
         EdgeNeXt(TINY, global_block_type=('None', 'MHSA', 'SDTA', 'SDTA'))
     with pytest.raises(KeyError, match='arch'):
         EdgeNeXt('tiny')
+
+
+def test_custom_arch_in_the_rc6_form_with_per_stage_heads():
+    arch = dict(channels=[8, 16, 24, 32], depths=[1, 2, 2, 1], num_heads=[1, 2, 4, 8])
+    model = EdgeNeXt(arch).eval()
+    assert model.channels == [8, 16, 24, 32] and model.depths == [1, 2, 2, 1]
+    assert model.num_heads == [1, 2, 4, 8] and model.num_layers == model.num_stages == 4
+    assert model.arch_settings == arch and EdgeNeXt.arch_settings['small']['num_heads'] == [8] * 4
+    assert [model.stages[i][-1].csa.num_heads for i in (1, 2, 3)] == [2, 4, 8]
+    assert model(torch.randn(1, 3, 64, 64))[0].shape == (1, 32)
+    assert EdgeNeXt(TINY).num_heads == [2, 2, 2, 2]  # one count for all stages
+    with pytest.raises(ValueError, match='num_heads needs 4 entries'):
+        EdgeNeXt(dict(arch, num_heads=[2, 2]))
+
+
+def test_channel_attention_options_of_rc6():
+    x = torch.randn(2, 10, 8)
+    fixed = ChannelMultiheadAttention(8, num_heads=2, qk_scale_type='fixed')
+    assert fixed.scale == 4**-0.5 and fixed(x).shape == (2, 10, 8)
+    plain = ChannelMultiheadAttention(8, num_heads=2, qk_scale_type='none', qk_scale=1.0)
+    assert 'scale' not in dict(plain.named_parameters()) and plain.scale == 1.0
+    wider = ChannelMultiheadAttention(8, num_heads=1, input_dims=4, v_shortcut=True,
+                                      proj_bias=False)
+    assert wider.proj.bias is None and wider(torch.randn(2, 10, 4)).shape == (2, 10, 8)
+    with pytest.raises(ValueError, match='qk_scale_type'):
+        ChannelMultiheadAttention(8, qk_scale_type='learned')
+    with pytest.raises(ValueError, match='needs a qk_scale'):
+        ChannelMultiheadAttention(8, qk_scale_type='none')
+    from mmcls.models.utils import ChannelMultiheadAttention as from_utils
+    assert from_utils is ChannelMultiheadAttention

@@ -89,3 +89,26 @@ def test_norm_eval_keeps_batch_norms_in_eval_mode():
     model.train()
     assert not model.patch_embed.norm.training
     assert model.stages[0].training
+
+
+def test_custom_arch_may_spell_the_extra_norm_period_as_blocks():
+    blocks = dict(TINY)
+    blocks['extra_norm_every_n_blocks'] = blocks.pop('extra_norm_every_n_layers') + 2
+    model = small(arch=blocks)
+    assert model.extra_norm_every_n_blocks == model.extra_norm_every_n_layers == 2
+    assert hasattr(model.stages[0].blocks[1], 'norm3')
+    assert not hasattr(model.stages[0].blocks[0], 'norm3')
+
+
+@pytest.mark.parametrize('names', [(), ('extra_norm_every_n_layers', 'extra_norm_every_n_blocks')])
+def test_custom_arch_needs_exactly_one_extra_norm_period(names):
+    arch = {k: v for k, v in TINY.items() if k != 'extra_norm_every_n_layers'}
+    arch.update(dict.fromkeys(names, 0))
+    with pytest.raises(ValueError, match='exactly one'):
+        small(arch=arch)
+
+
+def test_block_takes_extra_norm_fifth_like_rc6():
+    from mmcls.models.backbones.swin_transformer_v2 import SwinBlockV2
+    block = SwinBlockV2(8, 2, 2, False, True)
+    assert block.extra_norm and hasattr(block, 'norm3')

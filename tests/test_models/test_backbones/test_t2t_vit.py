@@ -56,3 +56,14 @@ def test_frozen_stages():
     assert not any(p.requires_grad for p in model.tokens_to_token.parameters())
     assert not any(p.requires_grad for p in model.encoder[0].parameters())
     assert all(p.requires_grad for p in model.encoder[1].parameters())
+
+
+def test_use_performer_false_only():
+    module = T2TModule(64, 3, 16, 8, False)
+    assert module.init_out_size == [4, 4]
+    with pytest.raises(ValueError, match='use_performer=True'):
+        T2TModule(img_size=64, embed_dims=16, token_dims=8, use_performer=True)
+    model = T2T_ViT(arch=TINY, img_size=64, t2t_cfg=dict(token_dims=8, use_performer=False))
+    assert model.tokens_to_token.embed_dims == TINY['embed_dims']
+    with pytest.raises(ValueError, match='Performer'):
+        T2T_ViT(arch=TINY, img_size=64, t2t_cfg=dict(token_dims=8, use_performer=True))

@@ -74,3 +74,17 @@ def test_frozen_stages_freeze_embeddings_then_layers():
     assert all(p.requires_grad for p in model.ca_layers[1].parameters())
     assert not model.cls_token.requires_grad and not model.patch_embed.training
     assert model.norm.weight.requires_grad
+
+
+def test_class_attention_keeps_the_rc6_misspelt_name():
+    from mmcls.models.backbones.xcit import ClassAttention, ClassAttntion
+    assert ClassAttntion is ClassAttention
+    attn = ClassAttntion(16, num_heads=2).eval()
+    assert attn(torch.randn(2, 5, 16)).shape == (2, 1, 16)
+
+
+def test_xca_is_the_shared_channel_attention_with_a_temperature():
+    from mmcls.models.utils.attention import ChannelMultiheadAttention
+    attn = XCA(16, num_heads=2)
+    assert isinstance(attn, ChannelMultiheadAttention)
+    assert [k for k in attn.state_dict() if 'temperature' in k or 'scale' in k] == ['temperature']
