@@ -77,10 +77,16 @@ class BEiTAttention(BaseModule):
         qk_scale: override of ``head_dims ** -0.5``.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, window_size: Optional[Sequence[int]],
-                 use_rel_pos_bias: bool, bias: Union[str, bool] = 'qv_bias',
-                 qk_scale: Optional[float] = None, attn_drop_rate: float = 0.,
-                 proj_drop_rate: float = 0., init_cfg=None) -> None:
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 window_size: Optional[Sequence[int]],
+                 use_rel_pos_bias: bool,
+                 bias: Union[str, bool] = 'qv_bias',
+                 qk_scale: Optional[float] = None,
+                 attn_drop_rate: float = 0.,
+                 proj_drop_rate: float = 0.,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         if bias not in ('qv_bias', True, False):
             raise ValueError(f"BEiTAttention bias must be 'qv_bias', True or False, got {bias!r}")
@@ -136,12 +142,23 @@ class BEiTTransformerEncoderLayer(BaseModule):
     """``x + drop_path(gamma_1 * attn(ln1(x)))`` then ``x + drop_path(gamma_2 * ffn(ln2(x)))``;
     the gammas exist only when ``layer_scale_init_value > 0``."""
 
-    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
-                 layer_scale_init_value: float, window_size: Optional[Sequence[int]],
-                 use_rel_pos_bias: bool, drop_rate: float = 0., attn_drop_rate: float = 0.,
-                 drop_path_rate: float = 0., num_fcs: int = 2, bias: Union[str, bool] = 'qv_bias',
-                 act_cfg: dict = dict(type='GELU'), norm_cfg: dict = dict(type='LN'),
-                 attn_cfg: dict = dict(), ffn_cfg: dict = dict(), init_cfg=None) -> None:
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 feedforward_channels: int,
+                 layer_scale_init_value: float,
+                 window_size: Optional[Sequence[int]],
+                 use_rel_pos_bias: bool,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 num_fcs: int = 2,
+                 bias: Union[str, bool] = 'qv_bias',
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'),
+                 attn_cfg: dict = dict(),
+                 ffn_cfg: dict = dict(),
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         if layer_scale_init_value > 0:
             self.gamma_1 = nn.Parameter(layer_scale_init_value * torch.ones(embed_dims))
@@ -189,16 +206,28 @@ class BEiT(VisionTransformer):
     """
     num_extra_tokens = 1
 
-    def __init__(self, arch: Union[str, dict] = 'base', img_size: Union[int, Sequence[int]] = 224,
-                 patch_size: int = 16, in_channels: int = 3,
-                 out_indices: Union[int, Sequence[int]] = -1, drop_rate: float = 0.,
-                 drop_path_rate: float = 0., norm_cfg: dict = dict(type='LN', eps=1e-6),
-                 final_norm: bool = False, with_cls_token: bool = True, avg_token: bool = True,
-                 frozen_stages: int = -1, output_cls_token: bool = False,
-                 use_abs_pos_emb: bool = False, use_rel_pos_bias: bool = True,
-                 use_shared_rel_pos_bias: bool = False, interpolate_mode: str = 'bicubic',
-                 layer_scale_init_value: float = 0.1, patch_cfg: dict = dict(),
-                 layer_cfgs: Union[dict, Sequence[dict]] = dict(), init_cfg=None) -> None:
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 final_norm: bool = False,
+                 with_cls_token: bool = True,
+                 avg_token: bool = True,
+                 frozen_stages: int = -1,
+                 output_cls_token: bool = False,
+                 use_abs_pos_emb: bool = False,
+                 use_rel_pos_bias: bool = True,
+                 use_shared_rel_pos_bias: bool = False,
+                 interpolate_mode: str = 'bicubic',
+                 layer_scale_init_value: float = 0.1,
+                 patch_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 init_cfg=None) -> None:
         BaseBackbone.__init__(self, init_cfg)
         self._init_arch(arch, img_size, with_cls_token, output_cls_token)
         if use_rel_pos_bias and use_shared_rel_pos_bias:

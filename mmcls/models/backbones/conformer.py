@@ -179,10 +179,17 @@ class Conformer(BaseBackbone):
     num_extra_tokens = 1
     arch_zoo = arch_settings
 
-    def __init__(self, arch: Union[str, dict] = 'tiny', patch_size: int = 16,
-                 base_channels: int = 64, mlp_ratio: float = 4., qkv_bias: bool = True,
-                 with_cls_token: bool = True, drop_path_rate: float = 0., norm_eval: bool = True,
-                 frozen_stages: int = 0, out_indices: Union[int, Sequence[int]] = -1,
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 patch_size: int = 16,
+                 base_channels: int = 64,
+                 mlp_ratio: float = 4.,
+                 qkv_bias: bool = True,
+                 with_cls_token: bool = True,
+                 drop_path_rate: float = 0.,
+                 norm_eval: bool = True,
+                 frozen_stages: int = 0,
+                 out_indices: Union[int, Sequence[int]] = -1,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.arch_settings = resolve_arch(arch, self.arch_zoo, 'Conformer')

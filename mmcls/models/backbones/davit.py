@@ -263,13 +263,23 @@ class DaViT(BaseBackbone):
         with_cp: gradient checkpointing of the blocks.
     """
 
-    def __init__(self, arch: Union[str, dict] = 't', patch_size: int = 4, in_channels: int = 3,
-                 window_size: int = 7, ffn_ratio: float = 4., qkv_bias: bool = True,
-                 drop_path_rate: float = 0.1, out_after_downsample: bool = False,
-                 pad_small_map: bool = False, norm_cfg: dict = dict(type='LN'),
-                 stage_cfgs: Union[dict, Sequence[dict]] = dict(), frozen_stages: int = -1,
-                 norm_eval: bool = False, out_indices: Union[int, Sequence[int]] = (3, ),
-                 with_cp: bool = False, init_cfg=None) -> None:
+    def __init__(self,
+                 arch: Union[str, dict] = 't',
+                 patch_size: int = 4,
+                 in_channels: int = 3,
+                 window_size: int = 7,
+                 ffn_ratio: float = 4.,
+                 qkv_bias: bool = True,
+                 drop_path_rate: float = 0.1,
+                 out_after_downsample: bool = False,
+                 pad_small_map: bool = False,
+                 norm_cfg: dict = dict(type='LN'),
+                 stage_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 out_indices: Union[int, Sequence[int]] = (3, ),
+                 with_cp: bool = False,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.arch_settings = resolve_arch(arch, arch_settings, 'DaViT')
         self.embed_dims = self.arch_settings['embed_dims']

@@ -154,11 +154,19 @@ class EfficientFormer(BaseBackbone):
         resolution: side of the token grid the attention biases are laid out for.
     """
 
-    def __init__(self, arch: Union[str, dict] = 'l1', in_channels: int = 3, pool_size: int = 3,
-                 mlp_ratios: float = 4, reshape_last_feat: bool = False,
-                 out_indices: Union[int, Sequence[int]] = -1, frozen_stages: int = -1,
-                 act_cfg: dict = dict(type='GELU'), drop_rate: float = 0.,
-                 drop_path_rate: float = 0., use_layer_scale: bool = True, resolution: int = 7,
+    def __init__(self,
+                 arch: Union[str, dict] = 'l1',
+                 in_channels: int = 3,
+                 pool_size: int = 3,
+                 mlp_ratios: float = 4,
+                 reshape_last_feat: bool = False,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 frozen_stages: int = -1,
+                 act_cfg: dict = dict(type='GELU'),
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 use_layer_scale: bool = True,
+                 resolution: int = 7,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch, arch_settings, 'EfficientFormer')

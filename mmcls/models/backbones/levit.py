@@ -214,11 +214,19 @@ class LeViT(BaseBackbone):
         deploy: build directly in the fused (batch norms folded) form.
     """
 
-    def __init__(self, arch: Union[str, dict], img_size: int = 224, patch_size: int = 16,
-                 attn_ratio: int = 2, mlp_ratio: int = 2, act_cfg: dict = dict(type='HSwish'),
+    def __init__(self,
+                 arch: Union[str, dict],
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 attn_ratio: int = 2,
+                 mlp_ratio: int = 2,
+                 act_cfg: dict = dict(type='HSwish'),
                  hybrid_backbone: Optional[Callable[[int], nn.Module]] = None,
-                 out_indices: Union[int, Sequence[int]] = -1, frozen_stages: int = -1,
-                 drop_path_rate: float = 0., deploy: bool = False, init_cfg=None) -> None:
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 frozen_stages: int = -1,
+                 drop_path_rate: float = 0.,
+                 deploy: bool = False,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.arch = resolve_arch(arch, arch_settings, 'LeViT')
         self.embed_dims = list(self.arch['embed_dims'])

@@ -134,12 +134,21 @@ class MixMIMTransformer(BaseBackbone):
     """
     num_extra_tokens = 0
 
-    def __init__(self, arch: Union[str, dict] = 'base', mlp_ratio: float = 4, img_size: int = 224,
-                 patch_size: int = 4, in_channels: int = 3,
-                 window_size: Sequence[int] = (14, 14, 14, 7), qkv_bias: bool = True,
-                 patch_cfg: dict = dict(), norm_cfg: dict = dict(type='LN'), drop_rate: float = 0.0,
-                 drop_path_rate: float = 0.0, attn_drop_rate: float = 0.0,
-                 use_checkpoint: bool = False, init_cfg=None) -> None:
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 mlp_ratio: float = 4,
+                 img_size: int = 224,
+                 patch_size: int = 4,
+                 in_channels: int = 3,
+                 window_size: Sequence[int] = (14, 14, 14, 7),
+                 qkv_bias: bool = True,
+                 patch_cfg: dict = dict(),
+                 norm_cfg: dict = dict(type='LN'),
+                 drop_rate: float = 0.0,
+                 drop_path_rate: float = 0.0,
+                 attn_drop_rate: float = 0.0,
+                 use_checkpoint: bool = False,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.arch_settings = resolve_arch(arch, arch_settings, 'MixMIMTransformer')
         self.embed_dims = self.arch_settings['embed_dims']

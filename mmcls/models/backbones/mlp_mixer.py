@@ -38,10 +38,17 @@ class MixerBlock(BaseModule):
         drop_rate / drop_path_rate: dropout inside the MLPs / stochastic depth of both branches.
     """
 
-    def __init__(self, num_tokens: int, embed_dims: int, tokens_mlp_dims: int,
-                 channels_mlp_dims: int, drop_rate: float = 0., drop_path_rate: float = 0.,
-                 num_fcs: int = 2, act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN'), init_cfg=None) -> None:
+    def __init__(self,
+                 num_tokens: int,
+                 embed_dims: int,
+                 tokens_mlp_dims: int,
+                 channels_mlp_dims: int,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 num_fcs: int = 2,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'),
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         drop_path = dict(type='DropPath', drop_prob=drop_path_rate)
         self.ln1 = build_norm_layer(norm_cfg, embed_dims)[1]
@@ -78,12 +85,21 @@ class MlpMixer(BaseBackbone):
     num_extra_tokens = 0
     arch_zoo = arch_settings
 
-    def __init__(self, arch: Union[str, dict] = 'base', img_size: int = 224, patch_size: int = 16,
-                 in_channels: int = 3, out_indices: Union[int, Sequence[int]] = -1,
-                 drop_rate: float = 0., drop_path_rate: float = 0.,
-                 norm_cfg: dict = dict(type='LN'), act_cfg: dict = dict(type='GELU'),
-                 final_norm: bool = True, frozen_stages: int = -1, patch_cfg: dict = dict(),
-                 layer_cfgs: Union[dict, Sequence[dict]] = dict(), init_cfg=None) -> None:
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_cfg: dict = dict(type='LN'),
+                 act_cfg: dict = dict(type='GELU'),
+                 final_norm: bool = True,
+                 frozen_stages: int = -1,
+                 patch_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         owner = type(self).__name__
         self.arch_settings = resolve_arch(arch, self.arch_zoo, owner)

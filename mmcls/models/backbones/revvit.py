@@ -194,14 +194,26 @@ class RevVisionTransformer(BaseBackbone):
     """
     num_extra_tokens = 1  # the (unused) class token keeps a slot in the position embedding
 
-    def __init__(self, arch: Union[str, dict] = 'base', img_size: int = 224, patch_size: int = 16,
-                 in_channels: int = 3, out_indices: Union[int, Sequence[int]] = -1,
-                 drop_rate: float = 0., drop_path_rate: float = 0., qkv_bias: bool = True,
-                 norm_cfg: dict = dict(type='LN', eps=1e-6), final_norm: bool = True,
-                 with_cls_token: bool = False, avg_token: bool = True, frozen_stages: int = -1,
-                 output_cls_token: bool = False, interpolate_mode: str = 'bicubic',
-                 patch_cfg: dict = dict(), layer_cfgs: Union[dict, Sequence[dict]] = dict(),
-                 fusion_mode: str = 'concat', no_custom_backward: bool = False,
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 final_norm: bool = True,
+                 with_cls_token: bool = False,
+                 avg_token: bool = True,
+                 frozen_stages: int = -1,
+                 output_cls_token: bool = False,
+                 interpolate_mode: str = 'bicubic',
+                 patch_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 fusion_mode: str = 'concat',
+                 no_custom_backward: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         if with_cls_token or output_cls_token:

@@ -86,10 +86,19 @@ class SwinBlock(SwinBlockBase):
         with_cp: recompute the block in backward (gradient checkpointing) to save memory.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, window_size: int = 7, shift: bool = False,
-                 ffn_ratio: float = 4., drop_path: float = 0., pad_small_map: bool = False,
-                 attn_cfgs: dict = dict(), ffn_cfgs: dict = dict(),
-                 norm_cfg: dict = dict(type='LN'), with_cp: bool = False, init_cfg=None) -> None:
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 window_size: int = 7,
+                 shift: bool = False,
+                 ffn_ratio: float = 4.,
+                 drop_path: float = 0.,
+                 pad_small_map: bool = False,
+                 attn_cfgs: dict = dict(),
+                 ffn_cfgs: dict = dict(),
+                 norm_cfg: dict = dict(type='LN'),
+                 with_cp: bool = False,
+                 init_cfg=None) -> None:
         super().__init__(with_cp, init_cfg)
         self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.attn = self.build_attn(embed_dims, num_heads, window_size, shift, drop_path,
@@ -117,11 +126,18 @@ class SwinBlockSequence(BaseModule):
     """One Swin stage: ``depth`` blocks alternating regular / shifted windows, then an optional
     :class:`PatchMerging` ``downsample`` that halves the resolution and doubles the width."""
 
-    def __init__(self, embed_dims: int, depth: int, num_heads: int, window_size: int = 7,
-                 downsample: bool = False, downsample_cfg: dict = dict(),
+    def __init__(self,
+                 embed_dims: int,
+                 depth: int,
+                 num_heads: int,
+                 window_size: int = 7,
+                 downsample: bool = False,
+                 downsample_cfg: dict = dict(),
                  drop_paths: Union[float, Sequence[float]] = 0.,
-                 block_cfgs: Union[dict, Sequence[dict]] = dict(), with_cp: bool = False,
-                 pad_small_map: bool = False, init_cfg=None) -> None:
+                 block_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 with_cp: bool = False,
+                 pad_small_map: bool = False,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         drop_paths, block_cfgs = per_block_args(drop_paths, block_cfgs, depth)
         self.embed_dims = embed_dims
@@ -275,14 +291,25 @@ class SwinTransformer(SwinBackboneBase):
     """
     arch_zoo = arch_settings
 
-    def __init__(self, arch: Union[str, dict] = 'tiny', img_size: Union[int, Sequence[int]] = 224,
-                 patch_size: int = 4, in_channels: int = 3, window_size: int = 7,
-                 drop_rate: float = 0., drop_path_rate: float = 0.1,
-                 out_indices: Union[int, Sequence[int]] = (3, ), out_after_downsample: bool = False,
-                 use_abs_pos_embed: bool = False, interpolate_mode: str = 'bicubic',
-                 with_cp: bool = False, frozen_stages: int = -1, norm_eval: bool = False,
-                 pad_small_map: bool = False, norm_cfg: dict = dict(type='LN'),
-                 stage_cfgs: Union[dict, Sequence[dict]] = dict(), patch_cfg: dict = dict(),
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 4,
+                 in_channels: int = 3,
+                 window_size: int = 7,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.1,
+                 out_indices: Union[int, Sequence[int]] = (3, ),
+                 out_after_downsample: bool = False,
+                 use_abs_pos_embed: bool = False,
+                 interpolate_mode: str = 'bicubic',
+                 with_cp: bool = False,
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 pad_small_map: bool = False,
+                 norm_cfg: dict = dict(type='LN'),
+                 stage_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 patch_cfg: dict = dict(),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self._init_arch(arch, out_indices, frozen_stages, norm_eval)

@@ -59,11 +59,20 @@ class SwinBlockV2(SwinBlockBase):
         with_cp: gradient checkpointing.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, window_size: int = 8,
-                 shift: bool = False, extra_norm: bool = False, ffn_ratio: float = 4.,
-                 drop_path: float = 0., pad_small_map: bool = False, attn_cfgs: dict = dict(),
-                 ffn_cfgs: dict = dict(), norm_cfg: dict = dict(type='LN'), with_cp: bool = False,
-                 pretrained_window_size: int = 0, init_cfg=None) -> None:
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 window_size: int = 8,
+                 shift: bool = False, extra_norm: bool = False,
+                 ffn_ratio: float = 4.,
+                 drop_path: float = 0.,
+                 pad_small_map: bool = False,
+                 attn_cfgs: dict = dict(),
+                 ffn_cfgs: dict = dict(),
+                 norm_cfg: dict = dict(type='LN'),
+                 with_cp: bool = False,
+                 pretrained_window_size: int = 0,
+                 init_cfg=None) -> None:
         super().__init__(with_cp, init_cfg)
         self.extra_norm = extra_norm
         self.attn = self.build_attn(embed_dims, num_heads, window_size, shift, drop_path,
@@ -86,12 +95,20 @@ class SwinBlockV2Sequence(BaseModule):
     ``forward`` gets ``do_downsample=False``), then ``depth`` blocks alternating regular / shifted
     windows; every ``extra_norm_every_n_blocks``-th block normalises its output (0: none)."""
 
-    def __init__(self, embed_dims: int, depth: int, num_heads: int, window_size: int = 8,
-                 downsample: bool = False, downsample_cfg: dict = dict(),
+    def __init__(self,
+                 embed_dims: int,
+                 depth: int,
+                 num_heads: int,
+                 window_size: int = 8,
+                 downsample: bool = False,
+                 downsample_cfg: dict = dict(),
                  drop_paths: Union[float, Sequence[float]] = 0.,
-                 block_cfgs: Union[dict, Sequence[dict]] = dict(), with_cp: bool = False,
-                 pad_small_map: bool = False, extra_norm_every_n_blocks: int = 0,
-                 pretrained_window_size: int = 0, init_cfg=None) -> None:
+                 block_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 with_cp: bool = False,
+                 pad_small_map: bool = False,
+                 extra_norm_every_n_blocks: int = 0,
+                 pretrained_window_size: int = 0,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         drop_paths, block_cfgs = per_block_args(drop_paths, block_cfgs, depth)
         if downsample:
@@ -141,15 +158,26 @@ class SwinTransformerV2(SwinBackboneBase):
     """
     arch_zoo = arch_settings
 
-    def __init__(self, arch: Union[str, dict] = 'tiny', img_size: Union[int, Sequence[int]] = 256,
-                 patch_size: int = 4, in_channels: int = 3,
-                 window_size: Union[int, Sequence[int]] = 8, drop_rate: float = 0.,
-                 drop_path_rate: float = 0.1, out_indices: Union[int, Sequence[int]] = (3, ),
-                 use_abs_pos_embed: bool = False, interpolate_mode: str = 'bicubic',
-                 with_cp: bool = False, frozen_stages: int = -1, norm_eval: bool = False,
-                 pad_small_map: bool = False, norm_cfg: dict = dict(type='LN'),
-                 stage_cfgs: Union[dict, Sequence[dict]] = dict(), patch_cfg: dict = dict(),
-                 pretrained_window_sizes: Sequence[int] = (0, 0, 0, 0), init_cfg=None) -> None:
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 img_size: Union[int, Sequence[int]] = 256,
+                 patch_size: int = 4,
+                 in_channels: int = 3,
+                 window_size: Union[int, Sequence[int]] = 8,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.1,
+                 out_indices: Union[int, Sequence[int]] = (3, ),
+                 use_abs_pos_embed: bool = False,
+                 interpolate_mode: str = 'bicubic',
+                 with_cp: bool = False,
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 pad_small_map: bool = False,
+                 norm_cfg: dict = dict(type='LN'),
+                 stage_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 patch_cfg: dict = dict(),
+                 pretrained_window_sizes: Sequence[int] = (0, 0, 0, 0),
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self._init_arch(with_extra_norm_key(arch), out_indices, frozen_stages, norm_eval)
         self.extra_norm_every_n_layers = self.arch_settings['extra_norm_every_n_layers']

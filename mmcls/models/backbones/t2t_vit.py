@@ -39,11 +39,19 @@ class T2TTransformerLayer(BaseModule):
     values) and, as in the official code, the attention scale is ``(input_dims // heads)**-0.5``.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
-                 input_dims: Optional[int] = None, drop_rate: float = 0.,
-                 attn_drop_rate: float = 0., drop_path_rate: float = 0., num_fcs: int = 2,
-                 qkv_bias: bool = False, qk_scale: Optional[float] = None,
-                 act_cfg: dict = dict(type='GELU'), norm_cfg: dict = dict(type='LN'),
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 feedforward_channels: int,
+                 input_dims: Optional[int] = None,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 num_fcs: int = 2,
+                 qkv_bias: bool = False,
+                 qk_scale: Optional[float] = None,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.v_shortcut = input_dims is not None
@@ -145,14 +153,24 @@ class T2T_ViT(BaseBackbone):
     num_extra_tokens = 1  # the class token
     arch_zoo = arch_settings
 
-    def __init__(self, arch: Union[str, dict] = 't-14', img_size: int = 224, in_channels: int = 3,
-                 embed_dims: int = 384, num_layers: int = 14,
-                 out_indices: Union[int, Sequence[int]] = -1, drop_rate: float = 0.,
-                 drop_path_rate: float = 0., norm_cfg: dict = dict(type='LN'),
-                 final_norm: bool = True, with_cls_token: bool = True,
-                 output_cls_token: bool = True, interpolate_mode: str = 'bicubic',
-                 frozen_stages: int = -1, t2t_cfg: dict = dict(),
-                 layer_cfgs: Union[dict, Sequence[dict]] = dict(), init_cfg=None) -> None:
+    def __init__(self,
+                 arch: Union[str, dict] = 't-14',
+                 img_size: int = 224,
+                 in_channels: int = 3,
+                 embed_dims: int = 384,
+                 num_layers: int = 14,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_cfg: dict = dict(type='LN'),
+                 final_norm: bool = True,
+                 with_cls_token: bool = True,
+                 output_cls_token: bool = True,
+                 interpolate_mode: str = 'bicubic',
+                 frozen_stages: int = -1,
+                 t2t_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         settings = resolve_arch(arch, self.arch_zoo, 'T2T_ViT')
         if embed_dims != 384:  # the default, T2T-ViT-t-14's width

@@ -253,15 +253,25 @@ class TinyViT(BaseBackbone):
     num_extra_tokens = 0  # no class token
     arch_zoo = arch_settings
 
-    def __init__(self, arch: Union[str, dict] = '5m',
+    def __init__(self,
+                 arch: Union[str, dict] = '5m',
                  img_size: Union[int, Sequence[int]] = (224, 224),
-                 window_size: Sequence[int] = (7, 7, 14, 7), in_channels: int = 3,
-                 mlp_ratio: float = 4., drop_rate: float = 0., drop_path_rate: float = 0.1,
-                 with_cp: bool = False, mbconv_expand_ratio: float = 4.0, local_conv_size: int = 3,
-                 use_checkpoint: bool = False, layer_lr_decay: float = 1.0,
-                 out_indices: Union[int, Sequence[int]] = -1, frozen_stages: int = 0,
-                 gap_before_final_norm: bool = True, act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN'), init_cfg=None) -> None:
+                 window_size: Sequence[int] = (7, 7, 14, 7),
+                 in_channels: int = 3,
+                 mlp_ratio: float = 4.,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.1,
+                 with_cp: bool = False,
+                 mbconv_expand_ratio: float = 4.0,
+                 local_conv_size: int = 3,
+                 use_checkpoint: bool = False,
+                 layer_lr_decay: float = 1.0,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 frozen_stages: int = 0,
+                 gap_before_final_norm: bool = True,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'),
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         if layer_lr_decay != 1.0:
             raise ValueError(

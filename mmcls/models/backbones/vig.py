@@ -333,12 +333,23 @@ class Vig(_VigBase):
         frozen_stages: freeze the stem, position embedding and the first N blocks.
     """
 
-    def __init__(self, arch: Union[str, dict], in_channels: int = 3, k: int = 9,
-                 out_indices: Union[int, Sequence[int]] = -1, act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='BN'), graph_conv_bias: bool = True,
-                 graph_conv_type: str = 'mr', epsilon: float = 0.2, use_dilation: bool = True,
-                 use_stochastic: bool = False, drop_path_rate: float = 0., drop_path: float = 0.,
-                 relative_pos: bool = False, norm_eval: bool = False, frozen_stages: int = 0,
+    def __init__(self,
+                 arch: Union[str, dict],
+                 in_channels: int = 3,
+                 k: int = 9,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='BN'),
+                 graph_conv_bias: bool = True,
+                 graph_conv_type: str = 'mr',
+                 epsilon: float = 0.2,
+                 use_dilation: bool = True,
+                 use_stochastic: bool = False,
+                 drop_path_rate: float = 0.,
+                 drop_path: float = 0.,
+                 relative_pos: bool = False,
+                 norm_eval: bool = False,
+                 frozen_stages: int = 0,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch, vig_arch_settings, 'Vig')
@@ -387,12 +398,23 @@ class PyramidVig(_VigBase):
     reduce_ratios = (4, 2, 1, 1)
     _units_name = 'stages'
 
-    def __init__(self, arch: Union[str, dict], in_channels: int = 3, k: int = 9,
-                 out_indices: Union[int, Sequence[int]] = -1, act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='BN'), graph_conv_bias: bool = True,
-                 graph_conv_type: str = 'mr', epsilon: float = 0.2, use_stochastic: bool = False,
-                 drop_path_rate: float = 0., drop_path: float = 0., norm_eval: bool = False,
-                 frozen_stages: int = 0, img_size: int = 224, init_cfg=None) -> None:
+    def __init__(self,
+                 arch: Union[str, dict],
+                 in_channels: int = 3,
+                 k: int = 9,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='BN'),
+                 graph_conv_bias: bool = True,
+                 graph_conv_type: str = 'mr',
+                 epsilon: float = 0.2,
+                 use_stochastic: bool = False,
+                 drop_path_rate: float = 0.,
+                 drop_path: float = 0.,
+                 norm_eval: bool = False,
+                 frozen_stages: int = 0,
+                 img_size: int = 224,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch, pvig_arch_settings, 'PyramidVig')
         self.blocks = list(arch['blocks'])

@@ -48,10 +48,18 @@ class TransformerEncoderLayer(BaseModule):
     residual branches (DeiT III).
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
-                 drop_rate: float = 0., attn_drop_rate: float = 0., drop_path_rate: float = 0.,
-                 num_fcs: int = 2, qkv_bias: bool = True, act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN'), init_cfg=None,
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 feedforward_channels: int,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 num_fcs: int = 2,
+                 qkv_bias: bool = True,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'),
+                 init_cfg=None,
                  layer_scale_init_value: float = 0.) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims
@@ -96,15 +104,26 @@ class VisionTransformer(BaseBackbone):
     # whether ``pos_embed`` has entries for the extra tokens (DeiT III adds them after it)
     pos_embed_covers_extra_tokens = True
 
-    def __init__(self, arch: Union[str, dict] = 'base', img_size: Union[int, Sequence[int]] = 224,
-                 patch_size: int = 16, in_channels: int = 3,
-                 out_indices: Union[int, Sequence[int]] = -1, drop_rate: float = 0.,
-                 drop_path_rate: float = 0., qkv_bias: bool = True,
-                 norm_cfg: dict = dict(type='LN', eps=1e-6), final_norm: bool = True,
-                 with_cls_token: bool = True, avg_token: bool = False, frozen_stages: int = -1,
-                 output_cls_token: bool = True, interpolate_mode: str = 'bicubic',
-                 pre_norm: bool = False, patch_cfg: dict = dict(),
-                 layer_cfgs: Union[dict, Sequence[dict]] = dict(), init_cfg=None) -> None:
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 final_norm: bool = True,
+                 with_cls_token: bool = True,
+                 avg_token: bool = False,
+                 frozen_stages: int = -1,
+                 output_cls_token: bool = True,
+                 interpolate_mode: str = 'bicubic',
+                 pre_norm: bool = False,
+                 patch_cfg: dict = dict(),
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self._init_arch(arch, img_size, with_cls_token, output_cls_token)
         self.patch_embed = build_patch_embed(in_channels, img_size, self.embed_dims, patch_size,

@@ -17,16 +17,21 @@ def _reduce_per_sample(loss: torch.Tensor, weight: Optional[torch.Tensor], reduc
     return weight_reduce_loss(loss, weight, reduction, avg_factor)
 
 
-def cross_entropy(pred: torch.Tensor, label: torch.Tensor, weight: Optional[torch.Tensor] = None,
-                  reduction: str = 'mean', avg_factor: Optional[float] = None,
+def cross_entropy(pred: torch.Tensor,
+                  label: torch.Tensor,
+                  weight: Optional[torch.Tensor] = None,
+                  reduction: str = 'mean',
+                  avg_factor: Optional[float] = None,
                   class_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Softmax cross entropy of ``pred`` (N, C) against class indices ``label`` (N,)."""
     loss = F.cross_entropy(pred, label.long(), weight=class_weight, reduction='none')
     return _reduce_per_sample(loss, weight, reduction, avg_factor)
 
 
-def soft_cross_entropy(pred: torch.Tensor, label: torch.Tensor,
-                       weight: Optional[torch.Tensor] = None, reduction: str = 'mean',
+def soft_cross_entropy(pred: torch.Tensor,
+                       label: torch.Tensor,
+                       weight: Optional[torch.Tensor] = None,
+                       reduction: str = 'mean',
                        avg_factor: Optional[float] = None,
                        class_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Cross entropy against a target distribution ``label`` (N, C), e.g. after mixup."""
@@ -36,8 +41,10 @@ def soft_cross_entropy(pred: torch.Tensor, label: torch.Tensor,
     return _reduce_per_sample(loss.sum(dim=-1), weight, reduction, avg_factor)
 
 
-def binary_cross_entropy(pred: torch.Tensor, label: torch.Tensor,
-                         weight: Optional[torch.Tensor] = None, reduction: str = 'mean',
+def binary_cross_entropy(pred: torch.Tensor,
+                         label: torch.Tensor,
+                         weight: Optional[torch.Tensor] = None,
+                         reduction: str = 'mean',
                          avg_factor: Optional[float] = None,
                          class_weight: Optional[torch.Tensor] = None,
                          pos_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -66,8 +73,12 @@ class CrossEntropyLoss(nn.Module):
         pos_weight: per-class positive weights, only with ``use_sigmoid``.
     """
 
-    def __init__(self, use_sigmoid: bool = False, use_soft: bool = False, reduction: str = 'mean',
-                 loss_weight: float = 1.0, class_weight: Optional[Sequence[float]] = None,
+    def __init__(self,
+                 use_sigmoid: bool = False,
+                 use_soft: bool = False,
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0,
+                 class_weight: Optional[Sequence[float]] = None,
                  pos_weight: Optional[Sequence[float]] = None) -> None:
         super().__init__()
         if use_sigmoid and use_soft:
@@ -87,9 +98,13 @@ class CrossEntropyLoss(nn.Module):
         else:
             self.cls_criterion = cross_entropy
 
-    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None, **kwargs) -> torch.Tensor:
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                **kwargs) -> torch.Tensor:
         reduction = check_reduction(reduction_override, self.reduction)
         class_weight = None if self.class_weight is None else cls_score.new_tensor(self.class_weight)
         if self.pos_weight is not None:

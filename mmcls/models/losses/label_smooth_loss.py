@@ -38,9 +38,13 @@ class LabelSmoothLoss(nn.Module):
         reduction, loss_weight, class_weight, pos_weight: as :class:`CrossEntropyLoss`.
     """
 
-    def __init__(self, label_smooth_val: float, num_classes: Optional[int] = None,
-                 use_sigmoid: Optional[bool] = None, mode: str = 'original',
-                 reduction: str = 'mean', loss_weight: float = 1.0,
+    def __init__(self,
+                 label_smooth_val: float,
+                 num_classes: Optional[int] = None,
+                 use_sigmoid: Optional[bool] = None,
+                 mode: str = 'original',
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0,
                  class_weight: Optional[Sequence[float]] = None,
                  pos_weight: Optional[Sequence[float]] = None) -> None:
         super().__init__()
@@ -74,9 +78,13 @@ class LabelSmoothLoss(nn.Module):
         num_classes = one_hot_like_label.shape[-1]
         return one_hot_like_label.float() * (1 - self._eps) + self._eps / num_classes
 
-    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None, **kwargs) -> torch.Tensor:
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                **kwargs) -> torch.Tensor:
         num_classes = cls_score.shape[1]
         if self.num_classes is not None and self.num_classes != num_classes:
             raise ValueError(f'LabelSmoothLoss was built for {self.num_classes} classes but '

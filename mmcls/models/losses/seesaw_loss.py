@@ -9,9 +9,16 @@ from mmcls.registry import MODELS
 from .utils import check_reduction, weight_reduce_loss
 
 
-def seesaw_ce_loss(cls_score: torch.Tensor, labels: torch.Tensor, weight: Optional[torch.Tensor],
-                   cum_samples: torch.Tensor, num_classes: int, p: float, q: float, eps: float,
-                   reduction: str = 'mean', avg_factor: Optional[float] = None) -> torch.Tensor:
+def seesaw_ce_loss(cls_score: torch.Tensor,
+                   labels: torch.Tensor,
+                   weight: Optional[torch.Tensor],
+                   cum_samples: torch.Tensor,
+                   num_classes: int,
+                   p: float,
+                   q: float,
+                   eps: float,
+                   reduction: str = 'mean',
+                   avg_factor: Optional[float] = None) -> torch.Tensor:
     """Cross entropy whose negative logits are shifted by ``log(seesaw_weight)``.
 
     The mitigation factor ``(N_j / N_i) ** p`` (for rarer class j than the label i)
@@ -55,8 +62,13 @@ class SeesawLoss(nn.Module):
         reduction, loss_weight: as the other losses.
     """
 
-    def __init__(self, use_sigmoid: bool = False, p: float = 0.8, q: float = 2.0,
-                 num_classes: int = 1000, eps: float = 1e-2, reduction: str = 'mean',
+    def __init__(self,
+                 use_sigmoid: bool = False,
+                 p: float = 0.8,
+                 q: float = 2.0,
+                 num_classes: int = 1000,
+                 eps: float = 1e-2,
+                 reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if use_sigmoid:
@@ -70,8 +82,11 @@ class SeesawLoss(nn.Module):
         self.loss_weight = loss_weight
         self.register_buffer('cum_samples', torch.zeros(num_classes, dtype=torch.float))
 
-    def forward(self, cls_score: torch.Tensor, labels: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+    def forward(self,
+                cls_score: torch.Tensor,
+                labels: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> torch.Tensor:
         reduction = check_reduction(reduction_override, self.reduction)
         if labels.dim() != 1 or labels.numel() != cls_score.size(0):

@@ -26,8 +26,10 @@ def reduce_loss(loss: torch.Tensor, reduction: str) -> torch.Tensor:
     raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
 
 
-def weight_reduce_loss(loss: torch.Tensor, weight: Optional[torch.Tensor] = None,
-                       reduction: str = 'mean', avg_factor: Optional[float] = None) -> torch.Tensor:
+def weight_reduce_loss(loss: torch.Tensor,
+                       weight: Optional[torch.Tensor] = None,
+                       reduction: str = 'mean',
+                       avg_factor: Optional[float] = None) -> torch.Tensor:
     """Multiply ``loss`` by ``weight`` (if given), then reduce it.
 
     ``avg_factor`` replaces the element count of the ``'mean'`` reduction; it
@@ -57,8 +59,11 @@ def weighted_loss(loss_func: Callable) -> Callable:
     """
 
     @functools.wraps(loss_func)
-    def wrapper(pred: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
-                reduction: str = 'mean', avg_factor: Optional[float] = None,
+    def wrapper(pred: torch.Tensor,
+                target: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                reduction: str = 'mean',
+                avg_factor: Optional[float] = None,
                 **kwargs) -> torch.Tensor:
         loss = loss_func(pred, target, **kwargs)
         return weight_reduce_loss(loss, weight, reduction, avg_factor)
@@ -117,8 +122,11 @@ class ScoreTargetLoss(nn.Module):
         """The unscaled loss of ``pred`` against a ``target`` of the same shape."""
         raise TypeError(f'{type(self).__name__} must define compute()')
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> torch.Tensor:
         reduction = check_reduction(reduction_override, self.reduction)
         if is_index_target(target):

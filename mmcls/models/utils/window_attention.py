@@ -55,9 +55,15 @@ class WindowMSA(BaseModule):
         attn_drop / proj_drop: dropout on the attention weights and the output.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, window_size: Union[int, Sequence[int]],
-                 qkv_bias: bool = True, qk_scale: Optional[float] = None, attn_drop: float = 0.,
-                 proj_drop: float = 0., init_cfg=None) -> None:
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 window_size: Union[int, Sequence[int]],
+                 qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None,
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims
         self.window_size = to_2tuple(window_size)
@@ -107,10 +113,16 @@ class WindowMSAV2(BaseModule):
             model fine-tuned at a larger window keeps its pre-trained bias function.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, window_size: Union[int, Sequence[int]],
-                 qkv_bias: bool = True, attn_drop: float = 0., proj_drop: float = 0.,
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 window_size: Union[int, Sequence[int]],
+                 qkv_bias: bool = True,
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.,
                  cpb_mlp_hidden_dims: int = 512,
-                 pretrained_window_size: Union[int, Sequence[int]] = 0, init_cfg=None) -> None:
+                 pretrained_window_size: Union[int, Sequence[int]] = 0,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims
         self.window_size = to_2tuple(window_size)
@@ -201,11 +213,21 @@ class ShiftWindowMSA(BaseModule):
             ``msa_cfg``), e.g. ``pretrained_window_size`` of ``WindowMSAV2``.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, window_size: int, shift_size: int = 0,
-                 qkv_bias: bool = True, qk_scale: Optional[float] = None, attn_drop: float = 0.,
-                 proj_drop: float = 0., dropout_layer: dict = dict(type='DropPath', drop_prob=0.),
-                 pad_small_map: bool = False, window_msa: Union[str, type] = WindowMSA,
-                 msa_cfg: dict = dict(), init_cfg=None, **kwargs) -> None:
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 window_size: int,
+                 shift_size: int = 0,
+                 qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None,
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.,
+                 dropout_layer: dict = dict(type='DropPath', drop_prob=0.),
+                 pad_small_map: bool = False,
+                 window_msa: Union[str, type] = WindowMSA,
+                 msa_cfg: dict = dict(),
+                 init_cfg=None,
+                 **kwargs) -> None:
         super().__init__(init_cfg)
         if not 0 <= shift_size < window_size:
             raise ValueError(f'shift_size must be in [0, window_size={window_size}), '
