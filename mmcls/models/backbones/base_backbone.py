@@ -7,6 +7,7 @@ import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from ..utils.arch_lookup import lookup_arch
 from ..utils.base_module import BaseModule
 
 
@@ -71,10 +72,7 @@ def normalize_out_indices(out_indices: Union[int, Sequence[int]], num_stages: in
 def resolve_arch(arch: Union[str, dict], settings: dict, owner: str) -> dict:
     """Look up ``arch`` in ``settings`` (case-insensitive) or check a custom arch dict."""
     if isinstance(arch, str):
-        key = arch.lower()
-        if key not in settings:
-            raise KeyError(f'{owner}: arch {arch!r} is not one of {sorted(settings)}')
-        return dict(settings[key])
+        return dict(lookup_arch(arch, settings, owner, case_sensitive=False))
     required = set(next(iter(settings.values())))
     if not isinstance(arch, dict) or not required <= set(arch):
         raise ValueError(f'{owner}: a custom arch must be a dict with keys {sorted(required)}, '

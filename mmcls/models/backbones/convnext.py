@@ -9,6 +9,7 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, GRN, ModuleList, Sequential, build_activation_layer, build_norm_layer
+from ..utils.frozen_stages import check_frozen_stages
 from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .base_backbone import resolve_arch
@@ -120,9 +121,7 @@ class ConvNeXtLike(BaseBackbone):
         ``lowest_frozen_stages`` to ``num_stages``) of the ``num_stages`` stages."""
         owner = type(self).__name__
         self.out_indices = normalize_out_indices(out_indices, self.num_stages, owner)
-        if not lowest_frozen_stages <= frozen_stages <= self.num_stages:
-            raise ValueError(f'{owner}: frozen_stages must be in [{lowest_frozen_stages}, '
-                             f'{self.num_stages}], got {frozen_stages}')
+        check_frozen_stages(frozen_stages, lowest_frozen_stages, self.num_stages, owner)
         self.frozen_stages = frozen_stages
         self.gap_before_final_norm = gap_before_final_norm
 

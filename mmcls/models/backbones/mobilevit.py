@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from mmcls.registry import MODELS
 
+from ..utils.arch_lookup import lookup_arch
 from ..utils.conv_module import ConvModule
 from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
 from ..utils.frozen_stages import check_frozen_stages
@@ -157,9 +158,7 @@ class MobileViT(BaseBackbone):
                  init_cfg=CONV_NORM_INIT_CFG) -> None:
         super().__init__(init_cfg)
         if isinstance(arch, str):
-            if arch.lower() not in self.arch_zoo:
-                raise KeyError(f'MobileViT: arch {arch!r} is not one of {sorted(self.arch_zoo)}')
-            arch = self.arch_zoo[arch.lower()]
+            arch = lookup_arch(arch, self.arch_zoo, 'MobileViT', case_sensitive=False)
         self.arch = [list(layer) for layer in arch]
         self.num_stages = len(self.arch)
         self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'MobileViT')
