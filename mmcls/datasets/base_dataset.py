@@ -144,12 +144,13 @@ class BaseDataset:
         if classes is None:
             return metainfo
         names = _class_names(classes, 'classes')
-        given = metainfo.get('classes')
-        if given is None:
+        if metainfo.get('classes') is None:
             metainfo['classes'] = names
-        elif _class_names(given, 'metainfo["classes"]') != names:
+            return metainfo
+        given = _class_names(metainfo['classes'], 'metainfo["classes"]')
+        if given != names:
             warnings.warn(f'classes {names[:5]}... is ignored: metainfo["classes"] '
-                          f'{_class_names(given, "metainfo")[:5]}... takes precedence')
+                          f'{given[:5]}... takes precedence')
         return metainfo
 
     @classmethod
