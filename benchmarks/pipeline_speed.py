@@ -19,6 +19,12 @@ Measured, on the same files:
   originals) with the default full decode and with
   ``LoadImageFromFile(reduced_decode=True)``.
 
+The single-process passes run with what a DataLoader worker sets up: one
+OpenCV thread and the worker's heap setting
+(:func:`mmcls.core.malloc.keep_freed_memory` with the dataloader builder's
+``WORKER_MALLOC_CACHE_MB``, so freed image buffers are reused); the loader
+passes get them from the workers themselves.
+
 The single-process passes are interleaved image by image (bare, train, test
 on image ``i``, then ``i + 1``...), the loader passes epoch by epoch; there is
 one warm-up round, and each line gives the median images/s over the rounds
@@ -43,7 +49,8 @@ import cv2
 import torch
 
 from mmcls.config import Config
-from mmcls.datasets.builder import build_dataloader
+from mmcls.core.malloc import keep_freed_memory
+from mmcls.datasets.builder import WORKER_MALLOC_CACHE_MB, build_dataloader
 from mmcls.datasets.collate import default_collate, pseudo_collate
 from mmcls.datasets.transforms import set_opencv_threads
 from mmcls.registry import DATASETS
@@ -225,9 +232,11 @@ def main() -> None:
     cfg = load_configs()
     set_opencv_threads(1)
     torch.set_num_threads(1)
+    heap = keep_freed_memory(WORKER_MALLOC_CACHE_MB)
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f'{len(files)} images under {args.images}; cv2 {cv2.__version__}, '
-          f'torch {torch.__version__}, {os.cpu_count()} CPUs, load {load:.2f}')
+          f'torch {torch.__version__}, {os.cpu_count()} CPUs, load {load:.2f}, worker heap '
+          f'setting {"applied" if heap else "not available"}')
     measure_pipelines(cfg, args, suffixes)
     if not args.skip_loader:
         measure_loaders(cfg, args, suffixes)

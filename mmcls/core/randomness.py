@@ -10,6 +10,8 @@ import torch
 
 from mmcls.utils.dist import broadcast_object_list, get_dist_info
 
+from .malloc import keep_freed_memory
+
 __all__ = ['set_random_seed', 'sync_random_seed', 'worker_init_fn', 'get_rng_state',
            'set_rng_state', 'preserved_rng_state']
 
@@ -47,11 +49,14 @@ def set_random_seed(seed: Optional[int] = None,
 
 
 def worker_init_fn(worker_id: int, num_workers: int, rank: int, seed: Optional[int],
-                   opencv_num_threads: Optional[int] = None) -> None:
+                   opencv_num_threads: Optional[int] = None,
+                   malloc_cache_mb: Optional[float] = None) -> None:
     """Seed a dataloader worker differently per worker, rank and epoch.
 
     ``opencv_num_threads`` (``env_cfg.mp_cfg``) is applied in the worker too: workers started
-    with ``spawn`` do not inherit the main process's OpenCV setting.
+    with ``spawn`` do not inherit the main process's OpenCV setting. ``malloc_cache_mb``
+    lets the worker keep that much freed memory for the next samples' image buffers
+    (:func:`mmcls.core.malloc.keep_freed_memory`).
 
     PyTorch gives each worker ``base_seed + worker_id`` (``base_seed`` is drawn
     from the main process RNG when the iterator starts, so it changes every
@@ -67,6 +72,7 @@ def worker_init_fn(worker_id: int, num_workers: int, rank: int, seed: Optional[i
     if opencv_num_threads is not None:
         import cv2
         cv2.setNumThreads(int(opencv_num_threads))
+    keep_freed_memory(malloc_cache_mb)
 
 
 def get_rng_state() -> dict:

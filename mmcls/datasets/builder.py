@@ -20,6 +20,8 @@ from mmcls.registry import DATA_SAMPLERS, DATASETS, FUNCTIONS
 
 __all__ = ['build_dataloader', 'build_collate_fn', 'build_dataset']
 
+# freed memory each DataLoader worker keeps for the next samples' image buffers (MiB)
+WORKER_MALLOC_CACHE_MB = 64
 _OBSOLETE_KEYS = {'samples_per_gpu': 'batch_size', 'workers_per_gpu': 'num_workers'}
 
 
@@ -69,7 +71,9 @@ def _build_batch_sampler(cfg: dict, sampler: Any) -> Any:
 def build_dataloader(dataloader: Union[DataLoader, Mapping], *, seed: Optional[int] = None,
                      sampler_seed: Optional[int] = None, rank: int = 0,
                      deterministic: bool = False,
-                     opencv_num_threads: Optional[int] = None) -> DataLoader:
+                     opencv_num_threads: Optional[int] = None,
+                     worker_malloc_cache_mb: Optional[float] = WORKER_MALLOC_CACHE_MB
+                     ) -> DataLoader:
     """Build a DataLoader from ``dict(dataset=..., sampler=..., batch_size=..., ...)``.
 
     Args:
@@ -84,6 +88,9 @@ def build_dataloader(dataloader: Union[DataLoader, Mapping], *, seed: Optional[i
         deterministic: turn ``persistent_workers`` off, since persistent workers carry their
             RNG across epochs and a resumed run could not rebuild it.
         opencv_num_threads: applied inside every worker process.
+        worker_malloc_cache_mb: freed memory (MiB) each worker keeps for reuse, so decoded
+            images and their resized copies land on warm pages instead of fresh ones
+            (``env_cfg.mp_cfg.worker_malloc_cache_mb``; None leaves the allocator alone).
     """
     if isinstance(dataloader, DataLoader):
         return dataloader
@@ -101,7 +108,8 @@ def build_dataloader(dataloader: Union[DataLoader, Mapping], *, seed: Optional[i
     generator.manual_seed(seed if seed is not None else 0)
     cfg.setdefault('generator', generator)
     init_fn = partial(worker_init_fn, num_workers=num_workers, rank=rank, seed=seed,
-                      opencv_num_threads=opencv_num_threads) if num_workers > 0 else None
+                      opencv_num_threads=opencv_num_threads,
+                      malloc_cache_mb=worker_malloc_cache_mb) if num_workers > 0 else None
     collate_fn = build_collate_fn(cfg.pop('collate_fn', dict(type='pseudo_collate')))
     if num_workers == 0:  # torch rejects these without worker processes
         cfg.pop('persistent_workers', None)

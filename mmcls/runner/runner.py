@@ -24,7 +24,7 @@ from mmcls.registry import (EVALUATOR, HOOKS, LOG_PROCESSORS, LOOPS, MODEL_WRAPP
 from mmcls.utils.dist import (broadcast_object_list, get_dist_info, is_distributed,
                               is_main_process, master_only)
 
-from mmcls.datasets.builder import build_dataloader
+from mmcls.datasets.builder import WORKER_MALLOC_CACHE_MB, build_dataloader
 from mmcls.engine.hooks.hook import HOOK_STAGES
 from mmcls.engine.optimizers import build_optim_wrapper
 from mmcls.engine.schedulers import build_param_schedulers
@@ -356,6 +356,8 @@ class Runner:
                 mp.set_start_method(start_method, force=True)
         threads = mp_cfg.get('opencv_num_threads')
         self._opencv_num_threads = threads
+        self._worker_malloc_cache_mb = mp_cfg.get('worker_malloc_cache_mb',
+                                                  WORKER_MALLOC_CACHE_MB)
         if threads is not None:
             import cv2
             cv2.setNumThreads(int(threads))
@@ -466,7 +468,8 @@ class Runner:
         return build_dataloader(
             dataloader, seed=seed if seed is not None else self.seed,
             sampler_seed=None if diff_rank_seed else seed, rank=self.rank,
-            deterministic=self.deterministic, opencv_num_threads=self._opencv_num_threads)
+            deterministic=self.deterministic, opencv_num_threads=self._opencv_num_threads,
+            worker_malloc_cache_mb=self._worker_malloc_cache_mb)
 
     def build_evaluator(self, evaluator: Any):
         """An evaluator from an instance, an ``Evaluator`` dict, or metric dict(s)."""

@@ -49,8 +49,12 @@ class BaseDataElement:
     def set_metainfo(self, metainfo: dict) -> None:
         if not isinstance(metainfo, dict):
             raise TypeError(f'metainfo must be a dict, got {type(metainfo).__name__}')
+        clash = self._data_fields.intersection(metainfo)
+        if clash:
+            raise AttributeError(f'cannot set {sorted(clash)} as metainfo: already data fields')
+        self._metainfo_fields.update(metainfo)
         for key, value in metainfo.items():
-            self.set_field(value, key, field_type='metainfo')
+            object.__setattr__(self, key, value)
 
     def set_data(self, data: dict) -> None:
         if not isinstance(data, dict):

@@ -27,6 +27,10 @@ def format_label(value: LabelType, num_classes: Optional[int] = None) -> torch.T
     A 0-d tensor or array becomes a one-element label. With ``num_classes`` the indices are
     checked to lie in ``[0, num_classes)`` (``ValueError`` otherwise).
     """
+    if type(value) is int:  # the common case, one index: no tensor round trip for the check
+        if num_classes is not None and not 0 <= value < num_classes:
+            raise ValueError(f'label [{value}] is out of range for {num_classes} classes')
+        return torch.full((1,), value, dtype=torch.long)
     if isinstance(value, torch.Tensor):
         label = value.reshape(1) if value.ndim == 0 else value
         label = label.to(torch.long)
@@ -77,14 +81,17 @@ class ClsDataSample(BaseDataElement):
     """
 
     def _label_element(self, field: str) -> LabelData:
-        if field not in self:
-            num_classes = self.get('num_classes')
-            setattr(self, field, LabelData(
-                metainfo={'num_classes': num_classes} if num_classes is not None else {}))
-        return getattr(self, field)
+        if field in self._data_fields:
+            return getattr(self, field)
+        element = LabelData()
+        num_classes = self.get('num_classes')
+        if num_classes is not None:
+            element.set_field(num_classes, 'num_classes', field_type='metainfo')
+        self.set_field(element, field)
+        return element
 
     def _set_label(self, field: str, value: LabelType) -> 'ClsDataSample':
-        self._label_element(field).label = format_label(value, self.get('num_classes'))
+        self._label_element(field).set_field(format_label(value, self.get('num_classes')), 'label')
         return self
 
     def _set_score(self, field: str, value, check_length: bool) -> 'ClsDataSample':

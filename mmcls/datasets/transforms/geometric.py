@@ -54,9 +54,13 @@ def _set_image(results: Dict, img: np.ndarray) -> Dict:
 def _resize_whole(results: Dict, size: Tuple[int, int], interpolation: str,
                   backend: str) -> None:
     """Resize ``results['img']`` (array or LazyImage) to ``size=(w, h)``; set shape keys."""
-    h, w = image_hw(results['img'])
-    _set_image(results, crop_and_resize(results['img'], (0, 0, w, h), size, interpolation,
-                                        backend))
+    img = results['img']
+    h, w = image_hw(img)
+    if isinstance(img, np.ndarray):  # nothing to crop: resize the array directly
+        resized = imresize(img, size, interpolation=interpolation, backend=backend)
+    else:
+        resized = crop_and_resize(img, (0, 0, w, h), size, interpolation, backend)
+    _set_image(results, resized)
     results['scale_factor'] = (size[0] / w, size[1] / h)
 
 

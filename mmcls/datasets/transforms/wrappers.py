@@ -66,13 +66,19 @@ class Compose(BaseTransform):
 
     def transform(self, results: Dict) -> Optional[Dict]:
         """Run every transform; stop and return None when one returns None."""
+        # whether results['img'] may be a LazyImage: given one, or after a deferring loader
+        lazy = isinstance(results.get('img'), LazyImage)
         for transform, defer in zip(self.transforms, self._defer):
-            if not getattr(transform, 'accepts_lazy_image', False):
+            if lazy and not getattr(transform, 'accepts_lazy_image', False):
                 _materialize(results)
-            results = transform.load(results, defer_decode=True) if defer else transform(results)
+            if defer:
+                results, lazy = transform.load(results, defer_decode=True), True
+            else:
+                results = transform(results)
             if results is None:
                 return None
-        _materialize(results)
+        if lazy:
+            _materialize(results)
         return results
 
     def __iter__(self) -> Iterator[Callable]:
