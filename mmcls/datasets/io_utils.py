@@ -9,7 +9,7 @@ import json
 import os
 import os.path as osp
 import pickle
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 __all__ = ['expand_path', 'join_path', 'list_from_file', 'iter_lines', 'load_annotation_file',
            'list_folders', 'scan_files', 'has_extension']
