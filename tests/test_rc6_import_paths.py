@@ -25,22 +25,10 @@ PENDING: set = set()  # every name rc6 exposes that another change was to add is
 # model under another name here, or a class still to write. Each needs a line (an import or a
 # definition) in that module; take the entry out with it.
 ELSEWHERE = {
-    # rc6 module layout: ``samplers`` is a package with a ``repeat_aug`` module here only once
-    # mmcls/datasets/samplers.py becomes a package (RepeatAugSampler itself exists).
-    'mmcls.datasets.samplers.repeat_aug.RepeatAugSampler',
     # classes not implemented here
     'mmcls.models.backbones.AlexNet',
     'mmcls.models.backbones.alexnet.AlexNet',
     'mmcls.models.heads.base_head.BaseHead',  # ClsHead derives from BaseModule directly
-    # dataset helpers
-    'mmcls.datasets.base_dataset.expanduser',
-    'mmcls.datasets.custom.get_samples',
-    'mmcls.datasets.mnist.get_int',
-    'mmcls.datasets.mnist.read_image_file',
-    'mmcls.datasets.mnist.read_label_file',
-    'mmcls.datasets.mnist.read_sn3_pascalvincent_tensor',
-    # metrics
-    'mmcls.evaluation.metrics.voc_multi_label.VOCMetricMixin',
     # backbone and head building blocks
     'mmcls.models.backbones.deit3.DeiT3FFN',
     'mmcls.models.backbones.deit3.DeiT3TransformerEncoderLayer',

@@ -123,6 +123,9 @@ class ImageClassificationInferencer:
         'sea snake'
     """
 
+    # The ``__call__`` arguments handed on to :meth:`visualize`.
+    visualize_kwargs: set = {'rescale_factor', 'draw_score', 'show', 'show_dir', 'wait_time'}
+
     def __init__(self, model: Any, weights: Optional[str] = None, device: Any = None,
                  classes: Optional[Sequence[str]] = None):
         self.model = _build_model(model, weights, device)
@@ -130,6 +133,7 @@ class ImageClassificationInferencer:
         self.config = self.preparer.config
         self.classes = tuple(classes) if classes is not None else model_classes(self.model)
         self._visualizer = None
+        self._drawn_names: set = set()
 
     @property
     def pipeline(self):
@@ -156,6 +160,9 @@ class ImageClassificationInferencer:
                  progress: Optional[bool] = None) -> list:
         """Classify ``inputs``: a path, a folder, a BGR ndarray, or an iterable of paths/ndarrays.
 
+        Each batch goes through :meth:`preprocess`, :meth:`forward`, :meth:`visualize` and
+        :meth:`postprocess`, so subclasses can override any one step.
+
         Args:
             return_datasamples: return ``ClsDataSample`` objects instead of dicts.
             batch_size: images per forward pass.
@@ -172,17 +179,16 @@ class ImageClassificationInferencer:
             'pred_score': float, 'pred_class': str}`` (``pred_class`` when class
             names are known), a ``ClsDataSample``, or the features of ``stage``.
         """
-        visualize = show or show_dir is not None
-        used_names: set = set()
+        self._drawn_names = set()
+        visualize_kwargs = dict(rescale_factor=rescale_factor, draw_score=draw_score, show=show,
+                                show_dir=show_dir, wait_time=wait_time)
 
-        def convert(batch: list, results: list, first_index: int) -> list:
-            if visualize and stage is None:
-                for offset, ((_, image), sample) in enumerate(zip(batch, results)):
-                    self._visualize(image, sample, first_index + offset, used_names,
-                                    rescale_factor, draw_score, show, show_dir, wait_time)
-            if stage is not None or return_datasamples:
-                return results
-            return [prediction_to_dict(s, self.classes) for s in results]
+        def convert(ori_inputs: list, preds: list, first_index: int) -> list:
+            if stage is not None:
+                return self.postprocess(preds, None, return_datasamples=True)
+            visualization = self.visualize(ori_inputs, preds, first_index=first_index,
+                                           **visualize_kwargs)
+            return self.postprocess(preds, visualization, return_datasamples)
 
         return self._run_batches(inputs, batch_size, progress, stage, convert)
 
@@ -190,24 +196,43 @@ class ImageClassificationInferencer:
                      stage: Optional[str], convert: Callable[[list, list, int], list]) -> list:
         """Forward ``inputs`` ``batch_size`` images at a time, with an optional progress bar.
 
-        ``convert(batch, results, first_index)`` turns one batch's prepared items and data
-        samples into the outputs it contributes (``first_index``: outputs so far).
+        ``convert(ori_inputs, preds, first_index)`` turns one batch's original inputs and
+        forward results into the outputs it contributes (``first_index``: outputs so far).
         """
         if int(batch_size) < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         items, total = _expand_inputs(inputs)
+        pending: deque = deque()  # inputs read by preprocess whose results are not out yet
+
+        def recorded() -> Iterator:
+            for item in items:
+                pending.append(item)
+                yield item
+
         bar = self._progress_bar(total, progress)
         outputs: list = []
         try:
-            for batch in self._batches(items, int(batch_size)):
-                results = self._forward([sample for sample, _ in batch], stage)
-                outputs.extend(convert(batch, results, len(outputs)))
+            for data in self.preprocess(recorded(), int(batch_size)):
+                preds = self.forward(data, stage)
+                ori_inputs = [pending.popleft() for _ in preds]
+                outputs.extend(convert(ori_inputs, preds, len(outputs)))
                 if bar is not None:
-                    bar.advance(len(batch))
+                    bar.advance(len(preds))
         finally:
             if bar is not None:
                 bar.stop()
         return outputs
+
+    def preprocess(self, inputs: Iterable[InputType], batch_size: int = 1) -> Iterator[dict]:
+        """Load and transform ``inputs`` (paths or BGR ndarrays), yielding collated batches.
+
+        Images are decoded on threads a few batches ahead; each batch is the
+        ``dict(inputs=[uint8 CHW tensors], data_samples=[ClsDataSample])`` that
+        ``model.test_step`` takes.
+        """
+        items, _ = _expand_inputs(inputs)
+        for batch in self._batches(items, int(batch_size)):
+            yield ImagePreparer.collate([sample for sample, _ in batch])
 
     def _batches(self, items: Iterable, batch_size: int) -> Iterator[list]:
         batch: list = []
@@ -227,17 +252,27 @@ class ImageClassificationInferencer:
         bar.start('Inference', total=total or 0)
         return bar if bar.active else None
 
-    def _forward(self, packed: List[dict], stage: Optional[str]) -> list:
+    def forward(self, inputs: dict, stage: Optional[str] = None) -> list:
+        """One collated batch → its ``ClsDataSample`` predictions, or with ``stage`` the
+        per-image features of that stage (tensors, or tuples of tensors)."""
         import torch
-        data = ImagePreparer.collate(packed)
         with torch.no_grad():
             if stage is None:
-                return list(self.model.test_step(data))
-            data = self.model.data_preprocessor(data, False)
+                return list(self.model.test_step(inputs))
+            data = self.model.data_preprocessor(inputs, False)
             feats = self.model.extract_feat(data['inputs'], stage=stage)
         if isinstance(feats, torch.Tensor):
             return list(feats.cpu())
-        return [tuple(f[i].cpu() for f in feats) for i in range(len(packed))]
+        return [tuple(f[i].cpu() for f in feats) for i in range(len(inputs['inputs']))]
+
+    def postprocess(self, preds: list, visualization: Optional[List[np.ndarray]],
+                    return_datasamples: bool = False) -> list:
+        """The predictions as they are (``return_datasamples``), else as dicts
+        ``{pred_scores, pred_label, pred_score, pred_class}``; ``visualization`` (the drawn
+        images) is not part of the results."""
+        if return_datasamples:
+            return list(preds)
+        return [prediction_to_dict(sample, self.classes) for sample in preds]
 
     # ------------------------------------------------------------ drawing
     @property
@@ -249,18 +284,44 @@ class ImageClassificationInferencer:
                                              dataset_meta={'classes': self.classes})
         return self._visualizer
 
-    def _visualize(self, image: np.ndarray, sample, index: int, used_names: set,
-                   rescale_factor: Optional[float], draw_score: bool, show: bool,
-                   show_dir: Optional[str], wait_time: float) -> None:
-        path = sample.get('img_path')
+    def visualize(self,
+                  ori_inputs: Sequence[InputType],
+                  preds: Sequence[Any],
+                  show: bool = False,
+                  rescale_factor: Optional[float] = None,
+                  draw_score: bool = True,
+                  show_dir: Optional[str] = None,
+                  wait_time: float = 0,
+                  first_index: int = 0) -> Optional[List[np.ndarray]]:
+        """Draw each prediction on its input image; None when neither ``show`` nor ``show_dir``.
+
+        A drawn image is saved as ``<show_dir>/<file stem>.png`` (``<index>.png`` for an
+        ndarray input, counting from ``first_index``; a repeated name gets ``_<index>``).
+
+        Returns:
+            The drawn RGB images, one per input.
+        """
+        if not show and show_dir is None:
+            return None
+        drawn = []
+        for offset, (input_, sample) in enumerate(zip(ori_inputs, preds)):
+            image, path = self.preparer.load(input_)
+            name = self._drawn_name(path, first_index + offset)
+            out_file = osp.join(show_dir, f'{name}.png') if show_dir is not None else None
+            self.visualizer.add_datasample(name, _to_rgb(image), sample, draw_gt=False,
+                                           draw_score=draw_score,
+                                           rescale_factor=rescale_factor, show=show,
+                                           wait_time=wait_time, out_file=out_file)
+            drawn.append(self.visualizer.get_image())
+        return drawn
+
+    def _drawn_name(self, path: Optional[str], index: int) -> str:
+        """The file stem (or the index) of a drawn image, unique among this call's images."""
         name = osp.splitext(osp.basename(path))[0] if path else str(index)
-        if name in used_names:
+        if name in self._drawn_names:
             name = f'{name}_{index}'
-        used_names.add(name)
-        out_file = osp.join(show_dir, f'{name}.png') if show_dir is not None else None
-        self.visualizer.add_datasample(name, _to_rgb(image), sample, draw_gt=False,
-                                       draw_score=draw_score, rescale_factor=rescale_factor,
-                                       show=show, wait_time=wait_time, out_file=out_file)
+        self._drawn_names.add(name)
+        return name
 
 
 def inference_model(model: Any, img: InputType, device: Any = None) -> Dict[str, Any]:

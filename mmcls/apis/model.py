@@ -86,12 +86,12 @@ def _finish(model, config, dataset_meta: dict, device):
     return model
 
 
-def get_model(model, pretrained: Union[bool, PathLike] = False, device=None, url_mapping=None,
-              **kwargs):
+def get_model(model_name, pretrained: Union[bool, PathLike] = False, device=None,
+              url_mapping=None, **kwargs):
     """Build a model by zoo name (case-insensitive), config path or ``Config``.
 
     Args:
-        model: a name from :func:`list_models`, a config file path or a ``Config``.
+        model_name: a name from :func:`list_models`, a config file path or a ``Config``.
         pretrained: ``True`` loads the zoo weights of the name (or the config's
             ``load_from``); a path or URL loads those weights; ``False`` loads none.
         device: move the model there.
@@ -108,18 +108,18 @@ def get_model(model, pretrained: Union[bool, PathLike] = False, device=None, url
     """
     from mmcls.config import Config
     weights = None
-    if isinstance(model, Config) or _is_config_path(model):
-        config = _load_config(model)
+    if isinstance(model_name, Config) or _is_config_path(model_name):
+        config = _load_config(model_name)
         source = config.filename or 'the given Config'
         weights = config.get('load_from')
-    elif isinstance(model, str):
-        info = get_model_info(model)
+    elif isinstance(model_name, str):
+        info = get_model_info(model_name)
         config = _load_config(info['config'])
         source = info['name']
         weights = info['weights']
     else:
-        raise TypeError(f'model must be a zoo name, a config path or a Config, '
-                        f'got {type(model).__name__}')
+        raise TypeError(f'model_name must be a zoo name, a config path or a Config, '
+                        f'got {type(model_name).__name__}')
     if pretrained is True:
         if not weights:
             raise ValueError(f'{source} has no pre-defined weights; pass pretrained=<path or URL>')

@@ -115,19 +115,17 @@ class ImageRetrievalInferencer(ImageClassificationInferencer):
             return build_dataloader(dict(dataset=prototype, batch_size=batch_size,
                                          sampler=dict(type='DefaultSampler', shuffle=False)))
         items, _ = _expand_inputs(prototype)
-        vectors = [self._forward([sample for sample, _ in batch], stage='vectors')
-                   for batch in self._batches(items, batch_size)]
+        vectors = [self.forward(data, stage='vectors')
+                   for data in self.preprocess(items, batch_size)]
         return torch.cat(vectors)
 
-    def _forward(self, packed: List[dict], stage: Optional[str]) -> list:
-        """Retrieval results of a batch, or the batch's vectors with ``stage='vectors'``."""
+    def forward(self, inputs: dict, stage: Optional[str] = None) -> list:
+        """Retrieval results of a collated batch, or its vectors with ``stage='vectors'``."""
         import torch
         if stage != 'vectors':
-            return super()._forward(packed, stage)
-        data = dict(inputs=[p['inputs'] for p in packed],
-                    data_samples=[p['data_samples'] for p in packed])
+            return super().forward(inputs, stage)
         with torch.no_grad():
-            data = self.model.data_preprocessor(data, False)
+            data = self.model.data_preprocessor(inputs, False)
             feats = self.model.extract_feat(data['inputs'])
         feats = feats[-1] if isinstance(feats, (tuple, list)) else feats
         return feats.detach()
@@ -153,7 +151,7 @@ class ImageRetrievalInferencer(ImageClassificationInferencer):
         if int(topk) < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
 
-        def convert(batch: list, results: list, first_index: int) -> list:
+        def convert(ori_inputs: list, results: list, first_index: int) -> list:
             return results if return_datasamples else [self._matches(s, int(topk))
                                                        for s in results]
 

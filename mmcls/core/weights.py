@@ -75,11 +75,11 @@ def expected_hash(filename: str) -> Optional[str]:
     return match.group(1) if match else None
 
 
-def file_digest(path: str, algorithm: str = 'sha256') -> str:
-    """Hex digest (``'sha256'``, ``'md5'``, ...) of a file, read in chunks."""
+def file_digest(path: str, algorithm: str = 'sha256', chunk_size: int = _CHUNK) -> str:
+    """Hex digest (``'sha256'``, ``'md5'``, ...) of a file, read ``chunk_size`` bytes at a time."""
     digest = hashlib.new(algorithm)
     with open(path, 'rb') as file:
-        for chunk in iter(lambda: file.read(_CHUNK), b''):
+        for chunk in iter(lambda: file.read(chunk_size), b''):
             digest.update(chunk)
     return digest.hexdigest()
 

@@ -24,7 +24,10 @@ from mmcls.registry import DATASETS
 from .io_utils import expand_path, join_path, list_from_file, load_annotation_file
 from .serialized_list import SerializedList
 
-__all__ = ['BaseDataset']
+__all__ = ['BaseDataset', 'expanduser']
+
+# ``~`` expansion of str/path-like paths (anything else passes through), under rc6's name.
+expanduser = expand_path
 
 
 def _build_pipeline(pipeline: Any) -> Callable:

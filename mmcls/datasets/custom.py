@@ -2,16 +2,68 @@
 from __future__ import annotations
 
 import warnings
-from typing import Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from mmcls.registry import DATASETS
 
 from .base_dataset import BaseDataset
-from .io_utils import find_folders, has_extension, iter_lines, join_path, scan_files
+from .io_utils import has_extension, iter_lines, join_path, list_folders, scan_files
 
-__all__ = ['CustomDataset', 'IMG_EXTENSIONS']
+__all__ = ['CustomDataset', 'IMG_EXTENSIONS', 'find_folders', 'get_samples']
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif')
+
+
+def find_folders(root: str, backend: Any = None) -> Tuple[List[str], Dict[str, int]]:
+    """The class folders under ``root``: their sorted names and ``{name: class index}``.
+
+    Args:
+        root: the folder whose sub-folders are the classes.
+        backend: a file backend with ``list_dir_or_file(path, list_dir, list_file,
+            recursive)`` (MMEngine's storage backend interface) to list ``root`` with;
+            None lists the local file system.
+    """
+    if backend is None:
+        folders = list_folders(root)
+    else:
+        folders = sorted(backend.list_dir_or_file(root, list_dir=True, list_file=False,
+                                                  recursive=False))
+    return folders, {name: index for index, name in enumerate(folders)}
+
+
+def _folder_files(root: str, folder: str, is_valid_file: Callable[[str], bool],
+                  backend: Any) -> List[str]:
+    """The valid files below ``root/folder`` (recursive, sorted), relative to that folder."""
+    if backend is None:
+        return scan_files(join_path(root, folder), is_valid_file)
+    files = backend.list_dir_or_file(backend.join_path(root, folder), list_dir=False,
+                                     list_file=True, recursive=True)
+    return [file for file in sorted(files) if is_valid_file(file)]
+
+
+def get_samples(root: str, folder_to_idx: Dict[str, int], is_valid_file: Callable[[str], bool],
+                backend: Any = None) -> Tuple[List[Tuple[str, int]], Set[str]]:
+    """The samples of the class folders ``folder_to_idx`` under ``root``.
+
+    Args:
+        root: the folder holding the class folders.
+        folder_to_idx: ``{class folder name: class index}`` (see :func:`find_folders`).
+        is_valid_file: whether a file name is a sample (e.g. by its extension).
+        backend: a file backend as for :func:`find_folders`; None uses the local file system.
+
+    Returns:
+        ``(samples, empty_folders)``: ``(<folder>/<path in folder>, class index)`` pairs in
+        folder order then path order, and the folders that hold no valid file.
+    """
+    samples: List[Tuple[str, int]] = []
+    empty: Set[str] = set()
+    join = backend.join_path if backend is not None else (lambda a, b: f'{a}/{b}')
+    for folder in sorted(folder_to_idx):
+        files = _folder_files(root, folder, is_valid_file, backend)
+        if not files:
+            empty.add(folder)
+        samples.extend((join(folder, file), folder_to_idx[folder]) for file in files)
+    return samples, empty
 
 
 @DATASETS.register_module()
@@ -67,19 +119,14 @@ class CustomDataset(BaseDataset):
             self._require_samples(files, root)
             return [dict(img_path=join_path(root, path)) for path in files]
 
-        folder_to_idx = find_folders(root)
-        samples, empty = [], []
-        for folder, label in folder_to_idx.items():
-            files = scan_files(join_path(root, folder), self.is_valid_file)
-            if not files:
-                empty.append(folder)
-            samples.extend(dict(img_path=join_path(root, f'{folder}/{path}'), gt_label=label)
-                           for path in files)
+        _, folder_to_idx = find_folders(root)
+        pairs, empty = get_samples(root, folder_to_idx, self.is_valid_file)
+        samples = [dict(img_path=join_path(root, path), gt_label=label) for path, label in pairs]
         self._require_samples(samples, root)
         if empty:
             warnings.warn(f'{type(self).__name__}: no image with extensions '
-                          f'{", ".join(self.extensions)} in the class folders {", ".join(empty)} '
-                          f'of {root!r}')
+                          f'{", ".join(self.extensions)} in the class folders '
+                          f'{", ".join(sorted(empty))} of {root!r}')
         self._set_folder_classes(folder_to_idx, root)
         return samples
 

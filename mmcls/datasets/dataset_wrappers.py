@@ -80,6 +80,14 @@ class _Wrapper:
     def CLASSES(self) -> Optional[tuple]:
         return self._metainfo.get('classes')
 
+    @property
+    def class_to_idx(self) -> Dict[str, int]:
+        """Map each class name to its label."""
+        if self.CLASSES is None:
+            raise ValueError(f'the dataset of {type(self).__name__} has no class names '
+                             f'(metainfo "classes")')
+        return {name: index for index, name in enumerate(self.CLASSES)}
+
     def _ensure_init(self) -> None:
         if not self._fully_initialized:
             self.full_init()
@@ -97,6 +105,10 @@ class _Wrapper:
         self._ensure_init()
         dataset, ori_idx = self._locate(idx)
         return dataset[ori_idx]
+
+    def get_gt_labels(self) -> np.ndarray:
+        """The ``gt_label`` of every sample of this wrapper, in its order."""
+        return np.array([self.get_data_info(i)['gt_label'] for i in range(len(self))])
 
     def get_cat_ids(self, idx: int) -> List[int]:
         """The wrapped dataset's category ids for ``idx``."""

@@ -22,9 +22,11 @@ __all__ = ['calculate_md5', 'check_md5', 'download_url', 'extract_archive',
 _CHUNK = 1 << 20
 
 
-def calculate_md5(path: str) -> str:
-    """Hex md5 digest of a file, read in chunks."""
-    return file_digest(path, 'md5')
+def calculate_md5(fpath: str, chunk_size: int = 1024 * 1024) -> str:
+    """Hex md5 digest of the file ``fpath``, read ``chunk_size`` bytes at a time."""
+    if int(chunk_size) < 1:
+        raise ValueError(f'chunk_size must be >= 1, got {chunk_size}')
+    return file_digest(fpath, 'md5', int(chunk_size))
 
 
 def check_md5(path: str, md5: Optional[str]) -> bool:

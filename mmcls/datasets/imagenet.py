@@ -7,7 +7,7 @@ from typing import Optional, Union
 from mmcls.registry import DATASETS
 
 from .categories import IMAGENET_CATEGORIES
-from .custom import CustomDataset
+from .custom import IMG_EXTENSIONS, CustomDataset
 
 __all__ = ['ImageNet', 'ImageNet21k']
 
@@ -17,6 +17,8 @@ class ImageNet(CustomDataset):
     """ImageNet (ILSVRC 2012) with its 1000 class names; both ``CustomDataset`` layouts."""
 
     METAINFO = {'classes': IMAGENET_CATEGORIES}
+    # Image suffixes of the folder layout unless ``extensions`` is given.
+    IMG_EXTENSIONS = IMG_EXTENSIONS
 
     def __init__(self,
                  ann_file: str = '',
@@ -24,6 +26,7 @@ class ImageNet(CustomDataset):
                  data_root: str = '',
                  data_prefix: Union[str, dict] = '',
                  **kwargs):
+        kwargs.setdefault('extensions', self.IMG_EXTENSIONS)
         super().__init__(ann_file=ann_file, metainfo=metainfo, data_root=data_root,
                          data_prefix=data_prefix, **kwargs)
 
@@ -34,6 +37,9 @@ class ImageNet21k(CustomDataset):
 
     ``multi_label=True`` is not supported (the reference leaves it unimplemented too).
     """
+
+    # Image suffixes of the folder layout unless ``extensions`` is given.
+    IMG_EXTENSIONS = IMG_EXTENSIONS
 
     def __init__(self,
                  ann_file: str = '',
@@ -46,6 +52,7 @@ class ImageNet21k(CustomDataset):
             raise ValueError('ImageNet21k does not support multi_label=True; use '
                              'multi_label=False')
         self.multi_label = multi_label
+        kwargs.setdefault('extensions', self.IMG_EXTENSIONS)
         super().__init__(ann_file=ann_file, metainfo=metainfo, data_root=data_root,
                          data_prefix=data_prefix, **kwargs)
         if self.CLASSES is None:

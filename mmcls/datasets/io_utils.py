@@ -9,17 +9,18 @@ import json
 import os
 import os.path as osp
 import pickle
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 __all__ = ['expand_path', 'join_path', 'list_from_file', 'iter_lines', 'load_annotation_file',
-           'find_folders', 'scan_files', 'has_extension']
+           'list_folders', 'scan_files', 'has_extension']
 
 ANNOTATION_SUFFIXES = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
 
 
-def expand_path(path: str) -> str:
-    """Expand ``~`` in ``path``; other strings are returned unchanged."""
-    return osp.expanduser(path) if isinstance(path, str) else path
+def expand_path(path: Any) -> Any:
+    """Expand ``~`` and ``~user`` in a str or path-like ``path``; anything else (None, a dict
+    of prefixes) is returned unchanged."""
+    return osp.expanduser(path) if isinstance(path, (str, os.PathLike)) else path
 
 
 def join_path(prefix: Optional[str], path: str) -> str:
@@ -69,12 +70,11 @@ def load_annotation_file(path: str) -> Any:
                      f'expected one of {", ".join(ANNOTATION_SUFFIXES)}')
 
 
-def find_folders(root: str) -> Dict[str, int]:
-    """Map each sub-folder name of ``root`` (sorted) to its class index."""
+def list_folders(root: str) -> List[str]:
+    """The names of the sub-folders of ``root``, sorted."""
     if not osp.isdir(root):
         raise FileNotFoundError(f'image folder {root!r} does not exist or is not a directory')
-    folders = sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
-    return {name: index for index, name in enumerate(folders)}
+    return sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
 
 
 def scan_files(root: str, is_valid: Callable[[str], bool]) -> List[str]:

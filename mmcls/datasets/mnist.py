@@ -10,8 +10,10 @@ against the official md5.  Each data info holds ``img`` (28x28 uint8).
 from __future__ import annotations
 
 import gzip
+import lzma
+import os
 import os.path as osp
-from typing import List, Optional, Tuple
+from typing import BinaryIO, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -22,28 +24,80 @@ from ._downloadable import DownloadableDataset
 from .categories import FASHIONMNIST_CATEGORIES, MNIST_CATEGORIES
 from .download import download_url
 
-__all__ = ['MNIST', 'FashionMNIST', 'read_idx_file']
+__all__ = ['MNIST', 'FashionMNIST', 'read_idx_file', 'get_int', 'read_sn3_pascalvincent_tensor',
+           'read_label_file', 'read_image_file']
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype('>i2'), 0x0C: np.dtype('>i4'),
                0x0D: np.dtype('>f4'), 0x0E: np.dtype('>f8')}
 
 
-def read_idx_file(path: str) -> np.ndarray:
-    """Read an idx file (``.gz`` or plain) into an array of its declared type and shape."""
-    opener = gzip.open if path.endswith('.gz') else open
+def get_int(b: bytes) -> int:
+    """A big-endian unsigned integer from its bytes (the idx header fields)."""
+    return int.from_bytes(b, 'big')
+
+
+def _read_bytes(source: Union[str, BinaryIO]) -> bytes:
+    """The (decompressed) content of a path (``.gz``/``.xz`` or plain) or binary file object."""
+    if not isinstance(source, (str, os.PathLike)):
+        return source.read()
+    path = os.fspath(source)
+    opener = gzip.open if path.endswith('.gz') else lzma.open if path.endswith('.xz') else open
     with opener(path, 'rb') as f:
-        data = f.read()
+        return f.read()
+
+
+def _parse_idx(data: bytes, source: str, strict: bool = True) -> np.ndarray:
+    """An idx file's content as an array of its declared type and shape.
+
+    ``strict=False`` accepts bytes after the declared data (they are ignored).
+    """
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise ValueError(f'{path!r} is not an idx file (bad magic number)')
+        raise ValueError(f'{source!r} is not an idx file (bad magic number)')
     ndim = data[3]
     header = 4 + 4 * ndim
-    shape = tuple(int(d) for d in np.frombuffer(data, dtype='>i4', count=ndim, offset=4))
+    shape = tuple(get_int(data[4 * i:4 * i + 4]) for i in range(1, ndim + 1))
     dtype = np.dtype(_IDX_DTYPES[data[2]])
     expected = header + int(np.prod(shape)) * dtype.itemsize
-    if len(data) != expected:
-        raise ValueError(f'{path!r} holds {len(data)} bytes, but its header {shape} needs '
+    if len(data) < expected or (strict and len(data) != expected):
+        raise ValueError(f'{source!r} holds {len(data)} bytes, but its header {shape} needs '
                          f'{expected}; the file is truncated or corrupt')
-    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder('='))
+    values = np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)), offset=header)
+    return values.reshape(shape).astype(dtype.newbyteorder('='))
+
+
+def read_idx_file(path: str) -> np.ndarray:
+    """Read an idx file (``.gz`` or plain) into an array of its declared type and shape."""
+    return _parse_idx(_read_bytes(path), path)
+
+
+def read_sn3_pascalvincent_tensor(path: Union[str, BinaryIO], strict: bool = True):
+    """Read an idx ("SN3 Pascal Vincent") file, a path or binary file object, as a tensor.
+
+    ``strict=False`` ignores bytes after the data the header declares.
+    """
+    import torch
+    source = path if isinstance(path, (str, os.PathLike)) else getattr(path, 'name', '<file>')
+    return torch.from_numpy(_parse_idx(_read_bytes(path), str(source), strict))
+
+
+def _read_uint8_file(path: str, ndim: int, what: str):
+    import torch
+    with open(path, 'rb') as f:
+        tensor = read_sn3_pascalvincent_tensor(f, strict=False)
+    if tensor.dtype != torch.uint8 or tensor.dim() != ndim:
+        raise ValueError(f'{path!r} is not an idx {what} file: expected {ndim}-d uint8 data, '
+                         f'got {tensor.dim()}-d {tensor.dtype}')
+    return tensor
+
+
+def read_label_file(path: str):
+    """The labels of an idx label file, as an int64 tensor of shape (N, )."""
+    return _read_uint8_file(path, 1, 'label').long()
+
+
+def read_image_file(path: str):
+    """The images of an idx image file, as a uint8 tensor of shape (N, H, W)."""
+    return _read_uint8_file(path, 3, 'image')
 
 
 @DATASETS.register_module()

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import copy
 import os.path as osp
-from os.path import expanduser, isabs
+from os.path import expanduser
 from typing import Any, List, Optional, Sequence
 
 from mmcls.registry import DATASETS
 
 from .io_utils import load_annotation_file
 
-__all__ = ['MultiTaskDataset']
+__all__ = ['MultiTaskDataset', 'isabs']
+
+
+def isabs(uri: str) -> bool:
+    """Whether ``uri`` is an absolute path or a URI (``scheme://...``); such paths are not
+    joined with ``data_root``/``data_prefix``."""
+    return osp.isabs(uri) or '://' in uri
 
 
 @DATASETS.register_module()

@@ -13,6 +13,9 @@ from .multi_label import MultiLabelDataset
 
 __all__ = ['VOC']
 
+# The VOC folder layout under ``data_root`` (read-only: copied before use).
+_DEFAULT_PREFIX = {'img_path': 'JPEGImages', 'ann_path': 'Annotations'}
+
 
 @DATASETS.register_module()
 class VOC(MultiLabelDataset):
@@ -26,7 +29,7 @@ class VOC(MultiLabelDataset):
         data_root: the VOC folder, e.g. ``data/VOCdevkit/VOC2007``.
         image_set_path: file of image ids (one per line), relative to ``data_root``.
         data_prefix: ``img_path`` and ``ann_path`` folders relative to ``data_root``;
-            a str sets ``img_path`` only.  Defaults to
+            a str sets ``img_path`` only.  Defaults to (and None means)
             ``dict(img_path='JPEGImages', ann_path='Annotations')``.  ``ann_path``
             may be None in test mode (samples then carry no labels).
         test_mode: test-time dataset.
@@ -39,14 +42,16 @@ class VOC(MultiLabelDataset):
     def __init__(self,
                  data_root: str,
                  image_set_path: str,
-                 data_prefix: Optional[Union[str, dict]] = None,
+                 data_prefix: Optional[Union[str, dict]] = _DEFAULT_PREFIX,
                  test_mode: bool = False,
                  metainfo: Optional[dict] = None,
                  **kwargs):
         if data_prefix is None:
-            data_prefix = dict(img_path='JPEGImages', ann_path='Annotations')
-        elif isinstance(data_prefix, str):
+            data_prefix = _DEFAULT_PREFIX
+        if isinstance(data_prefix, str):
             data_prefix = dict(img_path=expand_path(data_prefix))
+        elif isinstance(data_prefix, dict):
+            data_prefix = dict(data_prefix)  # never alias the shared default
         if not isinstance(data_prefix, dict) or 'img_path' not in data_prefix:
             raise ValueError('VOC data_prefix must be a str or a dict with the key "img_path"')
         if not test_mode and not data_prefix.get('ann_path'):

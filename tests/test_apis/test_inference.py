@@ -1,4 +1,5 @@
 """inference_model and ImageClassificationInferencer: LeNet-5 on the bundled Fashion-MNIST data."""
+import inspect
 import os
 import os.path as osp
 import shutil
@@ -189,3 +190,37 @@ def test_full_fashion_mnist_configs_infer_on_files(config):
     results = inferencer([TROUSER, cv2.imread(TROUSER)], batch_size=2)
     np.testing.assert_allclose(results[0]['pred_scores'], results[1]['pred_scores'], rtol=1e-5)
     _check_result(results[0], CLASSES)
+
+
+def test_inferencer_steps_preprocess_visualize_postprocess(inferencer, ten_images, tmp_path):
+    paths = [osp.join(ten_images, n) for n in sorted(os.listdir(ten_images))][:5]
+    batches = list(inferencer.preprocess(paths, batch_size=2))
+    assert [len(b['inputs']) for b in batches] == [2, 2, 1]
+    assert batches[0]['inputs'][0].dtype == torch.uint8
+    preds = [p for b in batches for p in inferencer.forward(b)]
+    assert [p.img_path for p in preds] == paths
+    assert inferencer.visualize(paths, preds) is None
+    out_dir = str(tmp_path / "drawn")
+    drawn = inferencer.visualize(paths[:2], preds[:2], show_dir=out_dir, rescale_factor=2)
+    assert [d.shape for d in drawn] == [(56, 56, 3)] * 2
+    assert sorted(os.listdir(out_dir)) == sorted(
+        osp.splitext(osp.basename(p))[0] + '.png' for p in paths[:2])
+    results = inferencer.postprocess(preds, drawn)
+    assert [r['pred_label'] for r in results] == [r['pred_label'] for r in inferencer(paths)]
+    assert inferencer.postprocess(preds, None, return_datasamples=True) == preds
+    assert inferencer.visualize_kwargs <= set(
+        inspect.signature(inferencer.visualize).parameters)
+
+
+def test_inferencer_call_runs_through_overridden_steps(checkpoint):
+    calls = []
+
+    class Counting(ImageClassificationInferencer):
+
+        def postprocess(self, preds, visualization, return_datasamples=False):
+            calls.append(len(preds))
+            return [p.pred_label.score.argmax().item() for p in preds]
+
+    labels = Counting(CONFIG, weights=checkpoint)([TROUSER] * 3, batch_size=2)
+    assert calls == [2, 1]
+    assert len(labels) == 3 and len(set(labels)) == 1

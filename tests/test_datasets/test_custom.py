@@ -151,3 +151,62 @@ def test_broken_images_warn_and_training_continues(tmp_path, files):
     with pytest.raises(RuntimeError, match='truncated.jpg'):
         test_dataset[[i for i in range(7) if test_dataset.get_data_info(i)['img_path']
                       == broken['truncated']][0]]
+
+
+def test_find_folders_and_get_samples(folder_tree):
+    from mmcls.datasets.custom import find_folders, get_samples
+    folders, folder_to_idx = find_folders(str(folder_tree))
+    assert folders == ['cat', 'dog'] and folder_to_idx == {'cat': 0, 'dog': 1}
+    (folder_tree / 'empty').mkdir()
+    _, folder_to_idx = find_folders(str(folder_tree))
+    dataset = CustomDataset(data_prefix=str(folder_tree), lazy_init=True)
+    samples, empty = get_samples(str(folder_tree), folder_to_idx, dataset.is_valid_file)
+    assert samples == [('cat/nested/deep/y.bmp', 0), ('cat/x.JPEG', 0), ('dog/a.jpg', 1),
+                       ('dog/b.png', 1)]
+    assert empty == {'empty'}
+
+
+def test_find_folders_and_get_samples_through_a_file_backend(folder_tree):
+    from mmcls.datasets.custom import find_folders, get_samples
+
+    class Backend:
+        """A storage backend that lists one fixed tree (MMEngine's backend interface)."""
+
+        tree = {'root': ['b', 'a'], 'root/a': ['x.png', 'sub/y.txt'], 'root/b': ['z.jpg']}
+
+        def list_dir_or_file(self, path, list_dir=True, list_file=True, recursive=False):
+            assert (list_dir, list_file) in ((True, False), (False, True))
+            assert recursive == list_file
+            return iter(self.tree[path])
+
+        def join_path(self, *parts):
+            return '/'.join(parts)
+
+    folders, folder_to_idx = find_folders('root', Backend())
+    assert folders == ['a', 'b']
+    samples, empty = get_samples('root', folder_to_idx, lambda f: not f.endswith('.txt'),
+                                 Backend())
+    assert samples == [('a/x.png', 0), ('b/z.jpg', 1)] and empty == set()
+
+
+def test_imagenet_extensions_class_attribute(tmp_path, files):
+    files.write_image(str(tmp_path / 'n1' / 'a.jpg'))
+    files.write_image(str(tmp_path / 'n1' / 'b.webp'))
+
+    class WebpImageNet21k(ImageNet21k):
+        IMG_EXTENSIONS = ('.webp', )
+
+    assert ImageNet.IMG_EXTENSIONS == ImageNet21k.IMG_EXTENSIONS
+    assert len(ImageNet21k(data_prefix=str(tmp_path))) == 1
+    dataset = WebpImageNet21k(data_prefix=str(tmp_path))
+    assert dataset.get_data_info(0)['img_path'].endswith('b.webp') and len(dataset) == 1
+
+
+def test_expanduser(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from mmcls.datasets.base_dataset import expanduser
+    monkeypatch.setenv('HOME', str(tmp_path))
+    assert expanduser('~/data') == str(tmp_path / 'data')
+    assert expanduser(Path('~') / 'x') == str(tmp_path / 'x')
+    assert expanduser(None) is None

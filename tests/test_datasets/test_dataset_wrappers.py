@@ -90,6 +90,13 @@ def test_kfold_details(tmp_path):
     repeat = RepeatDataset(base, times=2)  # not a BaseDataset: indexed through a map
     folded = KFoldDataset(repeat, fold=0, num_splits=2, test_mode=True)
     assert [folded.get_data_info(i)['sample_idx'] for i in range(6)] == [0, 1, 2, 3, 4, 5]
+    assert folded.get_gt_labels().tolist() == [0, 1, 2, 0, 1, 2]
+    shuffled = KFoldDataset(base, fold=1, num_splits=3, seed=0)
+    assert shuffled.get_gt_labels().tolist() == [shuffled.get_cat_ids(i)[0] for i in range(4)]
+    train = KFoldDataset(base, fold=1, num_splits=3)
+    assert sorted(train.get_gt_labels().tolist() + val.get_gt_labels().tolist()) == [
+        0, 0, 1, 1, 2, 2]
+    assert val.class_to_idx == {'a': 0, 'b': 1, 'c': 2}
     with pytest.raises(ValueError, match='fold must be'):
         KFoldDataset(base, fold=3, num_splits=3)
     with pytest.raises(ValueError, match='num_splits'):

@@ -17,6 +17,13 @@ def test_md5(tmp_path):
     assert check_md5(str(path), None)
     assert not check_md5(str(path), '0' * 32)
     assert not check_md5(str(tmp_path / 'missing'), None)
+    # Any chunk size gives the same digest, a file larger than the chunk included.
+    path.write_bytes(bytes(range(256)) * 40)
+    whole = calculate_md5(fpath=str(path))
+    assert calculate_md5(str(path), chunk_size=7) == calculate_md5(str(path), 1) == whole
+    assert whole == 'c3cd26e07e555c0116db237fbc06d99c'
+    with pytest.raises(ValueError, match='chunk_size'):
+        calculate_md5(str(path), chunk_size=0)
 
 
 def test_download_from_file_url_and_md5(tmp_path):

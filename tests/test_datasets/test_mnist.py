@@ -128,3 +128,27 @@ def test_real_fashion_mnist():
                             'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
     train = FashionMNIST(data_root=FASHION, test_mode=False, download=True)  # nothing to fetch
     assert len(train) == 60000
+
+
+def test_rc6_idx_readers(tmp_path):
+    import torch
+
+    from mmcls.datasets.mnist import (get_int, read_image_file, read_label_file,
+                                      read_sn3_pascalvincent_tensor)
+    assert get_int(b'\x00\x00\x08\x03') == 2051 and get_int(b'\x00\x00\xea\x60') == 60000
+    train, _ = _fixture(str(tmp_path), compress=False)
+    images = read_image_file(osp.join(str(tmp_path), 'train-images-idx3-ubyte'))
+    assert images.dtype == torch.uint8 and images.shape == (6, 28, 28)
+    np.testing.assert_array_equal(images.numpy(), train)
+    labels = read_label_file(osp.join(str(tmp_path), 'train-labels-idx1-ubyte'))
+    assert labels.dtype == torch.int64 and labels.tolist() == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(ValueError, match='label file'):
+        read_label_file(osp.join(str(tmp_path), 'train-images-idx3-ubyte'))
+    # int32 data, compressed, with trailing bytes only accepted when not strict
+    path = str(tmp_path / 'ints-idx1-ubyte.gz')
+    with gzip.open(path, 'wb') as f:
+        f.write(bytes([0, 0, 0x0C, 1]) + struct.pack('>i', 3) + struct.pack('>3i', -1, 2, 70000)
+                + b'\x00')
+    assert read_sn3_pascalvincent_tensor(path, strict=False).tolist() == [-1, 2, 70000]
+    with pytest.raises(ValueError, match='truncated or corrupt'):
+        read_sn3_pascalvincent_tensor(path)

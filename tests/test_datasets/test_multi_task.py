@@ -51,3 +51,9 @@ def test_multi_task_dataset_errors_name_the_file_and_item(data_root):
     with pytest.raises(ValueError, match='flat.json: .*"data_list"'):
         DATASETS.build(dict(type='MultiTaskDataset', ann_file='flat.json',
                             data_root=str(data_root)))
+
+
+def test_isabs_treats_uris_as_absolute():
+    from mmcls.datasets.multi_task import isabs
+    assert isabs('/data/a.jpg') and isabs('s3://bucket/a.jpg') and isabs('http://host/a.jpg')
+    assert not isabs('a.jpg') and not isabs('images/a.jpg')

@@ -1,4 +1,5 @@
-"""DefaultSampler, InfiniteSampler (mmcls/datasets/samplers.py) and the collate functions."""
+"""DefaultSampler, InfiniteSampler (mmcls/datasets/samplers/) and the collate functions."""
+import contextlib
 import itertools
 from unittest import mock
 
@@ -11,8 +12,12 @@ from mmcls.registry import DATA_SAMPLERS, FUNCTIONS
 from mmcls.structures import ClsDataSample
 
 
+@contextlib.contextmanager
 def _as_rank(rank, world):
-    return mock.patch('mmcls.datasets.samplers.get_dist_info', return_value=(rank, world))
+    with mock.patch('mmcls.datasets.samplers.sampler.get_dist_info', return_value=(rank, world)), \
+            mock.patch('mmcls.datasets.samplers.repeat_aug.get_dist_info',
+                       return_value=(rank, world)):
+        yield
 
 
 def test_registered():
@@ -139,3 +144,11 @@ def test_repeat_aug_sampler_shuffles_per_epoch():
     assert list(sampler) != first
     with pytest.raises(ValueError, match='num_repeats'):
         RepeatAugSampler(list(range(3)), num_repeats=0)
+
+
+def test_rc6_sampler_module_layout():
+    from mmcls.datasets import samplers
+    from mmcls.datasets.samplers.repeat_aug import RepeatAugSampler
+    from mmcls.datasets.samplers.sampler import epoch_order
+    assert samplers.RepeatAugSampler is RepeatAugSampler is DATA_SAMPLERS.get('RepeatAugSampler')
+    assert samplers.epoch_order is epoch_order

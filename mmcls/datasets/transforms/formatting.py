@@ -127,7 +127,7 @@ class PackMultiTaskInputs(BaseTransform):
         input_key: the image key.
     """
 
-    def __init__(self, task_handlers: Optional[Dict] = None,
+    def __init__(self, task_handlers: Optional[Dict] = {},  # read only, never mutated
                  multi_task_fields: Sequence[str] = ('gt_label', ),
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path', 'ori_shape', 'img_shape',
                                              'scale_factor', 'flip', 'flip_direction'),

@@ -8,7 +8,8 @@ Sec. 3) and averages them across ranks.
 from __future__ import annotations
 
 import itertools
-from typing import List, Optional
+import logging
+from typing import List, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -36,20 +37,49 @@ def scaled_all_reduce(tensors: List[torch.Tensor], num_gpus: int) -> List[torch.
     return tensors
 
 
+def _loader_batch_size(loader) -> int:
+    """Samples per batch of a DataLoader (or of anything with ``batch_size``)."""
+    size = getattr(loader, 'batch_size', None) or getattr(
+        getattr(loader, 'batch_sampler', None), 'batch_size', None)
+    if not size:
+        raise ValueError(f'update_bn_stats: cannot tell the batch size of the loader '
+                         f'({type(loader).__name__} has no batch_size)')
+    return int(size)
+
+
+def _num_bn_iters(loader, num_samples: int) -> int:
+    """Batches covering ``num_samples`` samples over all ranks: at least one, at most the
+    loader's length (when it has one)."""
+    num_iters = max(num_samples // (_loader_batch_size(loader) * get_world_size()), 1)
+    return min(num_iters, len(loader)) if hasattr(loader, '__len__') else num_iters
+
+
 @torch.no_grad()
-def update_bn_stats(model: nn.Module, dataloader, num_iters: int) -> None:
-    """Set every training-mode BN layer's running stats to the mean over ``num_iters`` batches."""
+def update_bn_stats(model: nn.Module, loader, num_samples: int = 8192,
+                    logger: Union[logging.Logger, str, None] = None) -> None:
+    """Set every training-mode BN layer's running stats to the mean over the batches of
+    ``num_samples`` samples (split over the ranks) of ``loader``.
+
+    Args:
+        model: the model, possibly wrapped (DDP, ...).
+        loader: a DataLoader (or an iterable of batches with ``batch_size``).
+        num_samples: samples to average over, all ranks together.
+        logger: where progress messages go (see :func:`print_log`); None prints them.
+    """
     model = unwrap_model(model)
     layers = _bn_layers(model)
     if not layers:
+        print_log('No BN found in model', logger=logger, level=logging.WARNING)
         return
+    num_iters = _num_bn_iters(loader, num_samples)
+    print_log(f'{len(layers)} BN found, run {num_iters} iters...', logger=logger)
     momenta = [bn.momentum for bn in layers]
     for bn in layers:
         bn.momentum = 1.0  # running stats become exactly the last batch's stats
     means = [torch.zeros_like(bn.running_mean) for bn in layers]
     variances = [torch.zeros_like(bn.running_var) for bn in layers]
     count = 0
-    for data_batch in itertools.islice(dataloader, num_iters):
+    for data_batch in itertools.islice(loader, num_iters):
         data = model.data_preprocessor(data_batch, False)
         if isinstance(data, dict):
             model(**data, mode='tensor')
@@ -61,7 +91,7 @@ def update_bn_stats(model: nn.Module, dataloader, num_iters: int) -> None:
             variances[i] += (bn.running_var - variances[i]) / count
     if count < num_iters:
         print_log(f'PreciseBN used {count} batches, fewer than the {num_iters} requested',
-                  logger='current', level=30)
+                  logger=logger, level=logging.WARNING)
     scaled_all_reduce(means + variances, get_world_size())
     for bn, mean, var, momentum in zip(layers, means, variances, momenta):
         bn.running_mean.copy_(mean)
@@ -83,12 +113,10 @@ class PreciseBNHook(Hook):
         self.interval = interval
 
     def _run(self, runner) -> None:
-        dataloader = runner.train_loop.dataloader
-        batch_size = dataloader.batch_size or dataloader.batch_sampler.batch_size
-        num_iters = max(self.num_samples // (batch_size * get_world_size()), 1)
-        print_log(f'Running Precise BN for {num_iters} iterations', logger='current')
+        print_log(f'Running Precise BN for {self.num_samples} samples', logger='current')
         runner.model.train()
-        update_bn_stats(runner.model, dataloader, num_iters)
+        update_bn_stats(runner.model, runner.train_loop.dataloader, self.num_samples,
+                        logger='current')
         print_log('Finished Precise BN: the BN stats are updated', logger='current')
 
     def after_train_epoch(self, runner) -> None:

@@ -69,6 +69,21 @@ class Adan(Optimizer):
             return 1.0
         return min(max_norm / (norm.item() + self.defaults['eps']), 1.0)
 
+    def _reset_moments(self, param: torch.Tensor) -> None:
+        """Zero the step count and the three moving averages of ``param``."""
+        state = self.state[param]
+        state['step'] = 0
+        for key in ('exp_avg', 'exp_avg_sq', 'exp_avg_diff'):
+            state[key] = torch.zeros_like(param)
+
+    def restart_opt(self) -> None:
+        """Restart the optimiser: bias correction starts over from step 0 and the moving
+        averages from zero (the previous gradient is kept for the next difference)."""
+        for group in self.param_groups:
+            for param in group['params']:
+                if param.requires_grad and self.state[param]:
+                    self._reset_moments(param)
+
     @torch.no_grad()
     def step(self, closure: Optional[Callable] = None):
         """Perform one optimisation step; ``closure`` re-evaluates the loss."""
@@ -85,10 +100,7 @@ class Adan(Optimizer):
         lr, wd = group['lr'], group['weight_decay']
         state = self.state[param]
         if not state:
-            state['step'] = 0
-            state['exp_avg'] = torch.zeros_like(param)
-            state['exp_avg_sq'] = torch.zeros_like(param)
-            state['exp_avg_diff'] = torch.zeros_like(param)
+            self._reset_moments(param)
             state['pre_grad'] = grad.clone()  # first step: zero difference
         state['step'] += 1
         step = state['step']

@@ -15,7 +15,7 @@ from mmcls.registry import METRICS
 from ._utils import gt_label_of
 from .multi_label import AveragePrecision, MultiLabelMetric, multi_label_record
 
-__all__ = ['VOCMultiLabelMetric', 'VOCAveragePrecision']
+__all__ = ['VOCMetricMixin', 'VOCMultiLabelMetric', 'VOCAveragePrecision']
 
 
 def _difficult_of(sample) -> list:
@@ -25,8 +25,9 @@ def _difficult_of(sample) -> list:
     return [int(v) for v in (value.tolist() if hasattr(value, 'tolist') else value)]
 
 
-class _VOCDifficultMixin:
-    """Map difficult-only classes of each sample to 1, 0 or -1 (ignored)."""
+class VOCMetricMixin:
+    """Map difficult-only classes of each sample to 1, 0 or -1 (ignored) before a multi-label
+    metric sees them; mix it in before the metric class, as the two VOC metrics do."""
 
     def __init__(self, *args, difficult_as_positive: Optional[bool] = None, **kwargs) -> None:
         if difficult_as_positive not in (None, True, False):
@@ -47,10 +48,10 @@ class _VOCDifficultMixin:
 
 
 @METRICS.register_module()
-class VOCMultiLabelMetric(_VOCDifficultMixin, MultiLabelMetric):
+class VOCMultiLabelMetric(VOCMetricMixin, MultiLabelMetric):
     """:class:`MultiLabelMetric` with ``difficult_as_positive`` (default None: ignored)."""
 
 
 @METRICS.register_module()
-class VOCAveragePrecision(_VOCDifficultMixin, AveragePrecision):
+class VOCAveragePrecision(VOCMetricMixin, AveragePrecision):
     """:class:`AveragePrecision` with ``difficult_as_positive`` (default None: ignored)."""

@@ -33,7 +33,14 @@ def test_update_bn_stats_gives_the_true_average():
     model.train()
     batches = [dict(inputs=list(torch.randn(4, 8) + i), data_samples=[0, 1, 2, 0])
                for i in range(3)]
-    update_bn_stats(model, batches, num_iters=3)
+
+    class Loader(list):  # pre-collated batches of 4 samples
+        batch_size = 4
+
+    # 16 samples of batch size 4 would be 4 batches; the loader's 3 batches are all used
+    update_bn_stats(model, Loader(batches), num_samples=16, logger='silent')
+    with pytest.raises(ValueError, match='batch size'):
+        update_bn_stats(model, batches)
     with torch.no_grad():
         feats = [model.fc1(torch.stack(b['inputs'])) for b in batches]
     expected_mean = torch.stack([f.mean(0) for f in feats]).mean(0)

@@ -118,6 +118,28 @@ def test_adan_two_steps_by_hand():
     assert w.tolist() == pytest.approx(expected, rel=1e-12)
 
 
+def test_adan_restart_opt_starts_the_averages_over():
+    w = _param([1.0, -2.0])
+    opt = Adan([w], lr=0.1, weight_decay=0.0, eps=1e-8)
+    frozen = _param([3.0])
+    frozen.requires_grad_(False)
+    opt.add_param_group(dict(params=[frozen]))
+    _step(opt, w, [0.5, 0.5])
+    _step(opt, w, [1.0, -1.0])
+    opt.restart_opt()
+    state = opt.state[w]
+    assert state['step'] == 0 and not opt.state[frozen]
+    for key in ('exp_avg', 'exp_avg_sq', 'exp_avg_diff'):
+        assert state[key].tolist() == [0.0, 0.0]
+    assert state['pre_grad'].tolist() == [1.0, -1.0]
+    # The next step is a first step again (bias-corrected), with the gradient difference
+    # taken against the gradient before the restart.
+    before = w.tolist()
+    _step(opt, w, [1.0, -1.0])
+    assert state['step'] == 1
+    assert w.tolist() == pytest.approx([before[0] - 0.1, before[1] + 0.1], rel=1e-6)
+
+
 def test_adan_no_prox_and_grad_clipping():
     w = _param([1.0, -2.0])
     opt = Adan([w], lr=0.1, weight_decay=0.5, no_prox=True, max_grad_norm=1.0, eps=0.)

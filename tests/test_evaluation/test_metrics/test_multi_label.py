@@ -135,3 +135,19 @@ def test_voc_metrics_ignore_difficult_labels_by_default():
     ignored = Evaluator(VOCAveragePrecision(difficult_as_positive=None)).offline_evaluate(
         voc_samples())
     assert default == ignored
+
+
+def test_voc_metric_mixin_makes_a_multi_label_metric_difficult_aware():
+    from mmcls.evaluation.metrics.voc_multi_label import VOCMetricMixin
+
+    class VOCRecall(VOCMetricMixin, MultiLabelMetric):
+        pass
+
+    metric = VOCRecall(average=None, items=['recall'], difficult_as_positive=True)
+    metric.process(None, voc_samples())
+    # image 0 has class 1 only as difficult: marked positive (1) in its gt scores
+    assert metric.results[0]['gt_score'][1] == 1
+    res = metric.compute_metrics(metric.results)
+    assert res['recall_classwise'][1] == pytest.approx(50.0)
+    with pytest.raises(ValueError, match='difficult_as_positive'):
+        VOCRecall(difficult_as_positive='yes')
