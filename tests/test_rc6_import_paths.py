@@ -42,8 +42,6 @@ ELSEWHERE = {
     # metrics
     'mmcls.evaluation.metrics.voc_multi_label.VOCMetricMixin',
     # backbone and head building blocks
-    'mmcls.models.backbones.deit3.DeiT3FFN',
-    'mmcls.models.backbones.deit3.DeiT3TransformerEncoderLayer',
     'mmcls.models.backbones.efficientformer.basic_blocks',
     'mmcls.models.backbones.hornet.HorNetLayerNorm',
     'mmcls.models.backbones.hornet.get_dwconv',
