@@ -30,8 +30,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.alexnet.AlexNet',
     'mmcls.models.heads.base_head.BaseHead',  # ClsHead derives from BaseModule directly
     # backbone and head building blocks
-    'mmcls.models.backbones.deit3.DeiT3FFN',
-    'mmcls.models.backbones.deit3.DeiT3TransformerEncoderLayer',
     'mmcls.models.backbones.efficientformer.basic_blocks',
     'mmcls.models.backbones.hornet.HorNetLayerNorm',
     'mmcls.models.backbones.hornet.get_dwconv',

@@ -50,18 +50,26 @@ def _resize_beit_table(table: torch.Tensor, dst_window: Tuple[int, int]) -> torc
 
 class RelativePositionBias(BaseModule):
     """A relative position bias shared by all layers (``use_shared_rel_pos_bias``): returns the
-    (num_heads, N+1, N+1) bias of a ``window_size`` patch grid with a class token."""
+    (num_heads, N+1, N+1) bias of a ``window_size`` patch grid with a class token, or the
+    (num_heads, N, N) bias of the patches alone when ``with_cls_token`` is False (the table then
+    has no class-token entries)."""
 
-    def __init__(self, window_size: Sequence[int], num_heads: int) -> None:
+    def __init__(self, window_size: Sequence[int], num_heads: int,
+                 with_cls_token: bool = True) -> None:
         super().__init__()
         self.window_size = tuple(window_size)
-        num_distance = (2 * self.window_size[0] - 1) * (2 * self.window_size[1] - 1) + 3
+        self.with_cls_token = with_cls_token
+        num_distance = (2 * self.window_size[0] - 1) * (2 * self.window_size[1] - 1)
+        if with_cls_token:
+            num_distance += 3
+            index = beit_relative_position_index(self.window_size)
+        else:
+            index = relative_position_index(self.window_size)
         self.relative_position_bias_table = nn.Parameter(torch.zeros(num_distance, num_heads))
-        self.register_buffer('relative_position_index',
-                             beit_relative_position_index(self.window_size))
+        self.register_buffer('relative_position_index', index)
 
     def forward(self) -> torch.Tensor:
-        tokens = self.window_size[0] * self.window_size[1] + 1
+        tokens = self.window_size[0] * self.window_size[1] + int(self.with_cls_token)
         bias = self.relative_position_bias_table[self.relative_position_index.view(-1)]
         return bias.view(tokens, tokens, -1).permute(2, 0, 1).contiguous()
 
@@ -157,7 +165,7 @@ class BEiTTransformerEncoderLayer(BaseModule):
                  act_cfg: dict = dict(type='GELU'),
                  norm_cfg: dict = dict(type='LN'),
                  attn_cfg: dict = dict(),
-                 ffn_cfg: dict = dict(),
+                 ffn_cfg: dict = dict(add_identity=False),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         if layer_scale_init_value > 0:

@@ -16,27 +16,46 @@ from .resnet import Bottleneck
 ResNetBottleneck = ResNeXtBottleneck = Bottleneck
 
 DEFAULT_NORM = dict(type='BN', eps=1e-5)
-DEFAULT_ACT = dict(type='LeakyReLU', negative_slope=0.01, inplace=True)
+# LeakyReLU's slope defaults to 0.01.
+DEFAULT_ACT = dict(type='LeakyReLU', inplace=True)
+
+
+class DepthwiseSeparableConv(BaseModule):
+    """A depthwise ``kernel_size`` conv-norm-act (``depthwise_conv``) followed by a pointwise
+    1x1 conv-norm-act (``pointwise_conv``)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                 padding: int = 0, **kwargs) -> None:
+        super().__init__()
+        self.depthwise_conv = ConvModule(in_channels, in_channels, kernel_size, stride=stride,
+                                         padding=padding, groups=in_channels, **kwargs)
+        self.pointwise_conv = ConvModule(in_channels, out_channels, 1, **kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pointwise_conv(self.depthwise_conv(x))
 
 
 class DarknetBottleneck(BaseModule):
-    """DarkNet basic block: 1x1 conv to ``out_channels / expansion``, 3x3 conv, identity add."""
+    """DarkNet basic block: 1x1 conv to ``out_channels / expansion``, 3x3 conv (depthwise
+    separable with ``use_depthwise``), identity add."""
 
     def __init__(self,
                  in_channels: int,
                  out_channels: int,
                  expansion: float = 2,
                  add_identity: bool = True,
+                 use_depthwise: bool = False,
                  conv_cfg: Optional[dict] = None,
+                 drop_path_rate: float = 0.,
                  norm_cfg: dict = DEFAULT_NORM,
                  act_cfg: dict = DEFAULT_ACT,
-                 drop_path_rate: float = 0.,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         hidden_channels = int(out_channels / expansion)
         kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.conv1 = ConvModule(in_channels, hidden_channels, 1, **kwargs)
-        self.conv2 = ConvModule(hidden_channels, out_channels, 3, padding=1, **kwargs)
+        conv = DepthwiseSeparableConv if use_depthwise else ConvModule
+        self.conv2 = conv(hidden_channels, out_channels, 3, padding=1, **kwargs)
         self.add_identity = add_identity and in_channels == out_channels
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 1e-6 else nn.Identity()
 
@@ -69,13 +88,13 @@ class CSPStage(BaseModule):
                  bottle_ratio: float = 2,
                  num_blocks: int = 1,
                  block_dpr: Union[float, Sequence[float]] = 0.,
-                 block_args: Optional[dict] = None,
+                 block_args: dict = {},
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = DEFAULT_NORM,
                  act_cfg: dict = DEFAULT_ACT,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        block_args = dict(block_args or {})
+        block_args = dict(block_args)
         if not isinstance(block_dpr, (list, tuple)):
             block_dpr = [block_dpr] * num_blocks
         kwargs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)

@@ -13,7 +13,8 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils.base_module import BaseModule, ModuleList
-from ..utils.embed import AdaptivePadding, PatchEmbed
+from ..utils.conv import build_conv_layer
+from ..utils.embed import PatchEmbed, _sampling_geometry
 from ..utils.ffn import FFN
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.norm import build_norm_layer
@@ -24,16 +25,6 @@ from .base_backbone import resolve_arch
 
 def _arch(embed_dims: int, depths, num_heads) -> dict:
     return dict(embed_dims=embed_dims, depths=depths, num_heads=num_heads)
-
-
-arch_settings = {
-    **dict.fromkeys(['t', 'tiny'], _arch(96, [1, 1, 3, 1], [3, 6, 12, 24])),
-    **dict.fromkeys(['s', 'small'], _arch(96, [1, 1, 9, 1], [3, 6, 12, 24])),
-    **dict.fromkeys(['b', 'base'], _arch(128, [1, 1, 9, 1], [4, 8, 16, 32])),
-    **dict.fromkeys(['l', 'large'], _arch(192, [1, 1, 9, 1], [6, 12, 24, 48])),
-    **dict.fromkeys(['h', 'huge'], _arch(256, [1, 1, 9, 1], [8, 16, 32, 64])),
-    **dict.fromkeys(['g', 'giant'], _arch(384, [1, 1, 12, 3], [12, 24, 48, 96])),
-}
 
 
 class DaViTWindowMSA(BaseModule):
@@ -66,12 +57,19 @@ class DaViTWindowMSA(BaseModule):
         x = (attn @ v).transpose(1, 2).reshape(B_, N, C)
         return self.proj_drop(self.proj(x))
 
+    @staticmethod
+    def double_step_seq(step1: int, len1: int, step2: int, len2: int) -> torch.Tensor:
+        """(1, len1*len2) offsets ``i*step1 + j*step2`` for i < len1, j < len2 (row-major)."""
+        seq1 = torch.arange(0, step1 * len1, step1)
+        seq2 = torch.arange(0, step2 * len2, step2)
+        return (seq1[:, None] + seq2[None, :]).reshape(1, -1)
+
 
 class ConvPosEnc(BaseModule):
     """``x + dwconv(x)`` on (B, H*W, C) tokens: a depth-wise conv position encoding."""
 
-    def __init__(self, embed_dims: int, kernel_size: int = 3) -> None:
-        super().__init__()
+    def __init__(self, embed_dims: int, kernel_size: int = 3, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.proj = nn.Conv2d(embed_dims, embed_dims, kernel_size, padding=kernel_size // 2,
                               groups=embed_dims)
 
@@ -84,23 +82,31 @@ class ConvPosEnc(BaseModule):
 
 
 class DaViTDownSample(BaseModule):
-    """LayerNorm on tokens, then a stride-``stride`` conv on the map (``norm``/``projection``)."""
+    """Optional norm on tokens (``norm_cfg``), then a ``conv_type`` conv on the map
+    (``projection``). A string ``padding`` ('same' / 'corner') pads the map adaptively; a
+    ``stride`` of None is the kernel size."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 2,
-                 stride: int = 2, padding: str = 'same', bias: bool = True,
-                 norm_cfg: dict = dict(type='LN')) -> None:
-        super().__init__()
+    def __init__(self, in_channels: int, out_channels: int, conv_type: str = 'Conv2d',
+                 kernel_size: int = 2, stride: int = 2, padding: Union[int, str] = 'same',
+                 dilation: int = 1, bias: bool = True, norm_cfg: dict = None,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.out_channels = out_channels
-        self.adaptive_padding = AdaptivePadding(kernel_size, stride, 1, padding)
-        self.projection = nn.Conv2d(in_channels, out_channels, kernel_size, stride, bias=bias)
-        self.norm = build_norm_layer(norm_cfg, in_channels)[1]
+        kernel_size, stride, padding, dilation, self.adaptive_padding = _sampling_geometry(
+            kernel_size, stride, padding, dilation)
+        self.projection = build_conv_layer(dict(type=conv_type), in_channels, out_channels,
+                                           kernel_size, stride=stride, padding=padding,
+                                           dilation=dilation, bias=bias)
+        self.norm = build_norm_layer(norm_cfg, in_channels)[1] if norm_cfg else nn.Identity()
 
     def forward(self, x: torch.Tensor, input_size: Tuple[int, int]):
         B, L, C = x.shape
         if L != input_size[0] * input_size[1]:
             raise ValueError(f'DaViTDownSample got {L} tokens for a {input_size} map')
         x = self.norm(x).reshape(B, *input_size, C).permute(0, 3, 1, 2)
-        x = self.projection(self.adaptive_padding(x))
+        if self.adaptive_padding is not None:
+            x = self.adaptive_padding(x)
+        x = self.projection(x)
         return x.flatten(2).transpose(1, 2), (x.shape[2], x.shape[3])
 
 
@@ -108,8 +114,9 @@ class ChannelAttention(BaseModule):
     """Attention across channels within each head: the (head_dims x head_dims) attention map
     ``softmax(k^T v)`` mixes the query's channels."""
 
-    def __init__(self, embed_dims: int, num_heads: int = 8, qkv_bias: bool = False) -> None:
-        super().__init__()
+    def __init__(self, embed_dims: int, num_heads: int = 8, qkv_bias: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.embed_dims = embed_dims
         self.num_heads = num_heads
         self.head_dims = embed_dims // num_heads
@@ -160,8 +167,9 @@ class SpatialBlock(_DualBlockBase):
     def __init__(self, embed_dims: int, num_heads: int, window_size: int = 7,
                  ffn_ratio: float = 4., qkv_bias: bool = True, drop_path: float = 0.,
                  pad_small_map: bool = False, attn_cfgs: dict = dict(), ffn_cfgs: dict = dict(),
-                 norm_cfg: dict = dict(type='LN'), with_cp: bool = False) -> None:
-        super().__init__()
+                 norm_cfg: dict = dict(type='LN'), with_cp: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self._build_common(embed_dims, ffn_ratio, drop_path, ffn_cfgs, norm_cfg, with_cp)
         cfg = dict(embed_dims=embed_dims, num_heads=num_heads, shift_size=0,
                    window_size=window_size,
@@ -176,8 +184,9 @@ class ChannelBlock(_DualBlockBase):
 
     def __init__(self, embed_dims: int, num_heads: int, ffn_ratio: float = 4.,
                  qkv_bias: bool = False, drop_path: float = 0., ffn_cfgs: dict = dict(),
-                 norm_cfg: dict = dict(type='LN'), with_cp: bool = False) -> None:
-        super().__init__()
+                 norm_cfg: dict = dict(type='LN'), with_cp: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self._build_common(embed_dims, ffn_ratio, drop_path, ffn_cfgs, norm_cfg, with_cp)
         self.attn = ChannelAttention(embed_dims, num_heads, qkv_bias)
 
@@ -188,8 +197,9 @@ class DaViTBlock(BaseModule):
     def __init__(self, embed_dims: int, num_heads: int, window_size: int = 7,
                  ffn_ratio: float = 4., qkv_bias: bool = True, drop_path: float = 0.,
                  pad_small_map: bool = False, attn_cfgs: dict = dict(), ffn_cfgs: dict = dict(),
-                 norm_cfg: dict = dict(type='LN'), with_cp: bool = False) -> None:
-        super().__init__()
+                 norm_cfg: dict = dict(type='LN'), with_cp: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.spatial_block = SpatialBlock(embed_dims, num_heads, window_size, ffn_ratio, qkv_bias,
                                           drop_path, pad_small_map, attn_cfgs, ffn_cfgs,
                                           norm_cfg, with_cp)
@@ -207,8 +217,8 @@ class DaViTBlockSequence(BaseModule):
                  ffn_ratio: float = 4., qkv_bias: bool = True, downsample: bool = False,
                  downsample_cfg: dict = dict(), drop_paths: Union[float, Sequence[float]] = 0.,
                  block_cfgs: Union[dict, Sequence[dict]] = dict(), with_cp: bool = False,
-                 pad_small_map: bool = False) -> None:
-        super().__init__()
+                 pad_small_map: bool = False, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         if not isinstance(drop_paths, Sequence):
             drop_paths = [drop_paths] * depth
         if isinstance(block_cfgs, dict):
@@ -263,6 +273,15 @@ class DaViT(BaseBackbone):
         with_cp: gradient checkpointing of the blocks.
     """
 
+    arch_zoo = {
+        **dict.fromkeys(['t', 'tiny'], _arch(96, [1, 1, 3, 1], [3, 6, 12, 24])),
+        **dict.fromkeys(['s', 'small'], _arch(96, [1, 1, 9, 1], [3, 6, 12, 24])),
+        **dict.fromkeys(['b', 'base'], _arch(128, [1, 1, 9, 1], [4, 8, 16, 32])),
+        **dict.fromkeys(['l', 'large'], _arch(192, [1, 1, 9, 1], [6, 12, 24, 48])),
+        **dict.fromkeys(['h', 'huge'], _arch(256, [1, 1, 9, 1], [8, 16, 32, 64])),
+        **dict.fromkeys(['g', 'giant'], _arch(384, [1, 1, 12, 3], [12, 24, 48, 96])),
+    }
+
     def __init__(self,
                  arch: Union[str, dict] = 't',
                  patch_size: int = 4,
@@ -281,7 +300,7 @@ class DaViT(BaseBackbone):
                  with_cp: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.arch_settings = resolve_arch(arch, arch_settings, 'DaViT')
+        self.arch_settings = resolve_arch(arch, self.arch_zoo, 'DaViT')
         self.embed_dims = self.arch_settings['embed_dims']
         self.depths = list(self.arch_settings['depths'])
         self.num_heads = list(self.arch_settings['num_heads'])

@@ -13,14 +13,6 @@ from ..utils.frozen_stages import check_frozen_stages
 from ..utils.grad_checkpoint import checkpointed
 from .base_backbone import BaseBackbone, normalize_out_indices
 
-arch_settings = {
-    '121': dict(growth_rate=32, depths=[6, 12, 24, 16], init_channels=64),
-    '169': dict(growth_rate=32, depths=[6, 12, 32, 32], init_channels=64),
-    '201': dict(growth_rate=32, depths=[6, 12, 48, 32], init_channels=64),
-    '161': dict(growth_rate=48, depths=[6, 12, 36, 24], init_channels=96),
-}
-
-
 class DenseLayer(nn.Module):
     """Pre-activation bottleneck: norm-act-1x1 conv (to ``bn_size * growth_rate``), norm-act-3x3.
 
@@ -46,11 +38,22 @@ class DenseLayer(nn.Module):
         self.drop_rate = float(drop_rate)
         self.memory_efficient = memory_efficient
 
-    def bottleneck_fn(self, *features: torch.Tensor) -> torch.Tensor:
+    def bottleneck_fn(self, features: List[torch.Tensor]) -> torch.Tensor:
+        """norm-act-1x1 conv of the concatenated ``features``."""
         return self.conv1(self.act(self.norm1(torch.cat(features, 1))))
 
+    def any_requires_grad(self, features: List[torch.Tensor]) -> bool:
+        return any(tensor.requires_grad for tensor in features)
+
+    def call_checkpoint_bottleneck(self, features: List[torch.Tensor]) -> torch.Tensor:
+        """``bottleneck_fn`` recomputed in the backward pass instead of stored."""
+        return checkpointed(lambda *xs: self.bottleneck_fn(list(xs)), *features, with_cp=True)
+
     def forward(self, features: List[torch.Tensor]) -> torch.Tensor:
-        out = checkpointed(self.bottleneck_fn, *features, with_cp=self.memory_efficient)
+        if self.memory_efficient and self.any_requires_grad(features):
+            out = self.call_checkpoint_bottleneck(features)
+        else:
+            out = self.bottleneck_fn(features)
         out = self.conv2(self.act(self.norm2(out)))
         if self.drop_rate > 0:
             out = F.dropout(out, p=self.drop_rate, training=self.training)
@@ -60,12 +63,19 @@ class DenseLayer(nn.Module):
 class DenseBlock(nn.Module):
     """``num_layers`` DenseLayers; returns the input concatenated with every layer's output."""
 
-    def __init__(self, num_layers: int, in_channels: int, bn_size: int, growth_rate: int,
-                 **layer_kwargs) -> None:
+    def __init__(self,
+                 num_layers: int,
+                 in_channels: int,
+                 bn_size: int,
+                 growth_rate: int,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 drop_rate: float = 0.,
+                 memory_efficient: bool = False) -> None:
         super().__init__()
         self.block = nn.ModuleList([
-            DenseLayer(in_channels + i * growth_rate, growth_rate, bn_size, **layer_kwargs)
-            for i in range(num_layers)
+            DenseLayer(in_channels + i * growth_rate, growth_rate, bn_size, norm_cfg, act_cfg,
+                       drop_rate, memory_efficient) for i in range(num_layers)
         ])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -103,6 +113,13 @@ class DenseNet(BaseBackbone):
         frozen_stages: freeze the first ``frozen_stages`` stages and their transitions.
     """
 
+    arch_settings = {
+        '121': dict(growth_rate=32, depths=[6, 12, 24, 16], init_channels=64),
+        '169': dict(growth_rate=32, depths=[6, 12, 32, 32], init_channels=64),
+        '201': dict(growth_rate=32, depths=[6, 12, 48, 32], init_channels=64),
+        '161': dict(growth_rate=48, depths=[6, 12, 36, 24], init_channels=96),
+    }
+
     def __init__(self,
                  arch: Union[str, dict] = '121',
                  in_channels: int = 3,
@@ -117,7 +134,7 @@ class DenseNet(BaseBackbone):
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         if isinstance(arch, str):
-            arch = lookup_arch(arch, arch_settings, 'DenseNet')
+            arch = lookup_arch(arch, self.arch_settings, 'DenseNet')
         elif isinstance(arch, dict):
             missing = {'growth_rate', 'depths', 'init_channels'} - set(arch)
             if missing:

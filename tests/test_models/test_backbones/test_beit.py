@@ -82,3 +82,17 @@ def test_frozen_stages():
     assert not model.pos_embed.requires_grad
     assert not any(p.requires_grad for p in model.layers[0].parameters())
     assert all(p.requires_grad for p in model.layers[1].parameters())
+
+
+def test_relative_position_bias_without_cls_token():
+    from mmcls.models.backbones.beit import RelativePositionBias
+    with_cls = RelativePositionBias((3, 4), num_heads=2)
+    assert with_cls().shape == (2, 13, 13)
+    patches = RelativePositionBias((3, 4), num_heads=2, with_cls_token=False)
+    assert patches.relative_position_bias_table.shape == (5 * 7, 2)
+    with torch.no_grad():
+        patches.relative_position_bias_table.copy_(with_cls.relative_position_bias_table[:-3])
+        with_cls.relative_position_bias_table.normal_()
+        patches.relative_position_bias_table.copy_(with_cls.relative_position_bias_table[:-3])
+    # The patch-to-patch part of the class-token bias is the bias without class token.
+    assert torch.equal(patches(), with_cls()[:, 1:, 1:])

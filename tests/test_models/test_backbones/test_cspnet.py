@@ -47,3 +47,14 @@ def test_cspnet_generic_arch_and_drop_path():
     with pytest.raises(ValueError, match='entries'):
         CSPNet(dict(arch, num_blocks=(1, 2, 3)), stem_fn=lambda c: torch.nn.Identity(),
                block_fn=DarknetBottleneck)
+
+
+def test_darknet_bottleneck_use_depthwise():
+    from mmcls.models.backbones.cspnet import DarknetBottleneck
+    block = DarknetBottleneck(8, 8, use_depthwise=True)
+    assert block.conv2.depthwise_conv.conv.groups == 4
+    assert block.conv2.pointwise_conv.conv.kernel_size == (1, 1)
+    x = torch.randn(1, 8, 6, 6)
+    assert block(x).shape == (1, 8, 6, 6)
+    plain = DarknetBottleneck(8, 8)
+    assert sum(p.numel() for p in block.parameters()) < sum(p.numel() for p in plain.parameters())

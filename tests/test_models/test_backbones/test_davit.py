@@ -43,3 +43,20 @@ def test_archs_and_freezing():
     assert not any(p.requires_grad for p in model.stages[0].parameters())
     assert not any(p.requires_grad for p in model.norm0.parameters())
     assert all(p.requires_grad for p in model.stages[1].parameters())
+
+
+def test_davit_downsample_options():
+    from mmcls.models.backbones.davit import DaViTDownSample, DaViTWindowMSA
+    x = torch.randn(2, 7 * 7, 8)
+    # no norm by default; 'same' padding covers an odd map
+    down = DaViTDownSample(8, 16)
+    assert isinstance(down.norm, torch.nn.Identity)
+    out, size = down(x, (7, 7))
+    assert size == (4, 4) and out.shape == (2, 16, 16)
+    # an integer padding goes to the conv, and a dilation widens the kernel
+    down = DaViTDownSample(8, 16, kernel_size=3, stride=1, padding=2, dilation=2,
+                           norm_cfg=dict(type='LN'))
+    assert down.adaptive_padding is None and down.projection.dilation == (2, 2)
+    out, size = down(x, (7, 7))
+    assert size == (7, 7) and out.shape == (2, 49, 16)
+    assert DaViTWindowMSA.double_step_seq(3, 2, 1, 3).tolist() == [[0, 1, 2, 3, 4, 5]]

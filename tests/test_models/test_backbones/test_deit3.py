@@ -68,3 +68,18 @@ def test_frozen_stages():
     assert not model.pos_embed.requires_grad and not model.cls_token.requires_grad
     assert not any(p.requires_grad for p in model.layers[0].parameters())
     assert all(p.requires_grad for p in model.layers[1].parameters())
+
+
+def test_deit3_layer_scale_blocks():
+    from mmcls.models.backbones.deit3 import DeiT3FFN, DeiT3TransformerEncoderLayer
+    ffn = DeiT3FFN(embed_dims=8, feedforward_channels=16)
+    assert torch.allclose(ffn.gamma2.weight, torch.full((8, ), 1e-5))
+    assert isinstance(DeiT3FFN(8, 16, use_layer_scale=False).gamma2, torch.nn.Identity)
+    layer = DeiT3TransformerEncoderLayer(8, 2, 16)
+    assert torch.allclose(layer.attn.gamma1.weight, torch.full((8, ), 1e-5))
+    x = torch.randn(2, 5, 8)
+    # with a tiny layer scale the layer is close to the identity
+    assert torch.allclose(layer(x), x, atol=1e-3)
+    plain = DeiT3TransformerEncoderLayer(8, 2, 16, use_layer_scale=False)
+    assert isinstance(plain.ffn.gamma2, torch.nn.Identity)
+    assert not torch.allclose(plain(x), x, atol=1e-3)

@@ -35,3 +35,19 @@ def test_densenet_frozen_stages_and_memory_efficient():
     x = torch.rand(1, 3, 32, 32, requires_grad=True)
     model(x)[0].sum().backward()
     assert x.grad is not None
+
+
+def test_dense_layer_memory_efficient_matches():
+    from mmcls.models.backbones.densenet import DenseBlock, DenseLayer
+    torch.manual_seed(0)
+    layer = DenseLayer(8, growth_rate=4, bn_size=2, memory_efficient=True)
+    features = [torch.randn(2, 4, 5, 5, requires_grad=True), torch.randn(2, 4, 5, 5)]
+    assert layer.any_requires_grad(features)
+    assert not layer.any_requires_grad([f.detach() for f in features])
+    checkpointed = layer.call_checkpoint_bottleneck(features)
+    assert torch.allclose(checkpointed, layer.bottleneck_fn(features))
+    layer(features).sum().backward()
+    assert features[0].grad is not None
+    block = DenseBlock(3, 8, bn_size=2, growth_rate=4, drop_rate=0.5)
+    assert block.block[2].drop_rate == 0.5
+    assert block(torch.randn(1, 8, 5, 5)).shape == (1, 20, 5, 5)
