@@ -9,7 +9,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, Sequential, build_norm_layer
 from ..utils.attention import ChannelMultiheadAttention
-from ..utils.position_encoding import fourier_frequencies, fourier_position_features
+from ..utils.position_encoding import PositionEncodingFourier
 from .convnext import ConvNeXtBlock, ConvNeXtLike
 from .base_backbone import resolve_arch
 
@@ -30,28 +30,6 @@ def per_stage_heads(num_heads: Union[int, Sequence[int]], num_stages: int) -> Li
         raise ValueError(f'EdgeNeXt: num_heads needs {num_stages} entries (one per stage), '
                          f'got {num_heads}')
     return list(num_heads)
-
-
-class PositionEncodingFourier(nn.Module):
-    """Sine/cosine encoding of normalised (y, x) positions, projected by a 1x1 conv."""
-
-    def __init__(self, in_channels: int = 32, embed_dims: int = 768,
-                 temperature: float = 10000) -> None:
-        super().__init__()
-        self.proj = nn.Conv2d(in_channels * 2, embed_dims, kernel_size=1)
-        self.scale = 2 * math.pi
-        self.in_channels, self.embed_dims = in_channels, embed_dims
-        self.dim_t = fourier_frequencies(in_channels, temperature)
-
-    def forward(self, bhw_shape: Sequence[int]) -> torch.Tensor:
-        """(B, embed_dims, H, W) encodings for a batch of ``bhw_shape``."""
-        batch, height, width = bhw_shape
-        weight = self.proj.weight
-        pos = fourier_position_features(height, width, self.dim_t.to(weight.device))
-        # one copy per sample, laid out (B, H, W, C) in memory: the projection then adds in the
-        # same order as on per-sample encodings
-        pos = pos.permute(0, 2, 3, 1).repeat(batch, 1, 1, 1).permute(0, 3, 1, 2)
-        return self.proj(pos.to(weight.dtype))
 
 
 class SDTAEncoder(nn.Module):

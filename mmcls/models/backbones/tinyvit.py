@@ -113,8 +113,8 @@ class LeAttention(BiasedAttention):
     """
 
     def __init__(self, dim: int, key_dim: int, num_heads: int = 8, attn_ratio: float = 4,
-                 resolution: Tuple[int, int] = (14, 14)) -> None:
-        super().__init__(key_dim, num_heads, attn_ratio)
+                 resolution: Tuple[int, int] = (14, 14), init_cfg=None) -> None:
+        super().__init__(key_dim, num_heads, attn_ratio, init_cfg)
         self.norm = nn.LayerNorm(dim)
         self.qkv = nn.Linear(dim, self.dh + 2 * key_dim * num_heads)
         self.proj = nn.Linear(self.dh, dim)

@@ -5,18 +5,20 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..backbones.levit import fuse_for_deploy
+from ..backbones.levit import fuse_children, fuse_for_deploy
 from ..utils.base_module import BaseModule
+from ..utils.norm import build_norm_layer
 from .cls_head import ClsHead
 from .linear_head import init_class_dims
 
 
 class BatchNormLinear(BaseModule):
-    """1-D batch norm followed by a linear layer (``bn`` / ``linear``)."""
+    """1-D batch norm (``norm_cfg``) followed by a linear layer (``bn`` / ``linear``)."""
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
+    def __init__(self, in_channels: int, out_channels: int,
+                 norm_cfg: dict = dict(type='BN1d')) -> None:
         super().__init__()
-        self.bn = nn.BatchNorm1d(in_channels)
+        self.bn = build_norm_layer(norm_cfg, in_channels)[1]
         self.linear = nn.Linear(in_channels, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -33,6 +35,10 @@ class BatchNormLinear(BaseModule):
         return fused
 
 
+# MMClassification's name of the recursive fuse of a module's children
+fuse_parameters = fuse_children
+
+
 @MODELS.register_module()
 class LeViTClsHead(ClsHead):
     """LeViT classifier: ``head`` (and, with ``distillation``, ``head_dist`` whose logits are
@@ -46,8 +52,8 @@ class LeViTClsHead(ClsHead):
         **kwargs: as :class:`ClsHead`.
     """
 
-    def __init__(self, num_classes: int = 1000, in_channels: int = None,
-                 distillation: bool = True, deploy: bool = False, **kwargs) -> None:
+    def __init__(self, num_classes: int = 1000, distillation: bool = True,
+                 in_channels: int = None, deploy: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         init_class_dims(self, num_classes, in_channels)
         if not isinstance(in_channels, int):
@@ -74,4 +80,4 @@ class LeViTClsHead(ClsHead):
         return (self.head(x) + self.head_dist(x)) / 2
 
 
-__all__ = ['LeViTClsHead', 'BatchNormLinear']
+__all__ = ['LeViTClsHead', 'BatchNormLinear', 'fuse_parameters']

@@ -13,18 +13,16 @@ from mmcls.registry import MODELS
 from ..utils.base_module import BaseModule, ModuleList
 from .multi_label_cls_head import MultiLabelClsHead
 
-# number of heads -> softmax temperatures of the heads (99 means max pooling)
-TEMPERATURES = {1: [1], 2: [1, 99], 4: [1, 2, 4, 99], 6: [1, 2, 3, 4, 5, 99],
-                8: [1, 2, 3, 4, 5, 6, 7, 99]}
-
-
 class CSRAModule(BaseModule):
-    """One residual-attention head: average score + ``lam`` x attention-weighted score."""
+    """One residual-attention head: average score + ``lam`` x attention-weighted score.
 
-    def __init__(self, num_classes: int, in_channels: int, temperature: float, lam: float,
+    ``T`` is the softmax temperature of the attention over positions (99: max pooling).
+    """
+
+    def __init__(self, num_classes: int, in_channels: int, T: float, lam: float,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.temperature = temperature
+        self.T = T
         self.lam = lam
         self.head = nn.Conv2d(in_channels, num_classes, 1, bias=False)
 
@@ -32,10 +30,10 @@ class CSRAModule(BaseModule):
         norm = torch.norm(self.head.weight, dim=1, keepdim=True).transpose(0, 1)
         score = (self.head(x) / norm).flatten(2)  # (N, classes, H*W)
         base_logit = score.mean(dim=2)
-        if self.temperature == 99:
+        if self.T == 99:
             att_logit = score.max(dim=2)[0]
         else:
-            att_logit = (score * torch.softmax(score * self.temperature, dim=2)).sum(dim=2)
+            att_logit = (score * torch.softmax(score * self.T, dim=2)).sum(dim=2)
         return base_logit + self.lam * att_logit
 
 
@@ -50,6 +48,9 @@ class CSRAClsHead(MultiLabelClsHead):
         lam: weight of the attention logit.
         **kwargs: as :class:`MultiLabelClsHead` (loss, thr, topk).
     """
+    # number of heads -> softmax temperatures of the heads (99 means max pooling)
+    temperature_settings = {1: [1], 2: [1, 99], 4: [1, 2, 4, 99], 6: [1, 2, 3, 4, 5, 99],
+                            8: [1, 2, 3, 4, 5, 6, 7, 99]}
 
     def __init__(self,
                  num_classes: int,
@@ -59,14 +60,15 @@ class CSRAClsHead(MultiLabelClsHead):
                  init_cfg: Optional[dict] = dict(type='Normal', layer='Linear', std=0.01),
                  **kwargs) -> None:
         super().__init__(init_cfg=init_cfg, **kwargs)
-        if num_heads not in TEMPERATURES:
-            raise ValueError(f'CSRAClsHead: num_heads must be one of {sorted(TEMPERATURES)}, '
-                             f'got {num_heads}')
+        temperatures = self.temperature_settings.get(num_heads)
+        if temperatures is None:
+            raise ValueError(f'CSRAClsHead: num_heads must be one of '
+                             f'{sorted(self.temperature_settings)}, got {num_heads}')
         if lam <= 0:
             raise ValueError(f'CSRAClsHead: lam must be positive, got {lam}')
         self.num_classes = num_classes
         self.csra_heads = ModuleList([
-            CSRAModule(num_classes, in_channels, t, lam) for t in TEMPERATURES[num_heads]
+            CSRAModule(num_classes, in_channels, t, lam) for t in temperatures
         ])
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:

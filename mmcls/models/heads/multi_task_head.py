@@ -14,7 +14,37 @@ from mmcls.structures import BaseDataElement, ClsDataSample
 from mmcls.structures.multi_task_data_sample import MultiTaskDataSample
 from ..utils.base_module import BaseModule
 
-__all__ = ['MultiTaskHead']
+__all__ = ['MultiTaskHead', 'loss_convertor']
+
+
+def _select_rows(inputs, mask: torch.Tensor):
+    """``inputs`` (a tensor or nested sequence of tensors) restricted to the rows of ``mask``."""
+    if isinstance(inputs, torch.Tensor):
+        return inputs[mask.to(inputs.device)]
+    return type(inputs)(_select_rows(item, mask) for item in inputs)
+
+
+def loss_convertor(loss_func, task_name: str):
+    """Wrap one task's ``loss_func(inputs, data_samples, **kwargs)`` for multi-task batches.
+
+    The wrapper keeps the ``MultiTaskDataSample``s that hold ``task_name``, passes their task
+    samples and the matching rows of ``inputs`` to ``loss_func`` and adds ``mask_size`` (the
+    number of rows kept) to its loss dict; with no such sample it returns zero loss and size.
+    """
+
+    def wrapped(inputs, data_samples, **kwargs):
+        for sample in data_samples:
+            if not isinstance(sample, MultiTaskDataSample):
+                raise TypeError(f'loss_convertor expects MultiTaskDataSample, got {type(sample)}')
+        mask = torch.tensor([task_name in sample for sample in data_samples], dtype=torch.bool)
+        if not mask.any():
+            return {'loss': torch.tensor(0.), 'mask_size': torch.tensor(0.)}
+        task_samples = [sample.get(task_name) for sample in data_samples if task_name in sample]
+        losses = loss_func(_select_rows(inputs, mask), task_samples, **kwargs)
+        losses['mask_size'] = mask.sum().to(torch.float)
+        return losses
+
+    return wrapped
 
 
 def _build_head(cfg: Union[dict, nn.Module], common: dict, task: str) -> nn.Module:

@@ -73,10 +73,31 @@ class LabelSmoothLoss(nn.Module):
     def smooth_label(self, one_hot_like_label: torch.Tensor) -> torch.Tensor:
         """Smooth a one-hot (or multi-hot) target according to ``mode``."""
         if self.mode == 'multi_label':
-            smooth = torch.full_like(one_hot_like_label, self._eps, dtype=torch.float)
-            return smooth.masked_fill(one_hot_like_label > 0, 1 - self._eps)
+            return self.multilabel_smooth_label(one_hot_like_label)
+        return self.original_smooth_label(one_hot_like_label)
+
+    def original_smooth_label(self, one_hot_like_label: torch.Tensor) -> torch.Tensor:
+        """``onehot * (1 - eps) + eps / num_classes`` (the classy_vision mode rescales eps)."""
         num_classes = one_hot_like_label.shape[-1]
         return one_hot_like_label.float() * (1 - self._eps) + self._eps / num_classes
+
+    def multilabel_smooth_label(self, one_hot_like_label: torch.Tensor) -> torch.Tensor:
+        """``1 - eps`` for the positive classes and ``eps`` for the others."""
+        smooth = torch.full_like(one_hot_like_label, self._eps, dtype=torch.float)
+        return smooth.masked_fill(one_hot_like_label > 0, 1 - self._eps)
+
+    def generate_one_hot_like_label(self, label: torch.Tensor,
+                                    num_classes: Optional[int] = None) -> torch.Tensor:
+        """Float one-hot rows for class indices ((N,) or (N, 1)); other labels as floats.
+
+        ``num_classes`` defaults to the one the loss was built with.
+        """
+        num_classes = num_classes or self.num_classes
+        if is_index_target(label):
+            if not num_classes:
+                raise ValueError('LabelSmoothLoss: num_classes is needed to one-hot class indices')
+            return convert_to_one_hot(label.view(-1, 1), num_classes).float()
+        return label.float()
 
     def forward(self,
                 cls_score: torch.Tensor,
@@ -89,11 +110,8 @@ class LabelSmoothLoss(nn.Module):
         if self.num_classes is not None and self.num_classes != num_classes:
             raise ValueError(f'LabelSmoothLoss was built for {self.num_classes} classes but '
                              f'cls_score has {num_classes}')
-        if is_index_target(label):
-            one_hot = convert_to_one_hot(label.view(-1, 1), num_classes)
-        elif label.shape == cls_score.shape:
-            one_hot = label
-        else:
+        one_hot = self.generate_one_hot_like_label(label, num_classes)
+        if one_hot.shape != cls_score.shape:
             raise ValueError(f'LabelSmoothLoss: label of shape {tuple(label.shape)} matches '
                              f'neither class indices nor cls_score {tuple(cls_score.shape)}')
         smoothed = self.smooth_label(one_hot)

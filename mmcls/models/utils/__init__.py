@@ -7,5 +7,4 @@ __all__ = export_submodules(__name__, __path__, globals())
 __getattr__ = lazy_exports(__name__, {
     'BEiTAttention': 'mmcls.models.backbones.beit',
     'LeAttention': 'mmcls.models.backbones.tinyvit',
-    'PositionEncodingFourier': 'mmcls.models.backbones.edgenext',
 })

@@ -37,8 +37,8 @@ class BiasedAttention(BaseModule):
     EfficientFormer's and TinyViT's attention: keys of ``key_dim``, values ``attn_ratio`` times
     wider."""
 
-    def __init__(self, key_dim: int, num_heads: int, attn_ratio: float) -> None:
-        super().__init__()
+    def __init__(self, key_dim: int, num_heads: int, attn_ratio: float, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.num_heads = num_heads
         self.scale = key_dim**-0.5
         self.key_dim = key_dim

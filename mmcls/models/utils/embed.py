@@ -77,6 +77,10 @@ class PatchEmbed(BaseModule):
 
     ``forward`` returns ``(tokens, (out_h, out_w))``. ``padding='corner'`` pads the bottom/right
     so any input size is covered; ``init_out_size`` is the token grid for ``input_size``.
+
+    MMClassification's older arguments are honoured too: ``img_size`` stands for ``input_size``
+    and ``conv_cfg`` (``type``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``bias``)
+    overrides the matching projection arguments.
     """
 
     def __init__(self,
@@ -90,9 +94,22 @@ class PatchEmbed(BaseModule):
                  bias: bool = True,
                  norm_cfg: Optional[dict] = None,
                  input_size: Optional[Size] = None,
+                 img_size: Optional[Size] = None,
+                 conv_cfg: Optional[dict] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims
+        if input_size is None:
+            input_size = img_size
+        if conv_cfg:
+            conv = dict(type=conv_type, kernel_size=kernel_size, stride=stride, padding=padding,
+                        dilation=dilation, bias=bias)
+            unknown = set(conv_cfg) - set(conv)
+            if unknown:
+                raise ValueError(f'PatchEmbed: unsupported conv_cfg keys {sorted(unknown)}')
+            conv.update(conv_cfg)
+            conv_type = conv.pop('type')
+            kernel_size, stride, padding, dilation, bias = conv.values()
         kernel_size, stride, padding, dilation, self.adaptive_padding = _sampling_geometry(
             kernel_size, stride, padding, dilation)
         self.projection = build_conv_layer(dict(type=conv_type), in_channels, embed_dims,

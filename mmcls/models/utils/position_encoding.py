@@ -1,20 +1,13 @@
 """Conditional position encoding (PEG of CPVT / Twins): a depth-wise conv over the token grid,
-and the sine/cosine features of the Fourier position encodings of EdgeNeXt and XCiT.
-
-``PositionEncodingFourier`` (EdgeNeXt) is defined with its backbone and resolved from this
-module's path on first access, as MMClassification 1.x imported it from here.
+and the Fourier position encodings of EdgeNeXt and XCiT (sine/cosine features of the position).
 """
 import math
-from typing import Tuple
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
-from mmcls.utils.package import lazy_exports
-
 from .base_module import BaseModule
-
-__getattr__ = lazy_exports(__name__, {'PositionEncodingFourier': 'mmcls.models.backbones.edgenext'})
 
 
 class ConditionalPositionEncoding(BaseModule):
@@ -43,9 +36,10 @@ class ConditionalPositionEncoding(BaseModule):
         return out.flatten(2).transpose(1, 2)
 
 
-def fourier_frequencies(num_feats: int, temperature: float = 10000) -> torch.Tensor:
+def fourier_frequencies(num_feats: int, temperature: float = 10000,
+                        dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """The ``num_feats`` divisors ``temperature ** (2 * (i // 2) / num_feats)`` of the positions."""
-    dim_t = torch.arange(num_feats, dtype=torch.float32)
+    dim_t = torch.arange(num_feats, dtype=dtype)
     return temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / num_feats)
 
 
@@ -53,10 +47,10 @@ def fourier_position_features(height: int, width: int, dim_t: torch.Tensor,
                               eps: float = 1e-6) -> torch.Tensor:
     """(1, 2 * F, H, W) features of a ``height x width`` grid: the row then the column position
     (1-based, normalised to (0, 2 pi]) divided by each of the F ``dim_t``, with sine at even and
-    cosine at odd feature indices."""
+    cosine at odd feature indices; computed in ``dim_t``'s dtype."""
 
     def encode(length: int) -> torch.Tensor:
-        position = torch.arange(1, length + 1, device=dim_t.device, dtype=torch.float32)
+        position = torch.arange(1, length + 1, device=dim_t.device, dtype=dim_t.dtype)
         position = position / (position[-1] + eps) * (2 * math.pi)
         angle = position[:, None] / dim_t
         return torch.stack((angle[:, 0::2].sin(), angle[:, 1::2].cos()), dim=-1).flatten(-2)
@@ -67,4 +61,35 @@ def fourier_position_features(height: int, width: int, dim_t: torch.Tensor,
     return torch.cat((rows, cols), dim=-1).permute(2, 0, 1).unsqueeze(0)
 
 
-__all__ = ['ConditionalPositionEncoding', 'fourier_frequencies', 'fourier_position_features']
+class PositionEncodingFourier(BaseModule):
+    """EdgeNeXt's position encoding: Fourier features of normalised (y, x) positions, projected
+    by a 1x1 conv ``proj`` to ``embed_dims``.
+
+    Args:
+        in_channels: frequencies per axis (the projection sees twice as many features).
+        temperature: base of the frequencies.
+        dtype: dtype the features are computed in (then cast to the projection's dtype).
+    """
+
+    def __init__(self, in_channels: int = 32, embed_dims: int = 768, temperature: float = 10000,
+                 dtype: torch.dtype = torch.float32, init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.proj = nn.Conv2d(in_channels * 2, embed_dims, kernel_size=1)
+        self.scale = 2 * math.pi
+        self.in_channels, self.embed_dims = in_channels, embed_dims
+        self.dtype = dtype
+        self.dim_t = fourier_frequencies(in_channels, temperature, dtype)
+
+    def forward(self, bhw_shape: Sequence[int]) -> torch.Tensor:
+        """(B, embed_dims, H, W) encodings for a batch of ``bhw_shape``."""
+        batch, height, width = bhw_shape
+        weight = self.proj.weight
+        pos = fourier_position_features(height, width, self.dim_t.to(weight.device))
+        # one copy per sample, laid out (B, H, W, C) in memory: the projection then adds in the
+        # same order as on per-sample encodings
+        pos = pos.permute(0, 2, 3, 1).repeat(batch, 1, 1, 1).permute(0, 3, 1, 2)
+        return self.proj(pos.to(weight.dtype))
+
+
+__all__ = ['ConditionalPositionEncoding', 'PositionEncodingFourier', 'fourier_frequencies',
+           'fourier_position_features']

@@ -30,18 +30,18 @@ def relative_position_index(window_size: Tuple[int, int]) -> torch.Tensor:
 
 
 def resize_relative_position_bias_table(src_shape: int, dst_shape: int, table: torch.Tensor,
-                                        num_heads: int) -> torch.Tensor:
-    """Resize a ((src_shape)**2, num_heads) relative-position bias table to (dst_shape**2, ...).
+                                        num_head: int) -> torch.Tensor:
+    """Resize a ((src_shape)**2, num_head) relative-position bias table to (dst_shape**2, ...).
 
     ``src_shape``/``dst_shape`` are the side lengths ``2 * window - 1`` of the square tables; the
     table is resampled bicubically (used when loading a checkpoint trained with another window).
     """
-    if table.shape != (src_shape * src_shape, num_heads):
+    if table.shape != (src_shape * src_shape, num_head):
         raise ValueError(f'relative position bias table of shape {tuple(table.shape)} does not '
-                         f'match side {src_shape} and {num_heads} heads')
-    grid = table.T.reshape(1, num_heads, src_shape, src_shape).float()
+                         f'match side {src_shape} and {num_head} heads')
+    grid = table.T.reshape(1, num_head, src_shape, src_shape).float()
     grid = F.interpolate(grid, size=(dst_shape, dst_shape), mode='bicubic', align_corners=True)
-    return grid.reshape(num_heads, -1).T.contiguous().to(table.dtype)
+    return grid.reshape(num_head, -1).T.contiguous().to(table.dtype)
 
 
 class WindowMSA(BaseModule):
@@ -49,16 +49,16 @@ class WindowMSA(BaseModule):
 
     Args:
         embed_dims: token width.
-        num_heads: number of heads.
         window_size: (height, width) of a window.
+        num_heads: number of heads.
         qkv_bias / qk_scale: bias of the fused qkv projection; override of head_dims ** -0.5.
         attn_drop / proj_drop: dropout on the attention weights and the output.
     """
 
     def __init__(self,
                  embed_dims: int,
-                 num_heads: int,
                  window_size: Union[int, Sequence[int]],
+                 num_heads: int,
                  qkv_bias: bool = True,
                  qk_scale: Optional[float] = None,
                  attn_drop: float = 0.,
@@ -83,6 +83,12 @@ class WindowMSA(BaseModule):
         super().init_weights()
         trunc_normal_(self.relative_position_bias_table, std=0.02)
 
+    @staticmethod
+    def double_step_seq(step1: int, len1: int, step2: int, len2: int) -> torch.Tensor:
+        """(1, len1*len2) sums ``i*step1 + j*step2`` for i < len1, j < len2 (row-major)."""
+        outer = torch.arange(0, step1 * len1, step1)[:, None]
+        return (outer + torch.arange(0, step2 * len2, step2)[None, :]).reshape(1, -1)
+
     def relative_position_bias(self) -> torch.Tensor:
         """The (num_heads, N, N) bias added to the attention logits of every window."""
         tokens = self.window_size[0] * self.window_size[1]
@@ -106,7 +112,7 @@ class WindowMSAV2(BaseModule):
     """Swin V2 window attention: scaled cosine attention and a continuous position bias (MLP).
 
     Args:
-        embed_dims / num_heads / window_size: as :class:`WindowMSA`.
+        embed_dims / window_size / num_heads: as :class:`WindowMSA`.
         qkv_bias: learn ``q_bias`` and ``v_bias`` (the key has none).
         cpb_mlp_hidden_dims: hidden width of the position-bias MLP ``cpb_mlp``.
         pretrained_window_size: window the coordinates are normalised by (0: this window), so a
@@ -115,13 +121,13 @@ class WindowMSAV2(BaseModule):
 
     def __init__(self,
                  embed_dims: int,
-                 num_heads: int,
                  window_size: Union[int, Sequence[int]],
+                 num_heads: int,
                  qkv_bias: bool = True,
                  attn_drop: float = 0.,
                  proj_drop: float = 0.,
                  cpb_mlp_hidden_dims: int = 512,
-                 pretrained_window_size: Union[int, Sequence[int]] = 0,
+                 pretrained_window_size: Union[int, Sequence[int]] = (0, 0),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.embed_dims = embed_dims

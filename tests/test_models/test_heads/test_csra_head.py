@@ -19,7 +19,7 @@ def test_single_head_matches_the_formula():
 
 def test_two_heads_add_a_max_pooling_head():
     head = CSRAClsHead(num_classes=3, in_channels=4, num_heads=2, lam=0.5)
-    assert [m.temperature for m in head.csra_heads] == [1, 99]
+    assert [m.T for m in head.csra_heads] == [1, 99]
     x = torch.randn(1, 4, 3, 3)
     expected = head.csra_heads[0](x) + head.csra_heads[1](x)
     torch.testing.assert_close(head((x, )), expected)

@@ -88,3 +88,11 @@ def test_post_norm_patch_merging_normalises_the_reduced_tokens():
     assert size == (2, 2) and out.shape == (2, 4, 8)
     assert torch.allclose(out.mean(-1), torch.zeros(2, 4), atol=1e-5)
     assert list(merge.state_dict())[:1] == ['reduction.weight']
+
+
+def test_window_msa_rc6_positional_order_and_double_step_seq():
+    msa = WindowMSA(8, (2, 3), 2)
+    assert msa.window_size == (2, 3) and msa.num_heads == 2
+    assert WindowMSAV2(8, 2, 4).num_heads == 4
+    seq = WindowMSA.double_step_seq(5, 2, 1, 3)
+    assert seq.tolist() == [[0, 1, 2, 5, 6, 7]]
