@@ -148,10 +148,18 @@ DEVIATIONS_DATA_ENGINE_APIS: Dict[str, Dict[str, str]] = {
 DEVIATIONS = {**DEVIATIONS_BACKBONES_A_TO_M, **DEVIATIONS_BACKBONES_N_TO_Z_AND_MODEL_PARTS,
               **DEVIATIONS_DATA_ENGINE_APIS}
 
+# rc6 API not yet matched here, ``'module.Name': [problem text, ...]``: work still to do, not a
+# decision. Checked as strictly as the deviations: a fixed problem must leave the file.
+OPEN_GAPS: Dict[str, List[str]] = json.loads(
+    (Path(__file__).resolve().parent / 'data' / 'rc6' / 'module_gaps.json').read_text())
+
 
 def module_mismatches(row: dict) -> List[str]:
     import importlib
-    module = importlib.import_module(row['module'])
+    try:
+        module = importlib.import_module(row['module'])
+    except ModuleNotFoundError:
+        return [f'no module {row["module"]}']
     obj = getattr(module, row['name'], MISSING)
     if obj is MISSING:
         return [f'{row["module"]} has no {row["name"]!r}']
@@ -193,13 +201,14 @@ def test_module_table_covers_the_rc6_package():
 def test_rc6_module_api(row):
     qualified = f'{row["module"]}.{row["name"]}'
     problems = module_mismatches(row)
-    documented = DEVIATIONS.get(qualified, {})
-    stale = sorted(set(documented) - set(problems))
-    assert not stale, f'{qualified}: documented deviations no longer occur: {stale}'
+    documented = set(DEVIATIONS.get(qualified, {})) | set(OPEN_GAPS.get(qualified, ()))
+    stale = sorted(documented - set(problems))
+    assert not stale, (f'{qualified}: listed deviations or open gaps no longer occur (take '
+                       f'them out): {stale}')
     unexpected = [problem for problem in problems if problem not in documented]
     assert not unexpected, f'{qualified}: ' + '; '.join(unexpected)
 
 
 def test_every_deviation_names_a_row():
     rows = {f'{row["module"]}.{row["name"]}' for row in MODULE_ROWS}
-    assert not set(DEVIATIONS) - rows
+    assert not (set(DEVIATIONS) | set(OPEN_GAPS)) - rows
