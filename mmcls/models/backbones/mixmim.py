@@ -65,7 +65,7 @@ class MixMIMBlock(TransformerEncoderLayer):
                          attn_drop_rate, drop_path_rate, num_fcs, qkv_bias, act_cfg, norm_cfg)
         self.input_resolution = input_resolution
         self.window_size = min(window_size, *input_resolution)
-        self.attn = MixMIMWindowAttention(embed_dims, num_heads, to_2tuple(self.window_size),
+        self.attn = MixMIMWindowAttention(embed_dims, to_2tuple(self.window_size), num_heads,
                                           qkv_bias=qkv_bias, attn_drop=attn_drop_rate,
                                           proj_drop=proj_drop_rate)
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0. else nn.Identity()

@@ -24,7 +24,7 @@ def test_other_input_size_resizes_the_position_embedding():
 
 def test_mask_keeps_attention_within_each_image():
     torch.manual_seed(0)
-    attn = MixMIMWindowAttention(8, 2, (2, 2)).eval()
+    attn = MixMIMWindowAttention(8, (2, 2), 2).eval()
     x = torch.randn(1, 4, 8)
     mask = torch.tensor([1., 1., 0., 0.]).view(1, 4, 1)
     out = attn(x, mask=mask)
