@@ -205,8 +205,10 @@ class AttentionSubsample(BiasedAttention):
         super().__init__(key_dim, num_heads, attn_ratio)
         self.sub_resolution = (resolution - 1) // stride + 1
         self.kv = LinearBatchNorm(in_dim, self.dh + key_dim * num_heads)
-        self.q = nn.Sequential(Subsample(stride, resolution), LinearBatchNorm(in_dim, key_dim * num_heads))
-        self.proj = nn.Sequential(build_activation_layer(act_cfg), LinearBatchNorm(self.dh, out_dim))
+        self.q = nn.Sequential(Subsample(stride, resolution),
+                               LinearBatchNorm(in_dim, key_dim * num_heads))
+        self.proj = nn.Sequential(build_activation_layer(act_cfg),
+                                  LinearBatchNorm(self.dh, out_dim))
         self._init_biases(num_heads, resolution, self.sub_resolution, stride)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
