@@ -13,6 +13,7 @@ from mmcls.registry import MODELS
 from ..utils.activation import build_activation_layer
 from ..utils.attention_bias import BiasedAttention
 from ..utils.base_module import BaseModule, ModuleList, Sequential
+from ..utils.conv import build_conv_layer
 from ..utils.drop import DropPath
 from ..utils.norm import build_norm_layer
 from ..utils.reparam import fuse_conv_bn
@@ -33,31 +34,42 @@ arch_settings = {
 }
 
 
-def fuse_children(module: nn.Module) -> None:
+def fuse_parameters(module: nn.Module) -> None:
     """Replace, recursively, every child that has a ``fuse()`` method by what it returns."""
     for name, child in module.named_children():
         if hasattr(child, 'fuse'):
             setattr(module, name, child.fuse())
         else:
-            fuse_children(child)
+            fuse_parameters(child)
+
+
+# the name the heads use for the same function
+fuse_children = fuse_parameters
 
 
 def fuse_for_deploy(module: nn.Module) -> None:
     """Fold the batch norms of ``module`` (which has a ``deploy`` flag) into the preceding
     layers, once: a module already deployed is left as it is."""
     if not module.deploy:
-        fuse_children(module)
+        fuse_parameters(module)
         module.deploy = True
 
 
-class ConvBN(BaseModule):
-    """Bias-free convolution followed by batch norm (``conv`` / ``bn``)."""
+class ConvolutionBatchNorm(BaseModule):
+    """Bias-free convolution followed by a norm (``conv`` / ``bn``).
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
-                 stride: int = 2, padding: int = 1, norm_cfg: dict = dict(type='BN')) -> None:
+    ``pad`` is the convolution's padding; ``conv_cfg`` (keyword only, default a plain
+    ``nn.Conv2d``) picks the convolution type.
+    """
+
+    def __init__(self, in_channel: int, out_channel: int, kernel_size: int = 3,
+                 stride: int = 2, pad: int = 1, dilation: int = 1, groups: int = 1,
+                 norm_cfg: dict = dict(type='BN'), *, conv_cfg: Optional[dict] = None) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias=False)
-        self.bn = build_norm_layer(norm_cfg, out_channels)[1]
+        self.conv = build_conv_layer(conv_cfg, in_channel, out_channel, kernel_size,
+                                     stride=stride, padding=pad, dilation=dilation,
+                                     groups=groups, bias=False)
+        self.bn = build_norm_layer(norm_cfg, out_channel)[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.bn(self.conv(x))
@@ -67,20 +79,22 @@ class ConvBN(BaseModule):
         """A single convolution with bias computing the same map (eval statistics)."""
         conv = self.conv
         fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
-                          conv.padding, bias=True).to(conv.weight)
+                          conv.padding, conv.dilation, conv.groups, bias=True).to(conv.weight)
         weight, bias = fuse_conv_bn(conv.weight, self.bn)
         fused.weight.copy_(weight)
         fused.bias.copy_(bias)
         return fused
 
 
-class LinearBN(BaseModule):
-    """Bias-free linear layer on tokens (B, N, C) followed by a 1-D batch norm over channels."""
+class LinearBatchNorm(BaseModule):
+    """Bias-free linear layer on tokens (B, N, C) followed by a 1-D norm (``norm_cfg``, batch
+    norm by default) over channels."""
 
-    def __init__(self, in_features: int, out_features: int) -> None:
+    def __init__(self, in_feature: int, out_feature: int,
+                 norm_cfg: dict = dict(type='BN1d')) -> None:
         super().__init__()
-        self.linear = nn.Linear(in_features, out_features, bias=False)
-        self.bn = nn.BatchNorm1d(out_features)
+        self.linear = nn.Linear(in_feature, out_feature, bias=False)
+        self.bn = build_norm_layer(norm_cfg, out_feature)[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.linear(x)
@@ -96,15 +110,25 @@ class LinearBN(BaseModule):
         return fused
 
 
-class HybridStem(BaseModule):
-    """Four stride-2 conv-BN layers (C/8, C/4, C/2, C) with activations in between."""
+class HybridBackbone(BaseModule):
+    """The LeViT stem: four conv-norm layers (widths embed_dim/8, /4, /2, embed_dim) with
+    activations in between; each layer takes ``kernel_size``, ``stride``, ``pad``,
+    ``dilation``, ``groups``, ``conv_cfg`` and ``norm_cfg`` (by default 3x3 stride-2, so the
+    stem downsamples 16x)."""
 
-    def __init__(self, embed_dims: int, act_cfg: dict = dict(type='HSwish')) -> None:
-        super().__init__()
-        channels = [3, embed_dims // 8, embed_dims // 4, embed_dims // 2, embed_dims]
+    def __init__(self, embed_dim: int, kernel_size: int = 3, stride: int = 2, pad: int = 1,
+                 dilation: int = 1, groups: int = 1, act_cfg: dict = dict(type='HSwish'),
+                 conv_cfg: Optional[dict] = None, norm_cfg: dict = dict(type='BN'),
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg)
+        channels = [3, embed_dim // 8, embed_dim // 4, embed_dim // 2, embed_dim]
+        self.input_channels, self.output_channels = channels[:-1], channels[1:]
+        self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
         self.patch_embed = Sequential()
         for i in range(4):
-            self.patch_embed.add_module(str(2 * i), ConvBN(channels[i], channels[i + 1]))
+            self.patch_embed.add_module(str(2 * i), ConvolutionBatchNorm(
+                channels[i], channels[i + 1], kernel_size, stride, pad, dilation, groups,
+                norm_cfg, conv_cfg=conv_cfg))
             if i < 3:
                 self.patch_embed.add_module(str(2 * i + 1), build_activation_layer(act_cfg))
 
@@ -130,8 +154,8 @@ class Attention(BiasedAttention):
     def __init__(self, dim: int, key_dim: int, num_heads: int = 8, attn_ratio: int = 4,
                  act_cfg: dict = dict(type='HSwish'), resolution: int = 14) -> None:
         super().__init__(key_dim, num_heads, attn_ratio)
-        self.qkv = LinearBN(dim, self.dh + 2 * key_dim * num_heads)
-        self.proj = nn.Sequential(build_activation_layer(act_cfg), LinearBN(self.dh, dim))
+        self.qkv = LinearBatchNorm(dim, self.dh + 2 * key_dim * num_heads)
+        self.proj = nn.Sequential(build_activation_layer(act_cfg), LinearBatchNorm(self.dh, dim))
         self._init_biases(num_heads, resolution, resolution, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -143,15 +167,15 @@ class Attention(BiasedAttention):
 
 
 class MLP(BaseModule):
-    """LinearBN -> activation -> LinearBN with hidden width ``embed_dims * mlp_ratio``."""
+    """LinearBatchNorm -> activation -> LinearBatchNorm, hidden width ``embed_dim * mlp_ratio``."""
 
-    def __init__(self, embed_dims: int, mlp_ratio: int,
+    def __init__(self, embed_dim: int, mlp_ratio: int,
                  act_cfg: dict = dict(type='HSwish')) -> None:
         super().__init__()
-        hidden = embed_dims * mlp_ratio
-        self.linear1 = LinearBN(embed_dims, hidden)
+        hidden = embed_dim * mlp_ratio
+        self.linear1 = LinearBatchNorm(embed_dim, hidden)
         self.activation = build_activation_layer(act_cfg)
-        self.linear2 = LinearBN(hidden, embed_dims)
+        self.linear2 = LinearBatchNorm(hidden, embed_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear2(self.activation(self.linear1(x)))
@@ -180,9 +204,11 @@ class AttentionSubsample(BiasedAttention):
                  resolution: int = 14) -> None:
         super().__init__(key_dim, num_heads, attn_ratio)
         self.sub_resolution = (resolution - 1) // stride + 1
-        self.kv = LinearBN(in_dim, self.dh + key_dim * num_heads)
-        self.q = nn.Sequential(Subsample(stride, resolution), LinearBN(in_dim, key_dim * num_heads))
-        self.proj = nn.Sequential(build_activation_layer(act_cfg), LinearBN(self.dh, out_dim))
+        self.kv = LinearBatchNorm(in_dim, self.dh + key_dim * num_heads)
+        self.q = nn.Sequential(Subsample(stride, resolution),
+                               LinearBatchNorm(in_dim, key_dim * num_heads))
+        self.proj = nn.Sequential(build_activation_layer(act_cfg),
+                                  LinearBatchNorm(self.dh, out_dim))
         self._init_biases(num_heads, resolution, self.sub_resolution, stride)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -205,14 +231,17 @@ class LeViT(BaseBackbone):
         attn_ratio: value width / key width in the stage attention blocks.
         mlp_ratio: hidden width ratio of the MLP blocks (0 drops them).
         act_cfg: activation everywhere (HSwish).
-        hybrid_backbone: a callable ``f(embed_dims) -> nn.Module`` building the stem from the
-            first stage's width (it must downsample by ``patch_size``); default: the four
-            conv-BN layers of :class:`HybridStem` with ``act_cfg``.
+        hybrid_backbone: a callable ``f(embed_dim) -> nn.Module`` building the stem from the
+            first stage's width (it must downsample by ``patch_size``); default
+            :class:`HybridBackbone`, which is also given ``act_cfg``.
         out_indices: stages whose (B, C, H, W) maps are returned.
         frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: none).
         drop_path_rate: stochastic depth of every residual block.
         deploy: build directly in the fused (batch norms folded) form.
+
+    ``arch_zoo`` maps the arch names to their dicts.
     """
+    arch_zoo = arch_settings
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -221,18 +250,19 @@ class LeViT(BaseBackbone):
                  attn_ratio: int = 2,
                  mlp_ratio: int = 2,
                  act_cfg: dict = dict(type='HSwish'),
-                 hybrid_backbone: Optional[Callable[[int], nn.Module]] = None,
+                 hybrid_backbone: Callable[..., nn.Module] = HybridBackbone,
                  out_indices: Union[int, Sequence[int]] = -1,
                  frozen_stages: int = -1,
                  drop_path_rate: float = 0.,
                  deploy: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.arch = resolve_arch(arch, arch_settings, 'LeViT')
+        self.arch = resolve_arch(arch, self.arch_zoo, 'LeViT')
         self.embed_dims = list(self.arch['embed_dims'])
         self.num_stages = len(self.embed_dims)
         self.frozen_stages = frozen_stages
-        self.patch_embed = (HybridStem(self.embed_dims[0], act_cfg) if hybrid_backbone is None
+        self.patch_embed = (HybridBackbone(self.embed_dims[0], act_cfg=act_cfg)
+                            if hybrid_backbone is HybridBackbone
                             else hybrid_backbone(self.embed_dims[0]))
 
         resolution = img_size // patch_size
@@ -282,4 +312,4 @@ class LeViT(BaseBackbone):
         return tuple(outs)
 
 
-__all__ = ['LeViT', 'fuse_children', 'fuse_for_deploy']
+__all__ = ['LeViT', 'fuse_parameters', 'fuse_children', 'fuse_for_deploy']

@@ -6,7 +6,7 @@ between stages and a fixed absolute position embedding. During MixMIM pre-traini
 are mixed token-wise; the ``attn_mask`` argument (1 for tokens of one image, 0 for the other)
 keeps attention within each image.
 """
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -36,7 +36,24 @@ arch_settings = {
 
 class MixMIMWindowAttention(WindowMSA):
     """Window attention whose optional ``mask`` (num_windows*B, N, 1) of 0/1 token groups
-    forbids attention between tokens of different groups (the two mixed images)."""
+    forbids attention between tokens of different groups (the two mixed images).
+
+    ``attn_drop_rate`` / ``proj_drop_rate``: dropout of the attention weights and of the output
+    projection; ``qk_scale`` overrides the ``head_dim ** -0.5`` query scale.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 window_size: Union[int, Sequence[int]],
+                 num_heads: int,
+                 qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None,
+                 attn_drop_rate: float = 0.,
+                 proj_drop_rate: float = 0.,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(embed_dims, window_size, num_heads, qkv_bias=qkv_bias,
+                         qk_scale=qk_scale, attn_drop=attn_drop_rate, proj_drop=proj_drop_rate,
+                         init_cfg=init_cfg)
 
     def forward(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         B_, N, C = x.shape
@@ -60,15 +77,27 @@ class MixMIMBlock(TransformerEncoderLayer):
                  window_size: int = 7, mlp_ratio: float = 4., num_fcs: int = 2,
                  qkv_bias: bool = True, proj_drop_rate: float = 0., attn_drop_rate: float = 0.,
                  drop_path_rate: float = 0., act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN')) -> None:
+                 norm_cfg: dict = dict(type='LN'),
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(embed_dims, num_heads, int(mlp_ratio * embed_dims), proj_drop_rate,
-                         attn_drop_rate, drop_path_rate, num_fcs, qkv_bias, act_cfg, norm_cfg)
+                         attn_drop_rate, drop_path_rate, num_fcs, qkv_bias, act_cfg, norm_cfg,
+                         init_cfg)
         self.input_resolution = input_resolution
         self.window_size = min(window_size, *input_resolution)
         self.attn = MixMIMWindowAttention(embed_dims, to_2tuple(self.window_size), num_heads,
-                                          qkv_bias=qkv_bias, attn_drop=attn_drop_rate,
-                                          proj_drop=proj_drop_rate)
+                                          qkv_bias=qkv_bias, attn_drop_rate=attn_drop_rate,
+                                          proj_drop_rate=proj_drop_rate)
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0. else nn.Identity()
+
+    @staticmethod
+    def window_partition(x: torch.Tensor, window_size: int) -> torch.Tensor:
+        """(B, H, W, C) -> (num_windows*B, window_size, window_size, C)."""
+        return ShiftWindowMSA.window_partition(x, window_size)
+
+    @staticmethod
+    def window_reverse(windows: torch.Tensor, H: int, W: int, window_size: int) -> torch.Tensor:
+        """(num_windows*B, window_size, window_size, C) -> (B, H, W, C)."""
+        return ShiftWindowMSA.window_reverse(windows, H, W, window_size)
 
     def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int],
                 attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -78,25 +107,34 @@ class MixMIMBlock(TransformerEncoderLayer):
         if L != H * W or H % ws or W % ws:
             raise ValueError(f'MixMIMBlock: a {H}x{W} map ({L} tokens) does not split into '
                              f'{ws}x{ws} windows')
-        windows = ShiftWindowMSA.window_partition(self.ln1(x).view(B, H, W, C), ws)
+        windows = self.window_partition(self.ln1(x).view(B, H, W, C), ws)
         if attn_mask is not None:
             attn_mask = attn_mask.expand(B, -1, -1).reshape(B, H, W, 1)
-            attn_mask = ShiftWindowMSA.window_partition(attn_mask, ws).view(-1, ws * ws, 1)
+            attn_mask = self.window_partition(attn_mask, ws).view(-1, ws * ws, 1)
         out = self.attn(windows.view(-1, ws * ws, C), mask=attn_mask)
-        out = ShiftWindowMSA.window_reverse(out.view(-1, ws, ws, C), H, W, ws)
+        out = self.window_reverse(out.view(-1, ws, ws, C), H, W, ws)
         x = x + self.drop_path(out.reshape(B, L, C))
         return self.ffn(self.ln2(x), identity=x)
 
 
 class MixMIMLayer(BaseModule):
-    """A stage: ``depth`` MixMIM blocks and an optional patch merging (width x2)."""
+    """A stage: ``depth`` MixMIM blocks, then an optional downsampling.
+
+    ``downsample``: ``None`` or a module class (e.g. :class:`PatchMerging`) built as
+    ``downsample(in_channels=embed_dims, out_channels=2 * embed_dims, norm_cfg=norm_cfg)`` and
+    called as ``downsample(x, hw_shape)``.
+    """
 
     def __init__(self, embed_dims: int, input_resolution: Tuple[int, int], depth: int,
                  num_heads: int, window_size: int, mlp_ratio: float = 4., qkv_bias: bool = True,
                  proj_drop_rate: float = 0., attn_drop_rate: float = 0.,
                  drop_path_rate: Sequence[float] = (0., ), norm_cfg: dict = dict(type='LN'),
-                 downsample: bool = False, use_checkpoint: bool = False) -> None:
-        super().__init__()
+                 downsample: Optional[type] = None, use_checkpoint: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg)
+        self.embed_dims = embed_dims
+        self.input_resolution = input_resolution
+        self.depth = depth
         self.use_checkpoint = use_checkpoint
         self.blocks = ModuleList([
             MixMIMBlock(embed_dims, input_resolution, num_heads, window_size, mlp_ratio,
@@ -104,8 +142,8 @@ class MixMIMLayer(BaseModule):
                         attn_drop_rate=attn_drop_rate, drop_path_rate=drop_path_rate[i],
                         norm_cfg=norm_cfg) for i in range(depth)
         ])
-        self.downsample = (PatchMerging(embed_dims, 2 * embed_dims, norm_cfg=norm_cfg)
-                           if downsample else None)
+        self.downsample = (downsample(in_channels=embed_dims, out_channels=2 * embed_dims,
+                                      norm_cfg=norm_cfg) if downsample is not None else None)
 
     def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int],
                 attn_mask: Optional[torch.Tensor] = None):
@@ -114,6 +152,10 @@ class MixMIMLayer(BaseModule):
         if self.downsample is not None:
             return self.downsample(x, hw_shape)
         return x, hw_shape
+
+    def extra_repr(self) -> str:
+        return (f'dim={self.embed_dims}, input_resolution={self.input_resolution}, '
+                f'depth={self.depth}')
 
 
 @MODELS.register_module()
@@ -131,7 +173,11 @@ class MixMIMTransformer(BaseBackbone):
         qkv_bias / norm_cfg: attention bias and norm layers.
         drop_rate / drop_path_rate / attn_drop_rate: regularisation.
         use_checkpoint: gradient checkpointing of the blocks.
+
+    ``arch_zoo`` maps the arch names and initials to their dicts; the resolved dict is
+    ``self.arch_settings``.
     """
+    arch_zoo = arch_settings
     num_extra_tokens = 0
 
     def __init__(self,
@@ -150,7 +196,7 @@ class MixMIMTransformer(BaseBackbone):
                  use_checkpoint: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.arch_settings = resolve_arch(arch, arch_settings, 'MixMIMTransformer')
+        self.arch_settings = resolve_arch(arch, self.arch_zoo, 'MixMIMTransformer')
         self.embed_dims = self.arch_settings['embed_dims']
         self.depths = list(self.arch_settings['depths'])
         num_heads = self.arch_settings['num_heads']
@@ -173,7 +219,8 @@ class MixMIMTransformer(BaseBackbone):
                 (self.patch_resolution[0] // 2**i, self.patch_resolution[1] // 2**i),
                 self.depths[i], num_heads[i], window_size[i], mlp_ratio, qkv_bias, drop_rate,
                 attn_drop_rate, dpr[start:start + self.depths[i]], norm_cfg,
-                downsample=i < self.num_layers - 1, use_checkpoint=use_checkpoint))
+                downsample=PatchMerging if i < self.num_layers - 1 else None,
+                use_checkpoint=use_checkpoint))
         self.num_features = int(self.embed_dims * 2**(self.num_layers - 1))
         self.drop_after_pos = nn.Dropout(p=drop_rate)
         self.num_patches = self.patch_resolution[0] * self.patch_resolution[1]

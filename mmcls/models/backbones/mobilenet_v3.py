@@ -57,7 +57,11 @@ class MobileNetV3(BaseBackbone):
         arch: 'small', 'small_075', 'small_050' or 'large'.
         out_indices: layers to output; default the last one (12 for small, 16 for large).
         frozen_stages: freeze ``layer0..layer{frozen_stages}`` (-1 freezes nothing).
+
+    ``arch_settings`` maps each arch to its block rows: kernel size, mid channels, out channels,
+    with SE, activation, stride.
     """
+    arch_settings = arch_settings
 
     def __init__(self,
                  arch: str = 'small',
@@ -73,7 +77,7 @@ class MobileNetV3(BaseBackbone):
                      dict(type='Constant', layer=['BatchNorm2d'], val=1)
                  ]) -> None:
         super().__init__(init_cfg)
-        num_layers = len(lookup_arch(arch, arch_settings, 'MobileNetV3')) + 2
+        num_layers = len(lookup_arch(arch, self.arch_settings, 'MobileNetV3')) + 2
         if out_indices is None:
             out_indices = (num_layers - 1, )
         self.out_indices = normalize_out_indices(out_indices, num_layers, 'MobileNetV3')
@@ -84,10 +88,10 @@ class MobileNetV3(BaseBackbone):
         self.norm_eval = norm_eval
         self.with_cp = with_cp
         self.layers = self._make_layers()
-        self.feat_dim = arch_settings[arch][-1][1]
+        self.feat_dim = self.arch_settings[arch][-1][1]
 
     def _make_layers(self) -> List[str]:
-        settings = arch_settings[self.arch]
+        settings = self.arch_settings[self.arch]
         in_channels = 16
         self.add_module('layer0', ConvModule(3, in_channels, 3, stride=2, padding=1,
                                              conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,

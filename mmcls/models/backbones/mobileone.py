@@ -8,7 +8,6 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import ModuleList, SELayer, Sequential, build_activation_layer, build_conv_layer
 from ..utils.arch_lookup import lookup_arch
-from ..utils.conv_norm_init import CONV_NORM_INIT_CFG
 from ..utils.frozen_stages import check_frozen_stages
 from ..utils.reparam import fuse_conv_bn, identity_kernel, pad_kernel_to
 from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch, stem_and_stages
@@ -70,11 +69,17 @@ class MobileOneBlock(ReparamBlock):
     def _add_branches(self) -> None:
         same_shape = self.in_channels == self.out_channels and self.stride == 1
         self.branch_norm = self._identity_norm(same_shape)
-        self.branch_scale = self._conv_bn(1, 0, 1) if self.kernel_size > 1 else None
+        self.branch_scale = self.create_conv_bn(1) if self.kernel_size > 1 else None
         self.branch_conv_list = ModuleList([
-            self._conv_bn(self.kernel_size, self.padding, self.dilation)
+            self.create_conv_bn(self.kernel_size, self.dilation, self.padding)
             for _ in range(self.num_conv_branches)
         ])
+
+    def create_conv_bn(self, kernel_size: int, dilation: int = 1,
+                       padding: int = 0) -> Sequential:
+        """One training branch: a bias-free convolution of the block's stride and groups, then
+        a norm, as ``conv``/``norm``."""
+        return self._conv_bn(kernel_size, padding, dilation)
 
     def _conv(self, kernel_size: int, padding: int, dilation: int, bias: bool) -> nn.Module:
         return build_conv_layer(self.conv_cfg, self.in_channels, self.out_channels, kernel_size,
@@ -125,8 +130,11 @@ class MobileOne(BaseBackbone):
         se_cfg: ``SELayer`` arguments of the blocks listed by ``num_se_blocks``.
         deploy: build fused inference-time blocks.
         norm_eval: keep batch norms in eval mode while training.
+        init_cfg: by default Kaiming convolutions and batch norms of unit weight, zero bias.
+
+    ``arch_zoo`` maps 's0'-'s4' to their arch dicts.
     """
-    arch_settings = arch_settings
+    arch_zoo = arch_settings
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -139,11 +147,14 @@ class MobileOne(BaseBackbone):
                  se_cfg: dict = dict(ratio=16),
                  deploy: bool = False,
                  norm_eval: bool = False,
-                 init_cfg=CONV_NORM_INIT_CFG) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = [
+                     dict(type='Kaiming', layer=['Conv2d']),
+                     dict(type='Constant', val=1, layer=['_BatchNorm'])
+                 ]) -> None:
         super().__init__(init_cfg)
         if isinstance(arch, str):
-            arch = lookup_arch(arch, self.arch_settings, 'MobileOne')
-        self.arch = resolve_arch(arch, self.arch_settings, 'MobileOne')
+            arch = lookup_arch(arch, self.arch_zoo, 'MobileOne')
+        self.arch = resolve_arch(arch, self.arch_zoo, 'MobileOne')
         num_stages = len(self.arch['num_blocks'])
         for key in ('width_factor', 'num_conv_branches', 'num_se_blocks'):
             if len(self.arch[key]) != num_stages:

@@ -142,7 +142,7 @@ class MobileViT(BaseBackbone):
         norm_eval: keep batch-norm layers in eval mode during training.
     """
 
-    arch_zoo = arch_settings
+    arch_settings = arch_settings
 
     def __init__(self,
                  arch: Union[str, List[list]] = 'small',
@@ -158,7 +158,7 @@ class MobileViT(BaseBackbone):
                  init_cfg=CONV_NORM_INIT_CFG) -> None:
         super().__init__(init_cfg)
         if isinstance(arch, str):
-            arch = lookup_arch(arch, self.arch_zoo, 'MobileViT', case_sensitive=False)
+            arch = lookup_arch(arch, self.arch_settings, 'MobileViT', case_sensitive=False)
         self.arch = [list(layer) for layer in arch]
         self.num_stages = len(self.arch)
         self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'MobileViT')

@@ -47,20 +47,30 @@ def resize_decomposed_rel_pos(rel_pos: torch.Tensor, q_size: int, k_size: int) -
 
 def add_decomposed_rel_pos(attn: torch.Tensor, q: torch.Tensor, q_shape: Tuple[int, int],
                            k_shape: Tuple[int, int], rel_pos_h: torch.Tensor,
-                           rel_pos_w: torch.Tensor) -> torch.Tensor:
+                           rel_pos_w: torch.Tensor, has_cls_token: bool = False) -> torch.Tensor:
     """``attn`` (B, heads, Nq, Nk) plus the query's dot products with the row and column
-    relative-position embeddings."""
+    relative-position embeddings.
+
+    With ``has_cls_token`` the first query and key tokens are a class token: they get no
+    relative position term and the spatial tokens follow them.
+    """
+    start = 1 if has_cls_token else 0
     B, num_heads, _, C = q.shape
     q_h, q_w = q_shape
     k_h, k_w = k_shape
     Rh = resize_decomposed_rel_pos(rel_pos_h, q_h, k_h)
     Rw = resize_decomposed_rel_pos(rel_pos_w, q_w, k_w)
-    r_q = q.reshape(B, num_heads, q_h, q_w, C)
+    r_q = q[:, :, start:].reshape(B, num_heads, q_h, q_w, C)
     rel_h = torch.einsum('byhwc,hkc->byhwk', r_q, Rh)
     rel_w = torch.einsum('byhwc,wkc->byhwk', r_q, Rw)
-    attn = attn.view(B, num_heads, q_h, q_w, k_h, k_w)
-    attn = attn + rel_h[:, :, :, :, :, None] + rel_w[:, :, :, :, None, :]
-    return attn.view(B, num_heads, q_h * q_w, k_h * k_w)
+    spatial = attn[:, :, start:, start:].reshape(B, num_heads, q_h, q_w, k_h, k_w)
+    spatial = spatial + rel_h[:, :, :, :, :, None] + rel_w[:, :, :, :, None, :]
+    spatial = spatial.view(B, num_heads, q_h * q_w, k_h * k_w)
+    if not has_cls_token:
+        return spatial
+    attn = attn.clone()
+    attn[:, :, start:, start:] = spatial
+    return attn
 
 
 def attention_pool(x: torch.Tensor, pool: nn.Module, in_size: Tuple[int, int],
@@ -84,11 +94,15 @@ def attention_pool(x: torch.Tensor, pool: nn.Module, in_size: Tuple[int, int],
 
 
 class MLP(BaseModule):
-    """fc1 -> activation -> fc2, with different input and output widths allowed."""
+    """fc1 -> activation -> fc2, with different input and output widths allowed;
+    ``hidden_channels`` and ``out_channels`` default to ``in_channels``."""
 
-    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
-                 act_cfg: dict = dict(type='GELU')) -> None:
-        super().__init__()
+    def __init__(self, in_channels: int, hidden_channels: Optional[int] = None,
+                 out_channels: Optional[int] = None, act_cfg: dict = dict(type='GELU'),
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg)
+        hidden_channels = hidden_channels or in_channels
+        out_channels = out_channels or in_channels
         self.fc1 = nn.Linear(in_channels, hidden_channels)
         self.act = build_activation_layer(act_cfg)
         self.fc2 = nn.Linear(hidden_channels, out_channels)
@@ -105,8 +119,9 @@ class MultiScaleAttention(BaseModule):
                  norm_cfg: dict = dict(type='LN'), pool_kernel: Sequence[int] = (3, 3),
                  stride_q: int = 1, stride_kv: int = 1, rel_pos_spatial: bool = False,
                  residual_pooling: bool = True, input_size: Optional[Tuple[int, int]] = None,
-                 rel_pos_zero_init: bool = False) -> None:
-        super().__init__()
+                 rel_pos_zero_init: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg)
         self.num_heads = num_heads
         self.out_dims = out_dims
         head_dim = out_dims // num_heads
@@ -166,8 +181,9 @@ class MultiScaleBlock(BaseModule):
                  stride_kv: int = 1, rel_pos_spatial: bool = True,
                  residual_pooling: bool = True, dim_mul_in_attention: bool = True,
                  input_size: Optional[Tuple[int, int]] = None,
-                 rel_pos_zero_init: bool = False) -> None:
-        super().__init__()
+                 rel_pos_zero_init: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg)
         self.dim_mul_in_attention = dim_mul_in_attention
         self.norm1 = build_norm_layer(norm_cfg, in_dims)[1]
         attn_dims = out_dims if dim_mul_in_attention else in_dims
@@ -219,7 +235,10 @@ class MViT(BaseBackbone):
             attention options.
         mlp_ratio / qkv_bias / norm_cfg / patch_cfg: layer options.
         frozen_stages: freeze the embeddings and the first N layers.
+
+    ``arch_zoo`` maps the arch names to their dicts; the resolved dict is ``self.arch_settings``.
     """
+    arch_zoo = arch_settings
     num_extra_tokens = 0
 
     def __init__(self,
@@ -245,7 +264,7 @@ class MViT(BaseBackbone):
                  frozen_stages: int = -1,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.arch_settings = resolve_arch(arch, arch_settings, 'MViT')
+        self.arch_settings = resolve_arch(arch, self.arch_zoo, 'MViT')
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']
         self.downscale_indices = list(self.arch_settings['downscale_indices'])

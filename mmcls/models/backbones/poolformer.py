@@ -1,6 +1,6 @@
 """PoolFormer (Yu et al., 2022, "MetaFormer Is Actually What You Need for Vision"): the
 transformer macro-architecture with average pooling as its only token mixer."""
-from typing import List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -27,16 +27,22 @@ arch_settings = {
 
 
 class PatchEmbed(nn.Module):
-    """A strided convolution (``proj``) that embeds or downsamples a feature map."""
+    """A strided convolution (``proj``) that embeds or downsamples a feature map.
+
+    ``norm_layer``: a norm class (or any callable) taking ``embed_dim`` and applied after the
+    convolution as ``self.norm``; ``None`` (the default) applies none.
+    """
 
     def __init__(self, patch_size: int = 16, stride: int = 16, padding: int = 0,
-                 in_chans: int = 3, embed_dim: int = 768) -> None:
+                 in_chans: int = 3, embed_dim: int = 768,
+                 norm_layer: Optional[Callable[[int], nn.Module]] = None) -> None:
         super().__init__()
         self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=stride,
                               padding=padding)
+        self.norm = norm_layer(embed_dim) if norm_layer else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.proj(x)
+        return self.norm(self.proj(x))
 
 
 class Pooling(nn.Module):
@@ -52,14 +58,18 @@ class Pooling(nn.Module):
 
 
 class Mlp(nn.Module):
-    """1x1-conv MLP: ``fc1 -> act -> drop -> fc2 -> drop``."""
+    """1x1-conv MLP: ``fc1 -> act -> drop -> fc2 -> drop``; ``hidden_features`` and
+    ``out_features`` default to ``in_features``."""
 
-    def __init__(self, in_features: int, hidden_features: int,
-                 act_cfg: dict = dict(type='GELU'), drop: float = 0.) -> None:
+    def __init__(self, in_features: int, hidden_features: Optional[int] = None,
+                 out_features: Optional[int] = None, act_cfg: dict = dict(type='GELU'),
+                 drop: float = 0.) -> None:
         super().__init__()
+        hidden_features = hidden_features or in_features
+        out_features = out_features or in_features
         self.fc1 = nn.Conv2d(in_features, hidden_features, 1)
         self.act = build_activation_layer(act_cfg)
-        self.fc2 = nn.Conv2d(hidden_features, in_features, 1)
+        self.fc2 = nn.Conv2d(hidden_features, out_features, 1)
         self.drop = nn.Dropout(drop)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -87,6 +97,27 @@ class PoolFormerBlock(nn.Module):
         scale2 = self.layer_scale_2.view(-1, 1, 1)
         x = x + self.drop_path(scale1 * self.token_mixer(self.norm1(x)))
         return x + self.drop_path(scale2 * self.mlp(self.norm2(x)))
+
+
+def basic_blocks(dim: int,
+                 index: int,
+                 layers: Sequence[int],
+                 pool_size: int = 3,
+                 mlp_ratio: float = 4.,
+                 norm_cfg: dict = dict(type='GN', num_groups=1),
+                 act_cfg: dict = dict(type='GELU'),
+                 drop_rate: float = .0,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-5) -> nn.Sequential:
+    """Stage ``index`` of a network with ``layers`` blocks per stage: ``layers[index]``
+    PoolFormer blocks of width ``dim`` whose drop-path rate rises linearly with the block's
+    depth in the whole network, from 0 to ``drop_path_rate``."""
+    total, first = sum(layers), sum(layers[:index])
+    return nn.Sequential(*[
+        PoolFormerBlock(dim, pool_size, mlp_ratio, norm_cfg, act_cfg, drop_rate,
+                        drop_path_rate * (first + j) / max(total - 1, 1), layer_scale_init_value)
+        for j in range(layers[index])
+    ])
 
 
 @MODELS.register_module()
@@ -129,16 +160,11 @@ class PoolFormer(BaseBackbone):
         self.arch = resolve_arch(arch, self.arch_settings, 'PoolFormer')
         layers, dims = self.arch['layers'], self.arch['embed_dims']
         self.patch_embed = PatchEmbed(in_patch_size, in_stride, in_pad, 3, dims[0])
-        total = sum(layers)
-        network, block_idx = [], 0
-        for i, depth in enumerate(layers):
-            network.append(nn.Sequential(*[
-                PoolFormerBlock(dims[i], pool_size, self.arch['mlp_ratios'][i], norm_cfg,
-                                act_cfg, drop_rate,
-                                drop_path_rate * (block_idx + j) / max(total - 1, 1),
-                                self.arch['layer_scale_init_value']) for j in range(depth)
-            ]))
-            block_idx += depth
+        network = []
+        for i in range(len(layers)):
+            network.append(basic_blocks(dims[i], i, layers, pool_size, self.arch['mlp_ratios'][i],
+                                        norm_cfg, act_cfg, drop_rate, drop_path_rate,
+                                        self.arch['layer_scale_init_value']))
             if i < len(layers) - 1 and dims[i] != dims[i + 1]:
                 network.append(PatchEmbed(down_patch_size, down_stride, down_pad, dims[i],
                                           dims[i + 1]))
@@ -160,8 +186,12 @@ class PoolFormer(BaseBackbone):
                             else entry[0].norm1.num_channels)
         return channels
 
-    def forward(self, x: torch.Tensor) -> tuple:
-        x = self.patch_embed(x)
+    def forward_embeddings(self, x: torch.Tensor) -> torch.Tensor:
+        """The stem embedding of the input images."""
+        return self.patch_embed(x)
+
+    def forward_tokens(self, x: torch.Tensor) -> tuple:
+        """Run ``network`` on embedded ``x``; the normalised outputs at ``out_indices``."""
         outs = []
         for i, entry in enumerate(self.network):
             x = entry(x)
@@ -169,10 +199,13 @@ class PoolFormer(BaseBackbone):
                 outs.append(getattr(self, f'norm{i}')(x))
         return tuple(outs)
 
+    def forward(self, x: torch.Tensor) -> tuple:
+        return self.forward_tokens(self.forward_embeddings(x))
+
     def _frozen_modules(self) -> List[nn.Module]:
         modules = stem_and_stages(self.patch_embed, self.network, self.frozen_stages)
         return modules + [getattr(self, f'norm{i}') for i in self.out_indices
                           if i < self.frozen_stages]
 
 
-__all__ = ['PoolFormerBlock', 'PoolFormer']
+__all__ = ['PoolFormerBlock', 'PoolFormer', 'basic_blocks']

@@ -42,12 +42,17 @@ def get_stages_from_blocks(widths: List[int]) -> Tuple[List[int], List[int]]:
     return stage_widths, stage_blocks
 
 
+def quantize_float(number: float, divisor: int) -> int:
+    """The multiple of ``divisor`` nearest to ``number``."""
+    return int(round(number / divisor) * divisor)
+
+
 def adjust_width_group(widths: List[int], bottleneck_ratio: List[float],
                        groups: List[int]) -> Tuple[List[int], List[int]]:
     """Make every bottleneck width a multiple of its group width."""
     bottleneck_width = [int(w * b) for w, b in zip(widths, bottleneck_ratio)]
     groups = [min(g, w_bot) for g, w_bot in zip(groups, bottleneck_width)]
-    bottleneck_width = [int(round(w_bot / g) * g) for w_bot, g in zip(bottleneck_width, groups)]
+    bottleneck_width = [quantize_float(w_bot, g) for w_bot, g in zip(bottleneck_width, groups)]
     widths = [int(w_bot / b) for w_bot, b in zip(bottleneck_width, bottleneck_ratio)]
     return widths, groups
 
@@ -65,7 +70,12 @@ class RegNet(ResNet):
         **kwargs: ``out_indices``, ``style``, ``avg_down``, ``frozen_stages``, ``conv_cfg``,
             ``norm_cfg``, ``norm_eval``, ``with_cp``, ``zero_init_residual`` and
             ``drop_path_rate``, as :class:`ResNet`.
+
+    The width rules are the module-level functions :func:`generate_regnet`,
+    :func:`get_stages_from_blocks`, :func:`adjust_width_group` and :func:`quantize_float`,
+    also reachable as methods of the same names.
     """
+    arch_settings = arch_settings
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -81,13 +91,14 @@ class RegNet(ResNet):
             raise ValueError('RegNet: deep_stem=True is not a RegNet option (its stem is one '
                              '3x3 stride-2 convolution); use ResNetV1c/V1d for a deep stem')
         if isinstance(arch, str):
-            arch = lookup_arch(arch, arch_settings, 'RegNet')
+            arch = lookup_arch(arch, self.arch_settings, 'RegNet')
         elif not isinstance(arch, dict):
             raise TypeError(f'RegNet: arch must be a str or a dict, got {type(arch).__name__}')
-        widths, num_stages = generate_regnet(arch['w0'], arch['wa'], arch['wm'], arch['depth'])
-        stage_widths, self.stage_blocks = get_stages_from_blocks(widths)
+        widths, num_stages = self.generate_regnet(arch['w0'], arch['wa'], arch['wm'],
+                                                  arch['depth'])
+        stage_widths, self.stage_blocks = self.get_stages_from_blocks(widths)
         self.bottleneck_ratio = [arch['bot_mul']] * num_stages
-        self.stage_widths, self.group_widths = adjust_width_group(
+        self.stage_widths, self.group_widths = self.adjust_width_group(
             stage_widths, self.bottleneck_ratio, [arch['group_w']] * num_stages)
         if not 1 <= num_stages <= 4:
             raise ValueError(f'RegNet: arch gives {num_stages} stages, expected 1-4')
@@ -96,6 +107,22 @@ class RegNet(ResNet):
         super().__init__(sum(self.stage_blocks), in_channels, stem_channels, base_channels,
                          num_stages=num_stages, strides=strides, dilations=dilations,
                          deep_stem=False, init_cfg=init_cfg, **kwargs)
+
+    def generate_regnet(self, initial_width: int, width_slope: float, width_parameter: float,
+                        depth: int, divisor: int = 8) -> Tuple[List[int], int]:
+        """Per-block widths and the number of stages, as :func:`generate_regnet`."""
+        return generate_regnet(initial_width, width_slope, width_parameter, depth, divisor)
+
+    quantize_float = staticmethod(quantize_float)
+
+    def adjust_width_group(self, widths: List[int], bottleneck_ratio: List[float],
+                           groups: List[int]) -> Tuple[List[int], List[int]]:
+        """Widths and groups made compatible, as :func:`adjust_width_group`."""
+        return adjust_width_group(widths, bottleneck_ratio, groups)
+
+    def get_stages_from_blocks(self, widths: List[int]) -> Tuple[List[int], List[int]]:
+        """Stage widths and blocks per stage, as :func:`get_stages_from_blocks`."""
+        return get_stages_from_blocks(widths)
 
     def _stage_layout(self, depth: int, num_stages: int,
                       expansion: Optional[int]) -> List[dict]:
