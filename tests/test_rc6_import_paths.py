@@ -29,8 +29,6 @@ ELSEWHERE = {
     'mmcls.models.heads.base_head.BaseHead',  # ClsHead derives from BaseModule directly
     # backbone and head building blocks
     'mmcls.models.backbones.efficientformer.basic_blocks',
-    'mmcls.models.backbones.hornet.HorNetLayerNorm',
-    'mmcls.models.backbones.hornet.get_dwconv',
     'mmcls.models.backbones.levit.ConvolutionBatchNorm',
     'mmcls.models.backbones.levit.HybridBackbone',
     'mmcls.models.backbones.levit.LinearBatchNorm',
