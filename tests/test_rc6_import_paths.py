@@ -26,14 +26,9 @@ PENDING: set = set()  # every name rc6 exposes that another change was to add is
 # definition) in that module; take the entry out with it.
 ELSEWHERE = {
     # classes not implemented here
-    'mmcls.models.backbones.AlexNet',
-    'mmcls.models.backbones.alexnet.AlexNet',
     'mmcls.models.heads.base_head.BaseHead',  # ClsHead derives from BaseModule directly
     # backbone and head building blocks
     'mmcls.models.backbones.efficientformer.basic_blocks',
-    'mmcls.models.backbones.hornet.HorNetLayerNorm',
-    'mmcls.models.backbones.hornet.get_dwconv',
-    'mmcls.models.backbones.inception_v3.BasicConv2d',
     'mmcls.models.backbones.replknet.conv_bn_relu',
     'mmcls.models.backbones.replknet.fuse_bn',
     'mmcls.models.backbones.repmlp.GlobalPerceptron',

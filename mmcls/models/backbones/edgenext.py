@@ -8,7 +8,9 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, Sequential, build_norm_layer
+from ..utils.activation import build_activation_layer
 from ..utils.attention import ChannelMultiheadAttention
+from ..utils.base_module import BaseModule
 from ..utils.position_encoding import PositionEncodingFourier
 from .convnext import ConvNeXtBlock, ConvNeXtLike
 from .base_backbone import resolve_arch
@@ -32,20 +34,25 @@ def per_stage_heads(num_heads: Union[int, Sequence[int]], num_stages: int) -> Li
     return list(num_heads)
 
 
-class SDTAEncoder(nn.Module):
+class SDTAEncoder(BaseModule):
     """Split depth-wise transpose attention: hierarchical depthwise convs over channel groups
     (Res2Net style), optional positional encoding, channel attention, then an MLP.
 
     Args:
         scales: number of channel groups; ``scales - 1`` of them get a 3x3 depthwise conv.
         use_pos_emb: add ``PositionEncodingFourier`` before the attention.
+        layer_scale_init_value: initial layer scale of both branches (``<= 0``: none).
+        norm_cfg: the norm before the attention and before the MLP.
+        act_cfg: the activation of the MLP.
     """
 
-    def __init__(self, in_channel: int, drop_path_rate: float = 0., mlp_ratio: int = 4,
+    def __init__(self, in_channel: int, drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6, mlp_ratio: int = 4,
                  use_pos_emb: bool = True, num_heads: int = 8, qkv_bias: bool = True,
                  attn_drop: float = 0., proj_drop: float = 0.,
-                 layer_scale_init_value: float = 1e-6, scales: int = 1) -> None:
-        super().__init__()
+                 norm_cfg: dict = dict(type='LN'), act_cfg: dict = dict(type='GELU'),
+                 scales: int = 1, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0. else nn.Identity()
         width = max(int(math.ceil(in_channel / scales)), int(math.floor(in_channel // scales)))
         self.width_list = [width] * (scales - 1) + [in_channel - width * (scales - 1)]
@@ -55,14 +62,14 @@ class SDTAEncoder(nn.Module):
             for _ in range(self.num_convs)
         ])
         self.pos_embed = PositionEncodingFourier(embed_dims=in_channel) if use_pos_emb else None
-        self.norm_csa = build_norm_layer(dict(type='LN'), in_channel)[1]
+        self.norm_csa = build_norm_layer(norm_cfg, in_channel)[1]
         self.gamma_csa = (nn.Parameter(layer_scale_init_value * torch.ones(in_channel))
                           if layer_scale_init_value > 0 else None)
         self.csa = ChannelMultiheadAttention(in_channel, num_heads, attn_drop=attn_drop,
                                              proj_drop=proj_drop, qkv_bias=qkv_bias)
-        self.norm = build_norm_layer(dict(type='LN'), in_channel)[1]
+        self.norm = build_norm_layer(norm_cfg, in_channel)[1]
         self.pointwise_conv1 = nn.Linear(in_channel, mlp_ratio * in_channel)
-        self.act = nn.GELU()
+        self.act = build_activation_layer(act_cfg)
         self.pointwise_conv2 = nn.Linear(mlp_ratio * in_channel, in_channel)
         self.gamma = (nn.Parameter(layer_scale_init_value * torch.ones(in_channel))
                       if layer_scale_init_value > 0 else None)

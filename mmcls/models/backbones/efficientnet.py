@@ -170,7 +170,12 @@ class EfficientNet(MBConvNet):
         out_indices: stages to output (0 is the stem, the last one the 1x1 head conv).
         frozen_stages: freeze the first ``frozen_stages`` stages (0 freezes nothing).
         conv_cfg: default ``Conv2dAdaptivePadding`` reproduces TensorFlow 'SAME' padding.
+
+    ``arch_settings`` maps each arch to its (width factor, depth factor, resolution);
+    ``layer_settings`` holds the unscaled per-stage block rows of the 'b' and 'e' families.
     """
+    arch_settings = arch_settings
+    layer_settings = layer_settings
 
     def __init__(self,
                  arch: str = 'b0',
@@ -183,9 +188,9 @@ class EfficientNet(MBConvNet):
                  norm_eval: bool = False,
                  with_cp: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = MBCONV_NET_INIT_CFG) -> None:
-        self.arch = lookup_arch(arch, arch_settings, 'EfficientNet')
+        self.arch = lookup_arch(arch, self.arch_settings, 'EfficientNet')
         # 'b*' and 'l2' are EfficientNets, 'e*' are EdgeTPU models.
-        base_setting = layer_settings['e' if arch.startswith('e') else 'b']
+        base_setting = self.layer_settings['e' if arch.startswith('e') else 'b']
         super().__init__(len(base_setting), drop_path_rate, out_indices, frozen_stages,
                          conv_cfg, norm_cfg, act_cfg, norm_eval, with_cp, init_cfg)
         self.layer_setting = model_scaling(base_setting, self.arch)
@@ -195,14 +200,15 @@ class EfficientNet(MBConvNet):
         self.out_channels = head[1]
         self.layers.append(ConvModule(3, self.in_channels, stem[0], stride=stem[3],
                                       conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg))
-        self._make_layers()
+        self.make_layer()
         # Stages after the last output index are not built (saves memory as a detector backbone).
         if len(self.layers) < max(self.out_indices) + 1:
             self.layers.append(ConvModule(self.in_channels, self.out_channels, head[0],
                                           stride=head[3], conv_cfg=conv_cfg, norm_cfg=norm_cfg,
                                           act_cfg=act_cfg))
 
-    def _make_layers(self) -> None:
+    def make_layer(self) -> None:
+        """Append the MBConv stages (scaled ``layer_setting`` rows) up to the last output."""
         stages = self.layer_setting[1:-1]
         dpr = self._drop_path_rates(sum(len(stage) for stage in stages))
         block_idx = 0

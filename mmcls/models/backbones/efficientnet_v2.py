@@ -75,7 +75,11 @@ class EfficientNetV2(MBConvNet):
         drop_path_rate: stochastic-depth rate, increased linearly over the blocks.
         out_indices: stages to output (0 is the stem, -1 the final 1x1 conv).
         frozen_stages: freeze the first ``frozen_stages`` stages (0 freezes nothing).
+
+    ``arch_settings`` maps each arch to its rows ``[repeats, kernel size, stride, expand ratio,
+    in channels, out channels, SE ratio, block type]``, one per stage and the final 1x1 conv.
     """
+    arch_settings = arch_settings
 
     def __init__(self,
                  arch: str = 's',
@@ -89,13 +93,13 @@ class EfficientNetV2(MBConvNet):
                  norm_eval: bool = False,
                  with_cp: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = MBCONV_NET_INIT_CFG) -> None:
-        self.arch = lookup_arch(arch, arch_settings, 'EfficientNetV2')
+        self.arch = lookup_arch(arch, self.arch_settings, 'EfficientNetV2')
         # the stem plus one stage per row
         super().__init__(len(self.arch) + 1, drop_path_rate, out_indices, frozen_stages,
                          conv_cfg, norm_cfg, act_cfg, norm_eval, with_cp, init_cfg)
         self.in_channels = in_channels
         self.out_channels = self.arch[-1][5]
-        self._make_layers()
+        self.make_layers()
 
     def _make_block(self, block_type: int, in_channels: int, out_channels: int, kernel_size: int,
                     stride: int, expand_ratio: float, se_ratio: float,
@@ -119,7 +123,8 @@ class EfficientNetV2(MBConvNet):
                      stride=stride, se_cfg=se_cfg, conv_cfg=conv_cfg,
                      drop_path_rate=drop_path_rate, with_cp=self.with_cp, **norm_act)
 
-    def _make_layers(self) -> None:
+    def make_layers(self) -> None:
+        """Append the stem, the MBConv / fused-MBConv stages and the final 1x1 conv."""
         stem_channels = self.arch[0][4]
         self.layers.append(ConvModule(self.in_channels, stem_channels, 3, stride=2,
                                       conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,

@@ -22,7 +22,7 @@ _DEPTHS = [2, 3, 18, 2]
 
 # base_dim: stage-1 width (doubling per stage); orders: gnConv order per stage; dw_cfg: the
 # spatial mixing of each stage ('DW' depthwise conv or 'GF' global-local filter).
-arch_settings = {
+arch_zoo = {
     **dict.fromkeys(['t', 'tiny'], dict(base_dim=64, depths=_DEPTHS, orders=_ORDERS,
                                         dw_cfg=[_DW7] * 4)),
     **dict.fromkeys(['t-gf', 'tiny-gf'], dict(base_dim=64, depths=_DEPTHS, orders=_ORDERS,
@@ -44,18 +44,53 @@ arch_settings = {
 _LN2D = dict(type='LN2d', eps=1e-6)
 
 
+def get_dwconv(dim: int, kernel_size: int, bias: bool = True) -> nn.Conv2d:
+    """A ``dim``-channel depthwise conv with 'same' padding for odd ``kernel_size``."""
+    return nn.Conv2d(dim, dim, kernel_size=kernel_size, padding=(kernel_size - 1) // 2,
+                     bias=bias, groups=dim)
+
+
+class HorNetLayerNorm(nn.Module):
+    """LayerNorm over the channels of either layout.
+
+    Args:
+        normalized_shape: the number of channels.
+        eps: added to the variance.
+        data_format: ``'channels_last'`` for (N, H, W, C) inputs, ``'channels_first'`` for
+            (N, C, H, W) inputs.
+    """
+
+    def __init__(self, normalized_shape: int, eps: float = 1e-6,
+                 data_format: str = 'channels_last') -> None:
+        super().__init__()
+        if data_format not in ('channels_last', 'channels_first'):
+            raise ValueError("data_format must be 'channels_last' or 'channels_first', "
+                             f'got {data_format!r}')
+        self.weight = nn.Parameter(torch.ones(normalized_shape))
+        self.bias = nn.Parameter(torch.zeros(normalized_shape))
+        self.eps = eps
+        self.data_format = data_format
+        self.normalized_shape = (normalized_shape, )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.data_format == 'channels_last':
+            return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, self.weight, self.bias,
+                         self.eps)
+        return x.permute(0, 3, 1, 2).contiguous()
+
+
 class GlobalLocalFilter(nn.Module):
     """Half the channels through a 3x3 depthwise conv, half through a learnable filter in the
     2-D Fourier domain (``complex_weight``, resized when the input size differs)."""
 
     def __init__(self, dim: int, h: int = 14, w: int = 8) -> None:
         super().__init__()
-        self.dw = nn.Conv2d(dim // 2, dim // 2, kernel_size=3, padding=1, bias=False,
-                            groups=dim // 2)
+        self.dw = get_dwconv(dim // 2, 3, bias=False)
         self.complex_weight = nn.Parameter(torch.empty(dim // 2, h, w, 2))
         trunc_normal_(self.complex_weight, std=.02)
-        self.pre_norm = build_norm_layer(_LN2D, dim)[1]
-        self.post_norm = build_norm_layer(_LN2D, dim)[1]
+        self.pre_norm = HorNetLayerNorm(dim, eps=1e-6, data_format='channels_first')
+        self.post_norm = HorNetLayerNorm(dim, eps=1e-6, data_format='channels_first')
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.pre_norm(x)
@@ -89,9 +124,7 @@ class gnConv(nn.Module):
         dw_type = cfg.pop('type')
         total = sum(self.dims)
         if dw_type == 'DW':
-            kernel_size = cfg['kernel_size']
-            self.dwconv = nn.Conv2d(total, total, kernel_size, padding=(kernel_size - 1) // 2,
-                                    groups=total)
+            self.dwconv = get_dwconv(total, **cfg)
         elif dw_type == 'GF':
             self.dwconv = GlobalLocalFilter(total, **cfg)
         else:
@@ -116,9 +149,9 @@ class HorNetBlock(nn.Module):
                  drop_path_rate: float = 0., use_layer_scale: bool = True) -> None:
         super().__init__()
         self.out_channels = dim
-        self.norm1 = build_norm_layer(_LN2D, dim)[1]
+        self.norm1 = HorNetLayerNorm(dim, eps=1e-6, data_format='channels_first')
         self.gnconv = gnConv(dim, order, dw_cfg, scale)
-        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.norm2 = HorNetLayerNorm(dim, eps=1e-6, data_format='channels_last')
         self.pwconv1 = nn.Linear(dim, 4 * dim)
         self.act = nn.GELU()
         self.pwconv2 = nn.Linear(4 * dim, dim)
@@ -150,7 +183,7 @@ class HorNet(ConvNeXtLike):
         with_cp: gradient checkpointing in every block.
         gap_before_final_norm: pool before ``norm{i}`` and return (N, C) vectors.
     """
-    arch_settings = arch_settings
+    arch_zoo = arch_zoo
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -164,7 +197,7 @@ class HorNet(ConvNeXtLike):
                  gap_before_final_norm: bool = True,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.arch = resolve_arch(arch, self.arch_settings, 'HorNet')
+        self.arch = resolve_arch(arch, self.arch_zoo, 'HorNet')
         depths = self.arch['depths']
         self.num_stages = num_stages = len(depths)
         dims = [self.arch['base_dim'] * 2**i for i in range(num_stages)]
@@ -195,4 +228,4 @@ class HorNet(ConvNeXtLike):
         return stage(x)
 
 
-__all__ = ['GlobalLocalFilter', 'gnConv', 'HorNetBlock', 'HorNet']
+__all__ = ['get_dwconv', 'HorNetLayerNorm', 'GlobalLocalFilter', 'gnConv', 'HorNetBlock', 'HorNet']

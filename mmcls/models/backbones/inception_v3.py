@@ -1,4 +1,5 @@
 """Inception v3 (Szegedy et al., 2016): factorised multi-branch blocks, torchvision layout."""
+import copy
 from typing import List, Optional, Tuple, Union
 
 import torch
@@ -7,14 +8,34 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import ConvModule
 from ..utils.base_module import BaseModule
+from ..utils.weight_init import initialize
 from .base_backbone import BaseBackbone
 
 
-def basic_conv(in_channels: int, out_channels: int, kernel_size, stride=1,
-               padding=0) -> ConvModule:
-    """Conv (no bias) -> BN (eps 1e-3) -> ReLU, stored as ``conv`` / ``bn``."""
-    return ConvModule(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
-                      bias=False, norm_cfg=dict(type='BN', eps=0.001), act_cfg=dict(type='ReLU'))
+class BasicConv2d(ConvModule):
+    """Conv (no bias) -> BN (eps 1e-3) -> ReLU, stored as ``conv`` / ``bn``.
+
+    Args:
+        in_channels / out_channels: channels of the convolution.
+        conv_cfg: the convolution layer config; ``None`` means ``nn.Conv2d``.
+        init_cfg: init configs applied by ``init_weights`` instead of the default
+            (Kaiming conv, unit BN); ``None`` keeps the default.
+        **kwargs: the convolution's ``kernel_size``, ``stride``, ``padding``, ...
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, conv_cfg: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None, **kwargs) -> None:
+        self.init_cfg = copy.deepcopy(init_cfg)
+        super().__init__(in_channels, out_channels, bias=False, conv_cfg=conv_cfg,
+                         norm_cfg=dict(type='BN', eps=0.001), act_cfg=dict(type='ReLU'),
+                         **kwargs)
+
+    def init_weights(self) -> None:
+        """The ``init_cfg`` initialisation when given, else the ConvModule default."""
+        if self.init_cfg:
+            initialize(self, self.init_cfg)
+        else:
+            super().init_weights()
 
 
 def avg_pool_3x3() -> nn.AvgPool2d:
@@ -22,18 +43,23 @@ def avg_pool_3x3() -> nn.AvgPool2d:
 
 
 class InceptionA(BaseModule):
-    """35x35 block: 1x1, 5x5, double 3x3 and pooled branches."""
+    """35x35 block: 1x1, 5x5, double 3x3 and pooled branches.
 
-    def __init__(self, in_channels: int, pool_features: int, init_cfg=None) -> None:
+    ``conv_cfg`` is the convolution layer config of its :class:`BasicConv2d` layers
+    (``None``: ``nn.Conv2d``).
+    """
+
+    def __init__(self, in_channels: int, pool_features: int, conv_cfg: Optional[dict] = None,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.branch1x1 = basic_conv(in_channels, 64, 1)
-        self.branch5x5_1 = basic_conv(in_channels, 48, 1)
-        self.branch5x5_2 = basic_conv(48, 64, 5, padding=2)
-        self.branch3x3dbl_1 = basic_conv(in_channels, 64, 1)
-        self.branch3x3dbl_2 = basic_conv(64, 96, 3, padding=1)
-        self.branch3x3dbl_3 = basic_conv(96, 96, 3, padding=1)
+        self.branch1x1 = BasicConv2d(in_channels, 64, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch5x5_1 = BasicConv2d(in_channels, 48, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch5x5_2 = BasicConv2d(48, 64, kernel_size=5, padding=2, conv_cfg=conv_cfg)
+        self.branch3x3dbl_1 = BasicConv2d(in_channels, 64, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch3x3dbl_2 = BasicConv2d(64, 96, kernel_size=3, padding=1, conv_cfg=conv_cfg)
+        self.branch3x3dbl_3 = BasicConv2d(96, 96, kernel_size=3, padding=1, conv_cfg=conv_cfg)
         self.branch_pool_downsample = avg_pool_3x3()
-        self.branch_pool = basic_conv(in_channels, pool_features, 1)
+        self.branch_pool = BasicConv2d(in_channels, pool_features, kernel_size=1, conv_cfg=conv_cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         branch5x5 = self.branch5x5_2(self.branch5x5_1(x))
@@ -43,14 +69,19 @@ class InceptionA(BaseModule):
 
 
 class InceptionB(BaseModule):
-    """35x35 -> 17x17 reduction: strided 3x3, strided double 3x3 and max-pool branches."""
+    """35x35 -> 17x17 reduction: strided 3x3, strided double 3x3 and max-pool branches.
 
-    def __init__(self, in_channels: int, init_cfg=None) -> None:
+    ``conv_cfg`` is the convolution layer config of its :class:`BasicConv2d` layers
+    (``None``: ``nn.Conv2d``).
+    """
+
+    def __init__(self, in_channels: int, conv_cfg: Optional[dict] = None,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.branch3x3 = basic_conv(in_channels, 384, 3, stride=2)
-        self.branch3x3dbl_1 = basic_conv(in_channels, 64, 1)
-        self.branch3x3dbl_2 = basic_conv(64, 96, 3, padding=1)
-        self.branch3x3dbl_3 = basic_conv(96, 96, 3, stride=2)
+        self.branch3x3 = BasicConv2d(in_channels, 384, kernel_size=3, stride=2, conv_cfg=conv_cfg)
+        self.branch3x3dbl_1 = BasicConv2d(in_channels, 64, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch3x3dbl_2 = BasicConv2d(64, 96, kernel_size=3, padding=1, conv_cfg=conv_cfg)
+        self.branch3x3dbl_3 = BasicConv2d(96, 96, kernel_size=3, stride=2, conv_cfg=conv_cfg)
         self.branch_pool = nn.MaxPool2d(kernel_size=3, stride=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -59,22 +90,33 @@ class InceptionB(BaseModule):
 
 
 class InceptionC(BaseModule):
-    """17x17 block with 7x7 convs factorised into 1x7 and 7x1."""
+    """17x17 block with 7x7 convs factorised into 1x7 and 7x1.
 
-    def __init__(self, in_channels: int, channels_7x7: int, init_cfg=None) -> None:
+    ``conv_cfg`` is the convolution layer config of its :class:`BasicConv2d` layers
+    (``None``: ``nn.Conv2d``).
+    """
+
+    def __init__(self, in_channels: int, channels_7x7: int, conv_cfg: Optional[dict] = None,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         c7 = channels_7x7
-        self.branch1x1 = basic_conv(in_channels, 192, 1)
-        self.branch7x7_1 = basic_conv(in_channels, c7, 1)
-        self.branch7x7_2 = basic_conv(c7, c7, (1, 7), padding=(0, 3))
-        self.branch7x7_3 = basic_conv(c7, 192, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_1 = basic_conv(in_channels, c7, 1)
-        self.branch7x7dbl_2 = basic_conv(c7, c7, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_3 = basic_conv(c7, c7, (1, 7), padding=(0, 3))
-        self.branch7x7dbl_4 = basic_conv(c7, c7, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_5 = basic_conv(c7, 192, (1, 7), padding=(0, 3))
+        self.branch1x1 = BasicConv2d(in_channels, 192, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch7x7_1 = BasicConv2d(in_channels, c7, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch7x7_2 = BasicConv2d(c7, c7, kernel_size=(1, 7), padding=(0, 3),
+                                       conv_cfg=conv_cfg)
+        self.branch7x7_3 = BasicConv2d(c7, 192, kernel_size=(7, 1), padding=(3, 0),
+                                       conv_cfg=conv_cfg)
+        self.branch7x7dbl_1 = BasicConv2d(in_channels, c7, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch7x7dbl_2 = BasicConv2d(c7, c7, kernel_size=(7, 1), padding=(3, 0),
+                                          conv_cfg=conv_cfg)
+        self.branch7x7dbl_3 = BasicConv2d(c7, c7, kernel_size=(1, 7), padding=(0, 3),
+                                          conv_cfg=conv_cfg)
+        self.branch7x7dbl_4 = BasicConv2d(c7, c7, kernel_size=(7, 1), padding=(3, 0),
+                                          conv_cfg=conv_cfg)
+        self.branch7x7dbl_5 = BasicConv2d(c7, 192, kernel_size=(1, 7), padding=(0, 3),
+                                          conv_cfg=conv_cfg)
         self.branch_pool_downsample = avg_pool_3x3()
-        self.branch_pool = basic_conv(in_channels, 192, 1)
+        self.branch_pool = BasicConv2d(in_channels, 192, kernel_size=1, conv_cfg=conv_cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         branch7x7 = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
@@ -86,16 +128,23 @@ class InceptionC(BaseModule):
 
 
 class InceptionD(BaseModule):
-    """17x17 -> 8x8 reduction: 1x1 + strided 3x3, 1x7/7x1 + strided 3x3, max-pool."""
+    """17x17 -> 8x8 reduction: 1x1 + strided 3x3, 1x7/7x1 + strided 3x3, max-pool.
 
-    def __init__(self, in_channels: int, init_cfg=None) -> None:
+    ``conv_cfg`` is the convolution layer config of its :class:`BasicConv2d` layers
+    (``None``: ``nn.Conv2d``).
+    """
+
+    def __init__(self, in_channels: int, conv_cfg: Optional[dict] = None,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.branch3x3_1 = basic_conv(in_channels, 192, 1)
-        self.branch3x3_2 = basic_conv(192, 320, 3, stride=2)
-        self.branch7x7x3_1 = basic_conv(in_channels, 192, 1)
-        self.branch7x7x3_2 = basic_conv(192, 192, (1, 7), padding=(0, 3))
-        self.branch7x7x3_3 = basic_conv(192, 192, (7, 1), padding=(3, 0))
-        self.branch7x7x3_4 = basic_conv(192, 192, 3, stride=2)
+        self.branch3x3_1 = BasicConv2d(in_channels, 192, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch3x3_2 = BasicConv2d(192, 320, kernel_size=3, stride=2, conv_cfg=conv_cfg)
+        self.branch7x7x3_1 = BasicConv2d(in_channels, 192, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch7x7x3_2 = BasicConv2d(192, 192, kernel_size=(1, 7), padding=(0, 3),
+                                         conv_cfg=conv_cfg)
+        self.branch7x7x3_3 = BasicConv2d(192, 192, kernel_size=(7, 1), padding=(3, 0),
+                                         conv_cfg=conv_cfg)
+        self.branch7x7x3_4 = BasicConv2d(192, 192, kernel_size=3, stride=2, conv_cfg=conv_cfg)
         self.branch_pool = nn.MaxPool2d(kernel_size=3, stride=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -107,20 +156,29 @@ class InceptionD(BaseModule):
 
 
 class InceptionE(BaseModule):
-    """8x8 block whose 3x3 branches end in parallel 1x3 and 3x1 convs (concatenated)."""
+    """8x8 block whose 3x3 branches end in parallel 1x3 and 3x1 convs (concatenated).
 
-    def __init__(self, in_channels: int, init_cfg=None) -> None:
+    ``conv_cfg`` is the convolution layer config of its :class:`BasicConv2d` layers
+    (``None``: ``nn.Conv2d``).
+    """
+
+    def __init__(self, in_channels: int, conv_cfg: Optional[dict] = None,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.branch1x1 = basic_conv(in_channels, 320, 1)
-        self.branch3x3_1 = basic_conv(in_channels, 384, 1)
-        self.branch3x3_2a = basic_conv(384, 384, (1, 3), padding=(0, 1))
-        self.branch3x3_2b = basic_conv(384, 384, (3, 1), padding=(1, 0))
-        self.branch3x3dbl_1 = basic_conv(in_channels, 448, 1)
-        self.branch3x3dbl_2 = basic_conv(448, 384, 3, padding=1)
-        self.branch3x3dbl_3a = basic_conv(384, 384, (1, 3), padding=(0, 1))
-        self.branch3x3dbl_3b = basic_conv(384, 384, (3, 1), padding=(1, 0))
+        self.branch1x1 = BasicConv2d(in_channels, 320, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch3x3_1 = BasicConv2d(in_channels, 384, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch3x3_2a = BasicConv2d(384, 384, kernel_size=(1, 3), padding=(0, 1),
+                                        conv_cfg=conv_cfg)
+        self.branch3x3_2b = BasicConv2d(384, 384, kernel_size=(3, 1), padding=(1, 0),
+                                        conv_cfg=conv_cfg)
+        self.branch3x3dbl_1 = BasicConv2d(in_channels, 448, kernel_size=1, conv_cfg=conv_cfg)
+        self.branch3x3dbl_2 = BasicConv2d(448, 384, kernel_size=3, padding=1, conv_cfg=conv_cfg)
+        self.branch3x3dbl_3a = BasicConv2d(384, 384, kernel_size=(1, 3), padding=(0, 1),
+                                           conv_cfg=conv_cfg)
+        self.branch3x3dbl_3b = BasicConv2d(384, 384, kernel_size=(3, 1), padding=(1, 0),
+                                           conv_cfg=conv_cfg)
         self.branch_pool_downsample = avg_pool_3x3()
-        self.branch_pool = basic_conv(in_channels, 192, 1)
+        self.branch_pool = BasicConv2d(in_channels, 192, kernel_size=1, conv_cfg=conv_cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         branch3x3 = self.branch3x3_1(x)
@@ -133,13 +191,22 @@ class InceptionE(BaseModule):
 
 
 class InceptionAux(BaseModule):
-    """Auxiliary classifier on the 17x17 features (training only)."""
+    """Auxiliary classifier on the 17x17 features (training only).
 
-    def __init__(self, in_channels: int, num_classes: int, init_cfg=None) -> None:
+    ``conv_cfg`` is the convolution layer config of its :class:`BasicConv2d` layers
+    (``None``: ``nn.Conv2d``); ``init_cfg`` defaults to truncated-normal convs (std 0.01)
+    and linear layer (std 0.001).
+    """
+
+    def __init__(self, in_channels: int, num_classes: int, conv_cfg: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = [
+                     dict(type='TruncNormal', layer='Conv2d', std=0.01),
+                     dict(type='TruncNormal', layer='Linear', std=0.001)
+                 ]) -> None:
         super().__init__(init_cfg)
         self.downsample = nn.AvgPool2d(kernel_size=5, stride=3)
-        self.conv0 = basic_conv(in_channels, 128, 1)
-        self.conv1 = basic_conv(128, 768, 5)
+        self.conv0 = BasicConv2d(in_channels, 128, kernel_size=1, conv_cfg=conv_cfg)
+        self.conv1 = BasicConv2d(128, 768, kernel_size=5, conv_cfg=conv_cfg)
         self.gap = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(768, num_classes)
 
@@ -169,12 +236,12 @@ class InceptionV3(BaseBackbone):
                  ]) -> None:
         super().__init__(init_cfg)
         self.aux_logits = aux_logits
-        self.Conv2d_1a_3x3 = basic_conv(3, 32, 3, stride=2)
-        self.Conv2d_2a_3x3 = basic_conv(32, 32, 3)
-        self.Conv2d_2b_3x3 = basic_conv(32, 64, 3, padding=1)
+        self.Conv2d_1a_3x3 = BasicConv2d(3, 32, kernel_size=3, stride=2)
+        self.Conv2d_2a_3x3 = BasicConv2d(32, 32, kernel_size=3)
+        self.Conv2d_2b_3x3 = BasicConv2d(32, 64, kernel_size=3, padding=1)
         self.maxpool1 = nn.MaxPool2d(kernel_size=3, stride=2)
-        self.Conv2d_3b_1x1 = basic_conv(64, 80, 1)
-        self.Conv2d_4a_3x3 = basic_conv(80, 192, 3)
+        self.Conv2d_3b_1x1 = BasicConv2d(64, 80, kernel_size=1)
+        self.Conv2d_4a_3x3 = BasicConv2d(80, 192, kernel_size=3)
         self.maxpool2 = nn.MaxPool2d(kernel_size=3, stride=2)
         self.Mixed_5b = InceptionA(192, pool_features=32)
         self.Mixed_5c = InceptionA(256, pool_features=64)

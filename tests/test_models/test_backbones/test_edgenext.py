@@ -85,3 +85,11 @@ def test_channel_attention_options_of_rc6():
         ChannelMultiheadAttention(8, qk_scale_type='none')
     from mmcls.models.utils import ChannelMultiheadAttention as from_utils
     assert from_utils is ChannelMultiheadAttention
+
+
+def test_sdta_encoder_norm_and_act_cfg():
+    import torch.nn as nn
+    block = SDTAEncoder(16, num_heads=2, norm_cfg=dict(type='LN', eps=1e-5),
+                        act_cfg=dict(type='ReLU'), scales=2).eval()
+    assert isinstance(block.act, nn.ReLU) and block.norm.eps == 1e-5
+    assert block(torch.randn(1, 16, 4, 4)).shape == (1, 16, 4, 4)

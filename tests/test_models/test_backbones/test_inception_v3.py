@@ -24,3 +24,12 @@ def test_inception_v3_aux_logits_only_in_training():
     model.eval()
     with torch.no_grad():
         assert len(model(torch.rand(1, 3, 75, 75))) == 1
+
+
+def test_inception_blocks_take_conv_cfg():
+    from mmcls.models.backbones.inception_v3 import BasicConv2d, InceptionA
+    conv = BasicConv2d(3, 8, kernel_size=3, padding=1, conv_cfg=dict(type='Conv2d'))
+    assert set(conv.state_dict()) >= {'conv.weight', 'bn.weight'} and conv.conv.bias is None
+    assert conv(torch.rand(1, 3, 5, 5)).shape == (1, 8, 5, 5)
+    block = InceptionA(8, pool_features=4, conv_cfg=dict(type='Conv2d')).eval()
+    assert block(torch.rand(1, 8, 5, 5)).shape == (1, 64 + 64 + 96 + 4, 5, 5)
