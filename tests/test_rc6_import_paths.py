@@ -43,7 +43,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.replknet.fuse_bn',
     'mmcls.models.backbones.repmlp.GlobalPerceptron',
     'mmcls.models.backbones.repmlp.fuse_bn',
-    'mmcls.models.backbones.repvgg.MTSPPF',
     'mmcls.models.backbones.tinyvit.BasicStage',
     'mmcls.models.backbones.tinyvit.ConvStage',
     'mmcls.models.backbones.tinyvit.MLP',
