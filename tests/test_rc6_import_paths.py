@@ -39,8 +39,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.levit.LinearBatchNorm',
     'mmcls.models.backbones.levit.fuse_parameters',
     'mmcls.models.backbones.poolformer.basic_blocks',
-    'mmcls.models.backbones.replknet.conv_bn_relu',
-    'mmcls.models.backbones.replknet.fuse_bn',
     'mmcls.models.backbones.repmlp.GlobalPerceptron',
     'mmcls.models.backbones.repmlp.fuse_bn',
     'mmcls.models.backbones.tinyvit.BasicStage',
