@@ -40,7 +40,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.levit.fuse_parameters',
     'mmcls.models.backbones.poolformer.basic_blocks',
     'mmcls.models.backbones.repmlp.GlobalPerceptron',
-    'mmcls.models.backbones.repmlp.fuse_bn',
     'mmcls.models.backbones.tinyvit.BasicStage',
     'mmcls.models.backbones.tinyvit.ConvStage',
     'mmcls.models.backbones.tinyvit.MLP',
