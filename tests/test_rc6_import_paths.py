@@ -29,11 +29,7 @@ ELSEWHERE = {
     'mmcls.models.heads.base_head.BaseHead',  # ClsHead derives from BaseModule directly
     # backbone and head building blocks
     'mmcls.models.backbones.efficientformer.basic_blocks',
-    'mmcls.models.backbones.replknet.conv_bn_relu',
-    'mmcls.models.backbones.replknet.fuse_bn',
     'mmcls.models.backbones.repmlp.GlobalPerceptron',
-    'mmcls.models.backbones.repmlp.fuse_bn',
-    'mmcls.models.backbones.repvgg.MTSPPF',
     'mmcls.models.backbones.tinyvit.BasicStage',
     'mmcls.models.backbones.tinyvit.ConvStage',
     'mmcls.models.backbones.tinyvit.MLP',

@@ -27,20 +27,37 @@ arch_settings = {
 
 
 def conv_bn(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-            padding: Optional[int] = None, groups: int = 1, conv_cfg: Optional[dict] = None,
-            norm_cfg: dict = dict(type='BN'), relu: bool = False,
-            act_cfg: dict = dict(type='ReLU')) -> nn.Sequential:
-    """``conv`` (no bias) -> ``bn`` (-> ``nonlinear``, ``act_cfg``, when ``relu``), the
-    checkpoint layout."""
+            padding: Optional[int] = None, groups: int = 1, dilation: int = 1,
+            norm_cfg: dict = dict(type='BN'), conv_cfg: Optional[dict] = None
+            ) -> nn.Sequential:
+    """``conv`` (no bias) -> ``bn``, the checkpoint layout.
+
+    ``padding`` None means ``kernel_size // 2``; ``dilation`` is that of the convolution.
+    """
     padding = kernel_size // 2 if padding is None else padding
     layers = nn.Sequential()
     layers.add_module('conv', build_conv_layer(conv_cfg, in_channels, out_channels, kernel_size,
-                                               stride=stride, padding=padding, groups=groups,
-                                               bias=False))
+                                               stride=stride, padding=padding,
+                                               dilation=dilation, groups=groups, bias=False))
     layers.add_module('bn', build_norm_layer(norm_cfg, out_channels)[1])
-    if relu:
-        layers.add_module('nonlinear', build_activation_layer(act_cfg))
     return layers
+
+
+def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                 padding: Optional[int] = None, groups: int = 1, dilation: int = 1,
+                 norm_cfg: dict = dict(type='BN'), conv_cfg: Optional[dict] = None,
+                 act_cfg: dict = dict(type='ReLU')) -> nn.Sequential:
+    """:func:`conv_bn` followed by an activation ``nonlinear`` (``act_cfg``, ReLU by default)."""
+    layers = conv_bn(in_channels, out_channels, kernel_size, stride, padding, groups, dilation,
+                     norm_cfg=norm_cfg, conv_cfg=conv_cfg)
+    layers.add_module('nonlinear', build_activation_layer(act_cfg))
+    return layers
+
+
+def fuse_bn(conv: nn.Module, bn: nn.Module) -> tuple:
+    """The ``(weight, bias)`` of one convolution equal to ``bn(conv(x))`` (``conv`` without
+    bias, ``bn`` in eval mode)."""
+    return fuse_conv_bn(conv.weight, bn)
 
 
 class ReparamLargeKernelConv(BaseModule):
@@ -98,9 +115,9 @@ class ReparamLargeKernelConv(BaseModule):
         return out
 
     def get_equivalent_kernel_bias(self) -> tuple:
-        kernel, bias = fuse_conv_bn(self.lkb_origin.conv.weight, self.lkb_origin.bn)
+        kernel, bias = fuse_bn(self.lkb_origin.conv, self.lkb_origin.bn)
         if self.small_kernel is not None:
-            k, b = fuse_conv_bn(self.small_conv.conv.weight, self.small_conv.bn)
+            k, b = fuse_bn(self.small_conv.conv, self.small_conv.bn)
             kernel, bias = kernel + pad_kernel_to(k, self.kernel_size), bias + b
         return kernel, bias
 
@@ -120,21 +137,33 @@ class ReparamLargeKernelConv(BaseModule):
         self.small_kernel_merged = True
 
 
-class RepLKBlock(nn.Module):
-    """``x + drop_path(pw2(relu(large_kernel(pw1(bn(x))))))``."""
+class RepLKBlock(BaseModule):
+    """``x + drop_path(pw2(act(large_kernel(pw1(bn(x))))))``.
+
+    Args:
+        in_channels: block input and output channels.
+        dw_channels: width of the large-kernel depthwise convolution.
+        block_lk_size / small_kernel / small_kernel_merged: as :class:`ReparamLargeKernelConv`.
+        drop_path: stochastic depth rate.
+        norm_cfg / conv_cfg: layer configs.
+        act_cfg: the activation after the large-kernel convolution (``lk_nonlinear``);
+            ``pw1`` keeps its ReLU.
+        init_cfg: initialisation config.
+    """
 
     def __init__(self, in_channels: int, dw_channels: int, block_lk_size: int,
                  small_kernel: Optional[int], drop_path: float, small_kernel_merged: bool = False,
-                 conv_cfg: Optional[dict] = None, norm_cfg: dict = dict(type='BN')) -> None:
-        super().__init__()
-        self.pw1 = conv_bn(in_channels, dw_channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
-                           relu=True)
+                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='ReLU'),
+                 init_cfg=None, conv_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        self.pw1 = conv_bn_relu(in_channels, dw_channels, 1, conv_cfg=conv_cfg,
+                                norm_cfg=norm_cfg)
         self.pw2 = conv_bn(dw_channels, in_channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg)
         self.large_kernel = ReparamLargeKernelConv(dw_channels, dw_channels, block_lk_size, 1,
                                                    dw_channels, small_kernel,
                                                    small_kernel_merged=small_kernel_merged,
                                                    conv_cfg=conv_cfg, norm_cfg=norm_cfg)
-        self.lk_nonlinear = nn.ReLU()
+        self.lk_nonlinear = build_activation_layer(act_cfg)
         self.prelkb_bn = build_norm_layer(norm_cfg, in_channels)[1]
         self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
 
@@ -144,13 +173,21 @@ class RepLKBlock(nn.Module):
         return x + self.drop_path(out)
 
 
-class ConvFFN(nn.Module):
-    """``x + drop_path(pw2(act(pw1(bn(x)))))`` with 1x1 conv+BN layers."""
+class ConvFFN(BaseModule):
+    """``x + drop_path(pw2(act(pw1(bn(x)))))`` with 1x1 conv+BN layers.
+
+    Args:
+        in_channels / internal_channels / out_channels: input, hidden and output widths.
+        drop_path: stochastic depth rate.
+        norm_cfg / act_cfg / conv_cfg: layer configs.
+        init_cfg: initialisation config.
+    """
 
     def __init__(self, in_channels: int, internal_channels: int, out_channels: int,
-                 drop_path: float, conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='GELU')) -> None:
-        super().__init__()
+                 drop_path: float, norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='GELU'), init_cfg=None,
+                 conv_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
         self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
         self.preffn_bn = build_norm_layer(norm_cfg, in_channels)[1]
         self.pw1 = conv_bn(in_channels, internal_channels, 1, conv_cfg=conv_cfg,
@@ -252,14 +289,14 @@ class RepLKNet(BaseBackbone):
         self.frozen_stages, self.norm_eval, self.with_cp = frozen_stages, norm_eval, with_cp
         self.small_kernel_merged = small_kernel_merged
         cfgs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
-        act = dict(relu=True, act_cfg=act_cfg, **cfgs)
+        act = dict(act_cfg=act_cfg, **cfgs)
 
         width = channels[0]
         self.stem = nn.ModuleList([
-            conv_bn(in_channels, width, 3, stride=2, **act),
-            conv_bn(width, width, 3, groups=width, **act),
-            conv_bn(width, width, 1, **act),
-            conv_bn(width, width, 3, stride=strides[0], groups=width, **act),
+            conv_bn_relu(in_channels, width, 3, stride=2, **act),
+            conv_bn_relu(width, width, 3, groups=width, **act),
+            conv_bn_relu(width, width, 1, **act),
+            conv_bn_relu(width, width, 3, stride=strides[0], groups=width, **act),
         ])
         dpr = torch.linspace(0, drop_path_rate, sum(layers)).tolist()
         self.stages = nn.ModuleList()
@@ -274,12 +311,17 @@ class RepLKNet(BaseBackbone):
                 norm_intermediate_features=i in self.out_indices, **cfgs))
             if i < self.num_stages - 1:
                 self.transitions.append(nn.Sequential(
-                    conv_bn(channels[i], channels[i + 1], 1, **act),
-                    conv_bn(channels[i + 1], channels[i + 1], 3, stride=strides[i + 1],
-                            groups=channels[i + 1], **act)))
+                    conv_bn_relu(channels[i], channels[i + 1], 1, **act),
+                    conv_bn_relu(channels[i + 1], channels[i + 1], 3, stride=strides[i + 1],
+                                 groups=channels[i + 1], **act)))
         self._apply_frozen_stages()
 
     def forward(self, x: torch.Tensor) -> tuple:
+        return tuple(self.forward_features(x))
+
+    def forward_features(self, x: torch.Tensor) -> List[torch.Tensor]:
+        """The stem, then the stages with their transitions; the list of the normalised
+        outputs of the ``out_indices`` stages."""
         for layer in self.stem:
             x = checkpointed(layer, x, with_cp=self.with_cp)
         outs = []
@@ -289,7 +331,7 @@ class RepLKNet(BaseBackbone):
                 outs.append(stage.norm(x))
             if i < self.num_stages - 1:
                 x = self.transitions[i](x)
-        return tuple(outs)
+        return outs
 
     def _frozen_modules(self) -> List[nn.Module]:
         return stem_stages_transitions(self.stem, self.stages, self.transitions,

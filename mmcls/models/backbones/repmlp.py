@@ -22,7 +22,7 @@ from ..utils.embed import PatchEmbed
 from ..utils.frozen_stages import stem_stages_transitions
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
-from ..utils.reparam import detach_parameters, fuse_conv_bn, pad_kernel_to
+from ..utils.reparam import detach_parameters, pad_kernel_to
 from ..utils.se_layer import SELayer
 from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch
 
@@ -32,9 +32,13 @@ arch_settings = {
 }
 
 
-def fuse_grouped_bn(weight: torch.Tensor, bn: nn.Module) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Fold ``bn`` into a conv ``weight`` whose output channels are ``bn`` channels each
-    repeated ``out / bn_channels`` times (fc3 normalised per shareset)."""
+def fuse_bn(conv_or_fc: nn.Module, bn: nn.Module) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The ``(weight, bias)`` of one layer equal to ``bn`` after the bias-free ``conv_or_fc``.
+
+    The layer's output channels may be the ``bn`` channels each repeated
+    ``out / bn_channels`` times in a row (``fc3``, normalised per shareset).
+    """
+    weight = conv_or_fc.weight
     repeat = weight.shape[0] // bn.num_features
     scale = bn.weight / (bn.running_var + bn.eps).sqrt()
     bias = bn.bias - bn.running_mean * scale
@@ -61,14 +65,26 @@ class RepMLPPatchEmbed(PatchEmbed):
 
 class RepMLPBlock(BaseModule):
     """Global perceptron (SE-style gate ``gp``) times the partition perceptron (``fc3`` +
-    ``fc3_bn``) plus local perceptron (``repconv{k}`` conv-BN branches)."""
+    ``fc3_bn``) plus local perceptron (``repconv{k}`` conv-BN branches).
+
+    Args:
+        channels: input and output channels.
+        path_h / path_w: height and width of a partition.
+        reparam_conv_kernels: kernels of the local-perceptron branches (none when None).
+        globalperceptron_ratio: channel reduction of the global perceptron.
+        num_sharesets: groups of channels sharing one partition perceptron.
+        conv_cfg / norm_cfg: layer configs of ``fc3`` and ``fc3_bn``.
+        deploy: build the folded inference form (biased ``fc3`` only).
+        init_cfg: initialisation config.
+    """
 
     def __init__(self, channels: int, path_h: int, path_w: int,
                  reparam_conv_kernels: Optional[Sequence[int]] = None,
                  globalperceptron_ratio: int = 4, num_sharesets: int = 1,
-                 conv_cfg: Optional[dict] = None, norm_cfg: dict = dict(type='BN'),
-                 deploy: bool = False) -> None:
-        super().__init__()
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='BN', requires_grad=True),
+                 deploy: bool = False, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.deploy = deploy
         self.channels = channels
         self.num_sharesets = num_sharesets
@@ -95,17 +111,28 @@ class RepMLPBlock(BaseModule):
                              f'{self.path_h}x{self.path_w} partitions; RepMLPNet needs an input '
                              'size that is a multiple of its img_size grid')
         h_parts, w_parts = shape[2] // self.path_h, shape[3] // self.path_w
-        parts = inputs.reshape(-1, self.channels, h_parts, self.path_h, w_parts, self.path_w)
-        parts = parts.permute(0, 2, 4, 1, 3, 5)
-        out = self.fc3(parts.reshape(-1, self.fc_channels, 1, 1))
-        out = self.fc3_bn(out.reshape(-1, self.num_sharesets, self.path_h, self.path_w))
+        parts = self.partition(inputs, h_parts, w_parts)
+        out = self.partition_affine(parts, h_parts, w_parts)
         if not self.deploy and self.reparam_conv_kernels:
             conv_in = parts.reshape(-1, self.num_sharesets, self.path_h, self.path_w)
+            conv_out = 0
             for k in self.reparam_conv_kernels:
-                out = out + getattr(self, f'repconv{k}')(conv_in)
-        out = out.reshape(-1, h_parts, w_parts, self.num_sharesets, self.path_h, self.path_w)
+                conv_out = conv_out + getattr(self, f'repconv{k}')(conv_in)
+            out = out + conv_out.reshape(out.shape)
         out = out.permute(0, 3, 1, 4, 2, 5).reshape(shape)
         return out * gate
+
+    def partition(self, x: torch.Tensor, h_parts: int, w_parts: int) -> torch.Tensor:
+        """``(N, C, H, W)`` -> ``(N, h_parts, w_parts, C, path_h, path_w)`` partitions."""
+        x = x.reshape(-1, self.channels, h_parts, self.path_h, w_parts, self.path_w)
+        return x.permute(0, 2, 4, 1, 3, 5)
+
+    def partition_affine(self, x: torch.Tensor, h_parts: int, w_parts: int) -> torch.Tensor:
+        """The partition perceptron (``fc3`` then ``fc3_bn``) on the partitions of
+        :meth:`partition`; returns ``(N, h_parts, w_parts, num_sharesets, path_h, path_w)``."""
+        out = self.fc3(x.reshape(-1, self.fc_channels, 1, 1))
+        out = self.fc3_bn(out.reshape(-1, self.num_sharesets, self.path_h, self.path_w))
+        return out.reshape(-1, h_parts, w_parts, self.num_sharesets, self.path_h, self.path_w)
 
     def _conv_to_fc(self, kernel: torch.Tensor, bias: torch.Tensor):
         """The fc3-shaped weight/bias equal to the grouped conv ``kernel`` on one partition."""
@@ -118,25 +145,32 @@ class RepMLPBlock(BaseModule):
         fc = fc.reshape(pixels, self.num_sharesets * pixels).t()
         return fc, bias.repeat_interleave(pixels)
 
-    @torch.no_grad()
-    def local_inject(self) -> None:
-        """Fold ``fc3_bn`` and the conv branches into a biased ``fc3`` (deploy form)."""
-        if self.deploy:
-            return
-        weight, bias = fuse_grouped_bn(self.fc3.weight, self.fc3_bn)
+    def get_equivalent_fc3(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The weight and bias of one biased ``fc3`` equal to ``fc3`` + ``fc3_bn`` plus the
+        local-perceptron conv branches (training form only)."""
+        weight, bias = fuse_bn(self.fc3, self.fc3_bn)
         if self.reparam_conv_kernels:
             largest = max(self.reparam_conv_kernels)
             kernel = torch.zeros_like(getattr(self, f'repconv{largest}').conv.weight)
             conv_bias = torch.zeros(self.num_sharesets, dtype=weight.dtype, device=weight.device)
             for k in self.reparam_conv_kernels:
                 branch = getattr(self, f'repconv{k}')
-                k_weight, k_bias = fuse_conv_bn(branch.conv.weight, branch.bn)
+                k_weight, k_bias = fuse_bn(branch.conv, branch.bn)
                 kernel = kernel + pad_kernel_to(k_weight, largest)
                 conv_bias = conv_bias + k_bias
-                delattr(self, f'repconv{k}')
             fc_weight, fc_bias = self._conv_to_fc(kernel, conv_bias)
             weight = weight + fc_weight.reshape_as(weight)
             bias = bias + fc_bias
+        return weight, bias
+
+    @torch.no_grad()
+    def local_inject(self) -> None:
+        """Fold ``fc3_bn`` and the conv branches into a biased ``fc3`` (deploy form)."""
+        if self.deploy:
+            return
+        weight, bias = self.get_equivalent_fc3()
+        for k in self.reparam_conv_kernels:
+            delattr(self, f'repconv{k}')
         self.fc3 = build_conv_layer(self.conv_cfg, self.fc_channels, self.fc_channels, 1,
                                     bias=True, groups=self.num_sharesets).to(weight)
         self.fc3.weight.copy_(weight)
@@ -146,14 +180,21 @@ class RepMLPBlock(BaseModule):
 
 
 class ConvFFN(nn.Module):
-    """Point-wise conv-BN -> activation -> conv-BN (``ffn_fc1`` / ``ffn_fc2``)."""
+    """Point-wise conv-BN -> activation -> conv-BN (``ffn_fc1`` / ``ffn_fc2``).
 
-    def __init__(self, in_channels: int, hidden_channels: int,
-                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='GELU')) -> None:
+    ``hidden_channels`` and ``out_channels`` default to ``in_channels``.
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: Optional[int] = None,
+                 out_channels: Optional[int] = None,
+                 norm_cfg: dict = dict(type='BN', requires_grad=True),
+                 act_cfg: dict = dict(type='GELU')) -> None:
         super().__init__()
+        hidden_channels = hidden_channels or in_channels
+        out_channels = out_channels or in_channels
         self.ffn_fc1 = ConvModule(in_channels, hidden_channels, 1, norm_cfg=norm_cfg,
                                   act_cfg=None)
-        self.ffn_fc2 = ConvModule(hidden_channels, in_channels, 1, norm_cfg=norm_cfg,
+        self.ffn_fc2 = ConvModule(hidden_channels, out_channels, 1, norm_cfg=norm_cfg,
                                   act_cfg=None)
         self.act = build_activation_layer(act_cfg)
 
@@ -166,9 +207,10 @@ class RepMLPNetUnit(BaseModule):
 
     def __init__(self, channels: int, path_h: int, path_w: int,
                  reparam_conv_kernels: Optional[Sequence[int]], globalperceptron_ratio: int,
-                 norm_cfg: dict = dict(type='BN'), ffn_expand: int = 4, num_sharesets: int = 1,
-                 conv_cfg: Optional[dict] = None, deploy: bool = False) -> None:
-        super().__init__()
+                 norm_cfg: dict = dict(type='BN', requires_grad=True), ffn_expand: int = 4,
+                 num_sharesets: int = 1, conv_cfg: Optional[dict] = None, deploy: bool = False,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.repmlp_block = RepMLPBlock(channels, path_h, path_w, reparam_conv_kernels,
                                         globalperceptron_ratio, num_sharesets, conv_cfg,
                                         norm_cfg, deploy)
@@ -201,6 +243,7 @@ class RepMLPNet(BaseBackbone):
         norm_eval: keep batch norms in eval mode while training.
         deploy: build the deploy form directly (fc3 with bias, no conv branches).
     """
+    arch_zoo = arch_settings
     num_extra_tokens = 0
 
     def __init__(self,
@@ -220,7 +263,7 @@ class RepMLPNet(BaseBackbone):
                  deploy: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        settings = resolve_arch(arch, arch_settings, 'RepMLPNet')
+        settings = resolve_arch(arch, self.arch_zoo, 'RepMLPNet')
         self.num_stage = len(settings['channels'])
         if any(len(v) != self.num_stage for v in settings.values()):
             raise ValueError(f'RepMLPNet: every arch entry needs {self.num_stage} values, got '

@@ -148,8 +148,14 @@ class RepVGGBlock(ReparamBlock):
         self.branch_norm = self._identity_norm(self.in_channels == self.out_channels
                                                and self.stride == 1
                                                and self.padding == self.dilation)
-        self.branch_3x3 = self._conv_bn(3, self.padding, self.dilation)
-        self.branch_1x1 = self._conv_bn(1, 0, 1)
+        self.branch_3x3 = self.create_conv_bn(3, self.dilation, self.padding)
+        self.branch_1x1 = self.create_conv_bn(1)
+
+    def create_conv_bn(self, kernel_size: int, dilation: int = 1,
+                       padding: int = 0) -> nn.Sequential:
+        """A training branch: a bias-free ``kernel_size`` conv of the block's stride and
+        groups, then a norm (submodules ``conv`` and ``norm``)."""
+        return self._conv_bn(kernel_size, padding, dilation)
 
     def _conv(self, kernel_size: int, padding: int, dilation: int, bias: bool) -> nn.Module:
         return build_conv_layer(self.conv_cfg, self.in_channels, self.out_channels, kernel_size,
@@ -230,6 +236,11 @@ class RepVGG(BaseBackbone):
             YOLOX-PAI variant; otherwise ``ppf`` is an identity.
     """
     arch_settings = arch_settings
+    # blocks (counted from 1 after the stem) whose convs are grouped in the g2/g4 variants,
+    # and the ``group_layer_map`` of those variants
+    groupwise_layers = list(_GROUPWISE_LAYERS)
+    g2_layer_map = _G2
+    g4_layer_map = _G4
 
     def __init__(self,
                  arch: Union[str, dict],

@@ -8,7 +8,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from ..utils import build_conv_layer, build_norm_layer
 from ..utils.named_norm import add_named_norm
-from .resnet import DEFAULT_NORM, Bottleneck, ResLayer, ResNet
+from .resnet import BLOCK_NORM, Bottleneck, ResLayer, ResNet
 from .resnet import bottleneck_arch_settings
 
 
@@ -79,23 +79,39 @@ class Bottle2neck(Bottleneck):
 
 class Res2Layer(ResLayer):
     """A Res2Net stage: a 'stage' first block (strides, projects), then 'normal' blocks;
-    average-pooled shortcuts by default."""
+    average-pooled shortcuts by default.
+
+    Args:
+        block: the block class (:class:`Bottle2neck`).
+        in_channels / out_channels: stage input and output channels.
+        num_blocks: number of blocks.
+        stride: stride of the first block.
+        avg_down: average-pool then stride-1 1x1 conv shortcut (else a strided 1x1 conv).
+        conv_cfg / norm_cfg: layer configs.
+        scales / base_width: of every block, as :class:`Bottle2neck`.
+        drop_path_rate: one rate for all blocks or one per block.
+        expansion: block expansion.
+        **kwargs: passed to every block (``base_channels``, ``style``, ``with_cp``, ...).
+    """
 
     def __init__(self,
                  block: type,
-                 num_blocks: int,
                  in_channels: int,
                  out_channels: int,
-                 expansion: int = 4,
+                 num_blocks: int,
                  stride: int = 1,
                  avg_down: bool = True,
                  conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = DEFAULT_NORM,
+                 norm_cfg: dict = BLOCK_NORM,
+                 scales: int = 4,
+                 base_width: int = 26,
                  drop_path_rate: Union[float, Sequence[float]] = 0.,
+                 expansion: int = 4,
                  **kwargs) -> None:
         super().__init__(block, num_blocks, in_channels, out_channels, expansion=expansion,
                          stride=stride, avg_down=avg_down, conv_cfg=conv_cfg,
-                         norm_cfg=norm_cfg, drop_path_rate=drop_path_rate, **kwargs)
+                         norm_cfg=norm_cfg, drop_path_rate=drop_path_rate, scales=scales,
+                         base_width=base_width, **kwargs)
 
     def _block_kwargs(self, index: int) -> dict:
         return dict(stage_type='stage' if index == 0 else 'normal')

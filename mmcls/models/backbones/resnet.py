@@ -25,6 +25,8 @@ from ..utils.weight_init import constant_init, has_pretrained_init
 from .base_backbone import BaseBackbone, normalize_out_indices
 
 DEFAULT_NORM = dict(type='BN', requires_grad=True)
+# the blocks' and stages' default; the same layers, as ``requires_grad`` defaults to True
+BLOCK_NORM = dict(type='BN')
 DEFAULT_ACT = dict(type='ReLU', inplace=True)
 # blocks per stage of the 50-, 101- and 152-layer bottleneck networks
 BOTTLENECK_STAGE_BLOCKS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3)}
@@ -102,7 +104,7 @@ class BasicBlock(_ResidualBlock):
                  style: str = 'pytorch',
                  with_cp: bool = False,
                  conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = DEFAULT_NORM,
+                 norm_cfg: dict = BLOCK_NORM,
                  drop_path_rate: float = 0.0,
                  act_cfg: dict = DEFAULT_ACT,
                  init_cfg=None) -> None:
@@ -146,7 +148,7 @@ class Bottleneck(_ResidualBlock):
                  style: str = 'pytorch',
                  with_cp: bool = False,
                  conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = DEFAULT_NORM,
+                 norm_cfg: dict = BLOCK_NORM,
                  drop_path_rate: float = 0.0,
                  act_cfg: dict = DEFAULT_ACT,
                  groups: int = 1,
@@ -216,7 +218,7 @@ class ResLayer(nn.Sequential):
                  stride: int = 1,
                  avg_down: bool = False,
                  conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = DEFAULT_NORM,
+                 norm_cfg: dict = BLOCK_NORM,
                  drop_path_rate: Union[float, Sequence[float]] = 0.0,
                  **kwargs) -> None:
         self.block = block

@@ -6,7 +6,8 @@ training the activations are recomputed from the outputs during the backward pas
 being stored (:class:`RevBackProp`). The streams are fused at the end (concatenation by default).
 """
 import contextlib
-from typing import Iterator, List, Sequence, Union
+from copy import deepcopy
+from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -44,10 +45,11 @@ class _RngState:
     """The CPU (and, for CUDA tensors, current-device) random state, to replay dropout and
     drop-path masks exactly when recomputing a branch."""
 
-    def __init__(self, like: torch.Tensor) -> None:
+    def __init__(self, like: Optional[torch.Tensor] = None) -> None:
         self.cpu = torch.get_rng_state()
-        self.cuda = torch.cuda.get_rng_state(like.device) if like.is_cuda else None
-        self.device = like.device
+        on_cuda = like is not None and like.is_cuda
+        self.cuda = torch.cuda.get_rng_state(like.device) if on_cuda else None
+        self.device = like.device if on_cuda else None
 
     @contextlib.contextmanager
     def replay(self) -> Iterator[None]:
@@ -62,13 +64,24 @@ class _RngState:
 
 class RevTransformerEncoderLayer(BaseModule):
     """One reversible layer: ``y1 = x1 + F(x2)``, ``y2 = x2 + G(y1)`` with pre-norm attention F
-    (``ln1``/``attn``) and pre-norm FFN G (``ln2``/``ffn``), each followed by drop path."""
+    (``ln1``/``attn``) and pre-norm FFN G (``ln2``/``ffn``), each followed by drop path.
+
+    Args:
+        embed_dims / num_heads / feedforward_channels: widths and attention heads.
+        drop_rate / attn_drop_rate / drop_path_rate: dropout rates and stochastic depth.
+        num_fcs / qkv_bias / act_cfg / norm_cfg: FFN, attention and norm settings.
+        layer_id: index of the layer in the backbone, kept as ``layer_id``.
+        init_cfg: initialisation config.
+    """
 
     def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
                  drop_rate: float = 0., attn_drop_rate: float = 0., drop_path_rate: float = 0.,
                  num_fcs: int = 2, qkv_bias: bool = True, act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN'), init_cfg=None) -> None:
+                 norm_cfg: dict = dict(type='LN'), layer_id: int = 0, init_cfg=None) -> None:
         super().__init__(init_cfg)
+        self.layer_id = layer_id
+        # branch name ('attn', 'ffn') -> the random state it ran with, see ``seed_cuda``
+        self.seeds: Dict[str, _RngState] = {}
         self.ln1 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.attn = MultiheadAttention(embed_dims, num_heads, attn_drop=attn_drop_rate,
                                        proj_drop=drop_rate, qkv_bias=qkv_bias)
@@ -81,6 +94,16 @@ class RevTransformerEncoderLayer(BaseModule):
         super().init_weights()
         init_linears_xavier(self.ffn)
 
+    def seed_cuda(self, key: str, like: Optional[torch.Tensor] = None) -> None:
+        """Record the random state the branch ``key`` (``'attn'`` or ``'ffn'``) is about to
+        draw its dropout and drop-path masks from, so that :meth:`backward_pass` recomputes
+        the branch with the same masks.
+
+        The CPU state is recorded, and that of ``like``'s CUDA device when ``like`` is given
+        and on CUDA.
+        """
+        self.seeds[key] = _RngState(like)
+
     def f(self, x2: torch.Tensor) -> torch.Tensor:
         return self.drop_path(self.attn(self.ln1(x2)))
 
@@ -90,20 +113,20 @@ class RevTransformerEncoderLayer(BaseModule):
     def forward(self, x1: torch.Tensor, x2: torch.Tensor, record: bool = False):
         """Return ``(y1, y2)``; with ``record`` keep the random states for :meth:`backward_pass`."""
         if record:
-            self._rng_f = _RngState(x2)
+            self.seed_cuda('attn', x2)
         y1 = x1 + self.f(x2)
         if record:
-            self._rng_g = _RngState(y1)
+            self.seed_cuda('ffn', y1)
         return y1, x2 + self.g(y1)
 
     def backward_pass(self, y1, y2, d_y1, d_y2):
         """Recompute the inputs ``(x1, x2)`` from the outputs and back-propagate through the
         layer, accumulating parameter gradients; returns ``(x1, x2, d_x1, d_x2)``."""
-        y1, g_y1 = _rerun_branch(self.g, self._rng_g, y1, d_y2)
+        y1, g_y1 = _rerun_branch(self.g, self.seeds['ffn'], y1, d_y2)
         with torch.no_grad():
             x2 = y2 - g_y1
             d_y1 = d_y1 + y1.grad
-        x2, f_x2 = _rerun_branch(self.f, self._rng_f, x2, d_y1)
+        x2, f_x2 = _rerun_branch(self.f, self.seeds['attn'], x2, d_y1)
         with torch.no_grad():
             x1 = y1 - f_x2
             d_x2 = d_y2 + x2.grad
@@ -192,6 +215,7 @@ class RevVisionTransformer(BaseBackbone):
         fusion_mode: how the two streams are fused ('concat' doubles the width).
         no_custom_backward: train with ordinary autograd (stores activations).
     """
+    arch_zoo = arch_settings
     num_extra_tokens = 1  # the (unused) class token keeps a slot in the position embedding
 
     def __init__(self,
@@ -220,7 +244,7 @@ class RevVisionTransformer(BaseBackbone):
             raise ValueError('RevVisionTransformer: with_cls_token and output_cls_token must be '
                              'False (the reversible layers carry patch tokens only)')
         self.with_cls_token = self.output_cls_token = False
-        self.arch_settings = resolve_arch(arch, arch_settings, 'RevVisionTransformer')
+        self.arch_settings = resolve_arch(arch, self.arch_zoo, 'RevVisionTransformer')
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']
         self.img_size = to_2tuple(img_size)
@@ -242,6 +266,9 @@ class RevVisionTransformer(BaseBackbone):
         if self.out_indices != (self.num_layers - 1, ):
             raise ValueError('RevVisionTransformer: only the last layer can be output '
                              f'(out_indices=-1), got {out_indices!r}')
+        if isinstance(layer_cfgs, dict):
+            layer_cfgs = [deepcopy(layer_cfgs) for _ in range(self.num_layers)]
+        layer_cfgs = [{'layer_id': i, **cfg} for i, cfg in enumerate(layer_cfgs)]
         self.layers = build_layers(RevTransformerEncoderLayer, self.num_layers, drop_path_rate,
                                    layer_cfgs, embed_dims=self.embed_dims,
                                    num_heads=self.arch_settings['num_heads'],
@@ -254,6 +281,9 @@ class RevVisionTransformer(BaseBackbone):
         self.avg_token = avg_token
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
+
+    # the position-embedding resizer, at the place older code calls it from
+    resize_pos_embed = staticmethod(resize_pos_embed)
 
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages <= 0:

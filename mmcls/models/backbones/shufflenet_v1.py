@@ -167,14 +167,24 @@ class ShuffleNetV1(ShuffleNetBase):
         self.groups = groups
         channels = [make_divisible(ch * widen_factor, 8) for ch in arch_settings[groups]]
         for i, num_blocks in enumerate(stage_blocks):
-            units = []
-            for j in range(num_blocks):
-                units.append(ShuffleUnit(self.in_channels, channels[i], groups=groups,
-                                         first_block=(i == 0 and j == 0),
-                                         combine='concat' if j == 0 else 'add',
-                                         with_cp=self.with_cp, **self.layer_cfg))
-                self.in_channels = channels[i]
-            self.layers.append(nn.Sequential(*units))
+            self.layers.append(self.make_layer(channels[i], num_blocks, first_block=(i == 0)))
+
+    def make_layer(self, out_channels: int, num_blocks: int,
+                   first_block: bool = False) -> nn.Sequential:
+        """A stage of ``num_blocks`` units from ``self.in_channels`` to ``out_channels``.
+
+        The first unit downsamples and concatenates, the others add; ``first_block`` makes
+        the first unit's compressing 1x1 conv ungrouped (the network's first unit).
+        ``self.in_channels`` is left at ``out_channels``.
+        """
+        units = []
+        for j in range(num_blocks):
+            units.append(ShuffleUnit(self.in_channels, out_channels, groups=self.groups,
+                                     first_block=first_block and j == 0,
+                                     combine='concat' if j == 0 else 'add',
+                                     with_cp=self.with_cp, **self.layer_cfg))
+            self.in_channels = out_channels
+        return nn.Sequential(*units)
 
 
 __all__ = ['ShuffleNetBase', 'ShuffleNetV1', 'ShuffleUnit']

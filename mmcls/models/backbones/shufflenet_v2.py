@@ -7,6 +7,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcls.registry import MODELS
 from ..utils import ConvModule, channel_shuffle
+from ..utils.base_module import BaseModule
 from ..utils.grad_checkpoint import checkpointed
 from .shufflenet_v1 import ShuffleNetBase
 
@@ -20,11 +21,18 @@ arch_settings = {
 stage_blocks = (4, 8, 4)
 
 
-class InvertedResidual(nn.Module):
+class InvertedResidual(BaseModule):
     """ShuffleNetV2 unit.
 
     Stride 1: split the channels in half, transform one half (``branch2``), concat, shuffle.
     Stride 2: both branches see the whole input and downsample (``branch1`` is depthwise + 1x1).
+
+    Args:
+        in_channels / out_channels: unit input and output channels (equal for stride 1).
+        stride: 1 or 2.
+        conv_cfg / norm_cfg / act_cfg: layer configs.
+        with_cp: gradient checkpointing.
+        init_cfg: initialisation config of the unit.
     """
 
     def __init__(self,
@@ -34,8 +42,9 @@ class InvertedResidual(nn.Module):
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
-                 with_cp: bool = False) -> None:
-        super().__init__()
+                 with_cp: bool = False,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         self.stride = stride
         self.with_cp = with_cp
         branch_features = out_channels // 2

@@ -19,6 +19,7 @@ from ..utils.drop import DropPath
 from ..utils.grad_checkpoint import checkpointed
 from ..utils.helpers import to_2tuple
 from ..utils.norm import build_norm_layer
+from ..utils.reparam import fuse_conv_bn
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .base_backbone import resolve_arch
 
@@ -30,18 +31,35 @@ arch_settings = {
 
 
 class ConvBN2d(Sequential):
-    """``conv2d`` (no bias) followed by ``bn2d``; ``bn_weight_init`` sets the BN scale."""
+    """``conv2d`` (no bias) followed by ``bn2d``; ``bn_weight_init`` sets the BN scale.
+
+    :meth:`fuse` returns the single biased convolution equal to the pair in eval mode.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 1,
-                 stride: int = 1, padding: int = 0, groups: int = 1,
-                 bn_weight_init: float = 1.0) -> None:
-        super().__init__()
+                 stride: int = 1, padding: int = 0, dilation: int = 1, groups: int = 1,
+                 bn_weight_init: float = 1.0, init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
         self.add_module('conv2d', nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                                            padding, groups=groups, bias=False))
+                                            padding, dilation=dilation, groups=groups,
+                                            bias=False))
         bn = nn.BatchNorm2d(out_channels)
         nn.init.constant_(bn.weight, bn_weight_init)
         nn.init.constant_(bn.bias, 0)
         self.add_module('bn2d', bn)
+
+    @torch.no_grad()
+    def fuse(self) -> nn.Conv2d:
+        """A new ``nn.Conv2d`` (with bias) computing ``bn2d(conv2d(x))`` with the current
+        BN statistics; the module itself is left unchanged."""
+        conv = self.conv2d
+        weight, bias = fuse_conv_bn(conv.weight, self.bn2d)
+        fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size,
+                          stride=conv.stride, padding=conv.padding, dilation=conv.dilation,
+                          groups=conv.groups).to(weight)
+        fused.weight.copy_(weight)
+        fused.bias.copy_(bias)
+        return fused
 
 
 def _to_map(x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
@@ -251,6 +269,7 @@ class TinyViT(BaseBackbone):
             paramwise_cfg=dict(layer_decay_rate=...))``.
     """
     num_extra_tokens = 0  # no class token
+    arch_settings = arch_settings
     arch_zoo = arch_settings
 
     def __init__(self,
@@ -313,6 +332,10 @@ class TinyViT(BaseBackbone):
             if i in self.out_indices:
                 self.add_module(f'norm{i}', build_norm_layer(norm_cfg, out_channels)[1])
         self._apply_frozen_stages()
+
+    def set_layer_lr_decay(self, layer_lr_decay: float) -> None:
+        """Accepted for API compatibility and does nothing: the backbone sets no per-layer
+        learning rates (configure layer-wise decay in the optimizer settings instead)."""
 
     def _frozen_modules(self) -> List[nn.Module]:
         # frozen_stages=0 (the default) freezes nothing, not even the stem

@@ -34,14 +34,16 @@ class TnTAttention(BaseModule):
     """``nn.MultiheadAttention`` (as ``attn``, MMCV's layout) with a residual and drop path.
 
     ``qkv_bias=False`` removes the input-projection bias but keeps the output-projection bias.
+    ``batch_first``: tokens are ``(batch, n, embed_dims)`` if True, ``(n, batch, embed_dims)``
+    otherwise.
     """
 
     def __init__(self, embed_dims: int, num_heads: int, attn_drop: float = 0.,
                  proj_drop: float = 0., drop_path_rate: float = 0., qkv_bias: bool = False,
-                 init_cfg=None) -> None:
+                 batch_first: bool = True, init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.attn = nn.MultiheadAttention(embed_dims, num_heads, dropout=attn_drop,
-                                          batch_first=True)
+                                          batch_first=batch_first)
         if not qkv_bias:
             self.attn.register_parameter('in_proj_bias', None)
         self.proj_drop = nn.Dropout(proj_drop)
@@ -53,17 +55,31 @@ class TnTAttention(BaseModule):
 
 
 class TransformerBlock(BaseModule):
-    """Pre-norm block: ``x + attn(norm_attn(x))`` then ``x + ffn(norm_ffn(x))``."""
+    """Pre-norm block: ``x + attn(norm_attn(x))`` then ``x + ffn(norm_ffn(x))``.
+
+    Args:
+        embed_dims / num_heads: token width and attention heads.
+        ffn_ratio: FFN hidden width over ``embed_dims``.
+        drop_rate / attn_drop_rate / drop_path_rate: dropout after the projections, on the
+            attention weights, and stochastic depth of both branches.
+        num_fcs: linear layers of the FFN.
+        qkv_bias: bias of the query/key/value projection.
+        act_cfg / norm_cfg: FFN activation and norm layers.
+        batch_first: tokens are ``(batch, n, embed_dims)`` if True (as the TNT layers pass
+            them), ``(n, batch, embed_dims)`` otherwise.
+        init_cfg: initialisation config.
+    """
 
     def __init__(self, embed_dims: int, num_heads: int, ffn_ratio: int = 4,
                  drop_rate: float = 0., attn_drop_rate: float = 0., drop_path_rate: float = 0.,
                  num_fcs: int = 2, qkv_bias: bool = False, act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN'), init_cfg=None) -> None:
+                 norm_cfg: dict = dict(type='LN'), batch_first: bool = True,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.norm_attn = build_norm_layer(norm_cfg, embed_dims)[1]
         self.attn = TnTAttention(embed_dims, num_heads, attn_drop=attn_drop_rate,
                                  proj_drop=drop_rate, drop_path_rate=drop_path_rate,
-                                 qkv_bias=qkv_bias)
+                                 qkv_bias=qkv_bias, batch_first=batch_first)
         self.norm_ffn = build_norm_layer(norm_cfg, embed_dims)[1]
         self.ffn = FFN(embed_dims=embed_dims, feedforward_channels=embed_dims * ffn_ratio,
                        num_fcs=num_fcs, ffn_drop=drop_rate,
