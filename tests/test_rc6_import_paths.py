@@ -49,8 +49,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.tinyvit.MLP',
     'mmcls.models.backbones.tinyvit.PatchEmbed',
     'mmcls.models.backbones.tinyvit.PatchMerging',
-    'mmcls.models.backbones.twins.GSAEncoderLayer',
-    'mmcls.models.backbones.twins.LSAEncoderLayer',
     'mmcls.models.backbones.vig.DenseDilated',
     'mmcls.models.backbones.vig.DenseDilatedKnnGraph',
     'mmcls.models.backbones.vig.GraphConv2d',
