@@ -59,7 +59,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.vig.get_2d_sincos_pos_embed_from_grid',
     'mmcls.models.backbones.vig.xy_dense_knn_matrix',
     'mmcls.models.backbones.vig.xy_pairwise_distance',
-    'mmcls.models.backbones.xcit.ClassAttntion',  # rc6's spelling; ClassAttention here
     'mmcls.models.heads.levit_head.fuse_parameters',
     'mmcls.models.heads.multi_task_head.loss_convertor',
 }
