@@ -35,8 +35,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.tinyvit.MLP',
     'mmcls.models.backbones.tinyvit.PatchEmbed',
     'mmcls.models.backbones.tinyvit.PatchMerging',
-    'mmcls.models.backbones.twins.GSAEncoderLayer',
-    'mmcls.models.backbones.twins.LSAEncoderLayer',
     'mmcls.models.backbones.vig.DenseDilated',
     'mmcls.models.backbones.vig.DenseDilatedKnnGraph',
     'mmcls.models.backbones.vig.GraphConv2d',
@@ -47,7 +45,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.vig.get_2d_sincos_pos_embed_from_grid',
     'mmcls.models.backbones.vig.xy_dense_knn_matrix',
     'mmcls.models.backbones.vig.xy_pairwise_distance',
-    'mmcls.models.backbones.xcit.ClassAttntion',  # rc6's spelling; ClassAttention here
     'mmcls.models.heads.levit_head.fuse_parameters',
     'mmcls.models.heads.multi_task_head.loss_convertor',
 }

@@ -91,22 +91,24 @@ class LocallyGroupedSelfAttention(BaseModule):
     """LSA: self-attention inside non-overlapping ``window_size`` windows.
 
     The grid is zero-padded to a multiple of the window; padded and real tokens do not attend to
-    each other.
+    each other. ``qk_scale`` overrides the ``head_dims ** -0.5`` scale; ``attn_drop_rate`` drops
+    attention weights and ``proj_drop_rate`` the projected output.
     """
 
     def __init__(self, embed_dims: int, num_heads: int = 8, qkv_bias: bool = False,
-                 qk_scale: Optional[float] = None, attn_drop: float = 0., proj_drop: float = 0.,
-                 window_size: int = 1, init_cfg=None) -> None:
+                 qk_scale: Optional[float] = None, attn_drop_rate: float = 0.,
+                 proj_drop_rate: float = 0., window_size: int = 1, init_cfg=None) -> None:
         super().__init__(init_cfg)
         if embed_dims % num_heads:
             raise ValueError(f'LSA: embed_dims {embed_dims} is not divisible by num_heads '
                              f'{num_heads}')
+        self.embed_dims = embed_dims
         self.num_heads = num_heads
         self.scale = qk_scale or (embed_dims // num_heads)**-0.5
-        self.attn_drop = attn_drop
+        self.attn_drop = attn_drop_rate  # dropout on the attention weights (training only)
         self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
         self.proj = nn.Linear(embed_dims, embed_dims)
-        self.proj_drop = nn.Dropout(proj_drop)
+        self.proj_drop = nn.Dropout(proj_drop_rate)
         self.window_size = window_size
 
     def _windows(self, x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
@@ -148,34 +150,72 @@ class LocallyGroupedSelfAttention(BaseModule):
 
 
 class TwinsEncoderLayer(BaseModule):
-    """Pre-norm layer ``x + attn(norm1(x))``, ``x + ffn(norm2(x))`` with GSA or LSA attention."""
+    """Pre-norm layer ``x + attn(norm1(x))``, ``x + ffn(norm2(x))`` with GSA or LSA attention.
+
+    ``attention`` is ``'gsa'`` (uses ``sr_ratio``) or ``'lsa'`` (uses ``window_size`` and
+    ``qk_scale``); ``num_fcs`` is the number of linear layers of the FFN.
+    """
 
     def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
                  attention: str = 'gsa', drop_rate: float = 0., attn_drop_rate: float = 0.,
-                 drop_path_rate: float = 0., qkv_bias: bool = True, sr_ratio: int = 1,
-                 window_size: int = 1, act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: dict = dict(type='LN'), init_cfg=None) -> None:
+                 drop_path_rate: float = 0., num_fcs: int = 2, qkv_bias: bool = True,
+                 qk_scale: Optional[float] = None, sr_ratio: float = 1, window_size: int = 1,
+                 act_cfg: dict = dict(type='GELU'), norm_cfg: dict = dict(type='LN'),
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
         if attention == 'gsa':
             self.attn = GlobalSubsampledAttention(
                 embed_dims, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop_rate,
-                proj_drop=drop_rate, sr_ratio=sr_ratio, norm_cfg=norm_cfg)
+                proj_drop=drop_rate, sr_ratio=int(sr_ratio), norm_cfg=norm_cfg)
         elif attention == 'lsa':
             self.attn = LocallyGroupedSelfAttention(
-                embed_dims, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop_rate,
-                proj_drop=drop_rate, window_size=window_size)
+                embed_dims, num_heads, qkv_bias=qkv_bias, qk_scale=qk_scale,
+                attn_drop_rate=attn_drop_rate, proj_drop_rate=drop_rate,
+                window_size=window_size)
         else:
             raise ValueError(f"TwinsEncoderLayer: attention must be 'gsa' or 'lsa', "
                              f'got {attention!r}')
         self.norm2 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.ffn = FFN(embed_dims=embed_dims, feedforward_channels=feedforward_channels,
-                       ffn_drop=drop_rate, act_cfg=act_cfg, add_identity=False)
+                       num_fcs=num_fcs, ffn_drop=drop_rate, act_cfg=act_cfg, add_identity=False)
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int]) -> torch.Tensor:
         x = x + self.drop_path(self.attn(self.norm1(x), hw_shape))
         return x + self.drop_path(self.ffn(self.norm2(x)))
+
+
+class GSAEncoderLayer(TwinsEncoderLayer):
+    """A :class:`TwinsEncoderLayer` with global sub-sampled attention (keys/values from a
+    ``sr_ratio``-strided conv of the grid)."""
+
+    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
+                 drop_rate: float = 0., attn_drop_rate: float = 0., drop_path_rate: float = 0.,
+                 num_fcs: int = 2, qkv_bias: bool = True, act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'), sr_ratio: float = 1.,
+                 init_cfg=None) -> None:
+        super().__init__(embed_dims, num_heads, feedforward_channels, attention='gsa',
+                         drop_rate=drop_rate, attn_drop_rate=attn_drop_rate,
+                         drop_path_rate=drop_path_rate, num_fcs=num_fcs, qkv_bias=qkv_bias,
+                         sr_ratio=sr_ratio, act_cfg=act_cfg, norm_cfg=norm_cfg,
+                         init_cfg=init_cfg)
+
+
+class LSAEncoderLayer(TwinsEncoderLayer):
+    """A :class:`TwinsEncoderLayer` with locally-grouped attention in ``window_size`` windows;
+    ``qk_scale`` overrides the ``head_dims ** -0.5`` attention scale."""
+
+    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
+                 drop_rate: float = 0., attn_drop_rate: float = 0., drop_path_rate: float = 0.,
+                 num_fcs: int = 2, qkv_bias: bool = True, qk_scale: Optional[float] = None,
+                 act_cfg: dict = dict(type='GELU'), norm_cfg: dict = dict(type='LN'),
+                 window_size: int = 1, init_cfg=None) -> None:
+        super().__init__(embed_dims, num_heads, feedforward_channels, attention='lsa',
+                         drop_rate=drop_rate, attn_drop_rate=attn_drop_rate,
+                         drop_path_rate=drop_path_rate, num_fcs=num_fcs, qkv_bias=qkv_bias,
+                         qk_scale=qk_scale, window_size=window_size, act_cfg=act_cfg,
+                         norm_cfg=norm_cfg, init_cfg=init_cfg)
 
 
 @MODELS.register_module()
@@ -191,7 +231,13 @@ class PCPVT(BaseBackbone):
     """
     num_extra_tokens = 0  # no class token
     arch_zoo = pcpvt_arch_settings
-    layer_attention = staticmethod(lambda index: 'gsa')
+    # keys a custom ``arch`` dict must have
+    essential_keys = set(pcpvt_arch_settings['small'])
+
+    @staticmethod
+    def layer_attention(index: int) -> str:
+        """The attention (``'gsa'`` or ``'lsa'``) of a stage's ``index``-th layer."""
+        return 'gsa'
 
     def __init__(self,
                  arch: Union[str, dict] = 'small',
@@ -207,6 +253,9 @@ class PCPVT(BaseBackbone):
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         owner = type(self).__name__
+        if isinstance(arch, dict) and not self.essential_keys <= set(arch):
+            raise ValueError(f'{owner}: a custom arch needs the keys '
+                             f'{sorted(self.essential_keys)}, got {sorted(arch)}')
         self.arch_settings = resolve_arch(arch, self.arch_zoo, owner)
         settings = self.arch_settings
         self.num_stages = len(settings['depths'])
@@ -234,16 +283,19 @@ class PCPVT(BaseBackbone):
         cursor = 0
         for k, depth in enumerate(self.depths):
             dims = self.embed_dims[k]
-            self.stages.append(ModuleList(
-                TwinsEncoderLayer(
-                    embed_dims=dims, num_heads=settings['num_heads'][k],
-                    feedforward_channels=settings['mlp_ratios'][k] * dims,
-                    attention=self.layer_attention(i), drop_rate=drop_rate,
-                    attn_drop_rate=attn_drop_rate, drop_path_rate=dpr[cursor + i],
-                    qkv_bias=qkv_bias, sr_ratio=settings['sr_ratios'][k],
-                    window_size=settings.get('window_sizes', [1] * self.num_stages)[k],
-                    norm_cfg=norm_cfg)
-                for i in range(depth)))
+            layers = ModuleList()
+            for i in range(depth):
+                common = dict(embed_dims=dims, num_heads=settings['num_heads'][k],
+                              feedforward_channels=settings['mlp_ratios'][k] * dims,
+                              drop_rate=drop_rate, attn_drop_rate=attn_drop_rate,
+                              drop_path_rate=dpr[cursor + i], qkv_bias=qkv_bias,
+                              norm_cfg=norm_cfg)
+                if self.layer_attention(i) == 'gsa':
+                    layers.append(GSAEncoderLayer(sr_ratio=settings['sr_ratios'][k], **common))
+                else:
+                    layers.append(LSAEncoderLayer(window_size=settings['window_sizes'][k],
+                                                  **common))
+            self.stages.append(layers)
             cursor += depth
 
         self.out_indices = normalize_out_indices(out_indices, self.num_stages, owner)
@@ -305,7 +357,12 @@ class SVT(PCPVT):
     ``arch`` dicts also need ``window_sizes`` (one per stage).
     """
     arch_zoo = svt_arch_settings
-    layer_attention = staticmethod(lambda index: 'lsa' if index % 2 == 0 else 'gsa')
+    essential_keys = set(svt_arch_settings['small'])
+
+    @staticmethod
+    def layer_attention(index: int) -> str:
+        """Even layers of a stage use LSA, odd ones GSA."""
+        return 'lsa' if index % 2 == 0 else 'gsa'
 
 
 __all__ = ['PCPVT', 'SVT']

@@ -7,6 +7,7 @@ import torch.nn as nn
 
 from mmcls.registry import MODELS
 from ..utils import DropPath, ModuleList, build_activation_layer, build_norm_layer
+from ..utils.base_module import BaseModule
 from ..utils.frozen_stages import check_frozen_stages
 from .base_backbone import BaseBackbone, normalize_out_indices, resolve_arch
 
@@ -27,12 +28,13 @@ arch_settings = {
 }
 
 
-class MixFFN(nn.Module):
+class MixFFN(BaseModule):
     """1x1 conv -> 3x3 depthwise conv -> act -> 1x1 conv, with dropout."""
 
     def __init__(self, embed_dims: int, feedforward_channels: int,
-                 act_cfg: dict = dict(type='GELU'), ffn_drop: float = 0.) -> None:
-        super().__init__()
+                 act_cfg: dict = dict(type='GELU'), ffn_drop: float = 0.,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.fc1 = nn.Conv2d(embed_dims, feedforward_channels, kernel_size=1)
         self.dwconv = nn.Conv2d(feedforward_channels, feedforward_channels, kernel_size=3,
                                 padding=1, groups=feedforward_channels)
@@ -45,12 +47,12 @@ class MixFFN(nn.Module):
         return self.drop(self.fc2(x))
 
 
-class LKA(nn.Module):
+class LKA(BaseModule):
     """Large kernel attention: 5x5 depthwise, 7x7 depthwise with dilation 3 (a 21x21
     receptive field) and a 1x1 conv give an attention map that multiplies the input."""
 
-    def __init__(self, embed_dims: int) -> None:
-        super().__init__()
+    def __init__(self, embed_dims: int, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.DW_conv = nn.Conv2d(embed_dims, embed_dims, kernel_size=5, padding=2,
                                  groups=embed_dims)
         self.DW_D_conv = nn.Conv2d(embed_dims, embed_dims, kernel_size=7, padding=9,
@@ -61,11 +63,12 @@ class LKA(nn.Module):
         return x * self.conv1(self.DW_D_conv(self.DW_conv(x)))
 
 
-class SpatialAttention(nn.Module):
+class SpatialAttention(BaseModule):
     """``x + proj_2(LKA(act(proj_1(x))))``."""
 
-    def __init__(self, embed_dims: int, act_cfg: dict = dict(type='GELU')) -> None:
-        super().__init__()
+    def __init__(self, embed_dims: int, act_cfg: dict = dict(type='GELU'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.proj_1 = nn.Conv2d(embed_dims, embed_dims, kernel_size=1)
         self.activation = build_activation_layer(act_cfg)
         self.spatial_gating_unit = LKA(embed_dims)
@@ -76,14 +79,14 @@ class SpatialAttention(nn.Module):
         return out + x
 
 
-class VANBlock(nn.Module):
+class VANBlock(BaseModule):
     """``x + ls1 * attn(bn(x))`` then ``x + ls2 * ffn(bn(x))``."""
 
     def __init__(self, embed_dims: int, ffn_ratio: float = 4., drop_rate: float = 0.,
                  drop_path_rate: float = 0., act_cfg: dict = dict(type='GELU'),
                  norm_cfg: dict = dict(type='BN', eps=1e-5),
-                 layer_scale_init_value: float = 1e-2) -> None:
-        super().__init__()
+                 layer_scale_init_value: float = 1e-2, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.out_channels = embed_dims
         self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.attn = SpatialAttention(embed_dims, act_cfg=act_cfg)
@@ -137,7 +140,7 @@ class VAN(BaseBackbone):
         norm_cfg: the norm after each stage (applied to tokens).
         block_cfgs: extra arguments of every ``VANBlock``.
     """
-    arch_settings = arch_settings
+    arch_zoo = arch_settings
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -152,8 +155,9 @@ class VAN(BaseBackbone):
                  block_cfgs: dict = dict(),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.arch = resolve_arch(arch, self.arch_settings, 'VAN')
-        self.embed_dims, depths = self.arch['embed_dims'], self.arch['depths']
+        self.arch_settings = resolve_arch(arch, self.arch_zoo, 'VAN')
+        self.arch = self.arch_settings  # the resolved arch, under its former name too
+        self.embed_dims, depths = self.arch_settings['embed_dims'], self.arch_settings['depths']
         self.num_stages = len(depths)
         if len(patch_sizes) != self.num_stages:
             raise ValueError(f'VAN: patch_sizes needs {self.num_stages} entries, '
@@ -168,7 +172,7 @@ class VAN(BaseBackbone):
             self.add_module(f'patch_embed{i + 1}', VANPatchEmbed(
                 in_channels if i == 0 else self.embed_dims[i - 1], dims, patch_sizes[i]))
             self.add_module(f'blocks{i + 1}', ModuleList([
-                VANBlock(dims, self.arch['ffn_ratios'][i], drop_rate, dpr[start + j],
+                VANBlock(dims, self.arch_settings['ffn_ratios'][i], drop_rate, dpr[start + j],
                          **block_cfgs) for j in range(depth)
             ]))
             self.add_module(f'norm{i + 1}', build_norm_layer(norm_cfg, dims)[1])

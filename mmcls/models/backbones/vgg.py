@@ -24,8 +24,13 @@ def make_vgg_layer(in_channels: int,
                    norm_cfg: Optional[dict] = None,
                    act_cfg: Optional[dict] = dict(type='ReLU'),
                    dilation: int = 1,
+                   with_norm: bool = False,
                    ceil_mode: bool = False) -> List[nn.Module]:
-    """One VGG stage: ``num_blocks`` 3x3 ConvModules (always with a bias) then a 2x2 max-pool."""
+    """One VGG stage: ``num_blocks`` 3x3 ConvModules (always with a bias) then a 2x2 max-pool.
+
+    Whether the convs have a norm layer is decided by ``norm_cfg`` alone; ``with_norm`` is
+    accepted for compatibility with the reference signature and has no effect there either.
+    """
     layers: List[nn.Module] = []
     for _ in range(num_blocks):
         layers.append(ConvModule(in_channels, out_channels, 3, dilation=dilation,
@@ -51,6 +56,8 @@ class VGG(BaseBackbone):
         norm_cfg: e.g. ``dict(type='BN')`` for the batch-norm variants.
         with_last_pool: keep the max-pool of the last stage.
     """
+    # depth -> number of 3x3 convs in each of the five stages
+    arch_settings = arch_settings
 
     def __init__(self,
                  depth: int,
@@ -71,13 +78,14 @@ class VGG(BaseBackbone):
                      dict(type='Normal', std=0.01, layer=['Linear'])
                  ]) -> None:
         super().__init__(init_cfg)
-        if depth not in arch_settings:
-            raise KeyError(f'VGG: invalid depth {depth}, choose from {sorted(arch_settings)}')
+        if depth not in self.arch_settings:
+            raise KeyError(f'VGG: invalid depth {depth}, '
+                           f'choose from {sorted(self.arch_settings)}')
         if not 1 <= num_stages <= 5:
             raise ValueError(f'VGG: num_stages must be in [1, 5], got {num_stages}')
         if len(dilations) != num_stages:
             raise ValueError(f'VGG: dilations needs {num_stages} entries, got {len(dilations)}')
-        self.stage_blocks = arch_settings[depth][:num_stages]
+        self.stage_blocks = self.arch_settings[depth][:num_stages]
         self.num_classes = num_classes
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval

@@ -191,6 +191,12 @@ class VisionTransformer(BaseBackbone):
         """Entries of ``pos_embed`` before the patch grid."""
         return self.num_extra_tokens if self.pos_embed_covers_extra_tokens else 0
 
+    @staticmethod
+    def resize_pos_embed(*args, **kwargs) -> torch.Tensor:
+        """:func:`mmcls.models.utils.resize_pos_embed` (``pos_embed, src_shape, dst_shape, mode,
+        num_extra_tokens``), reachable from the class as well."""
+        return resize_pos_embed(*args, **kwargs)
+
     def _add_extra_tokens(self) -> None:
         """Hook for subclasses that add tokens next to the class token (DeiT's distillation token)."""
 

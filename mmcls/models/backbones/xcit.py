@@ -19,6 +19,7 @@ from ..utils.attention import ChannelMultiheadAttention
 from ..utils.base_module import BaseModule, ModuleList, Sequential
 from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
+from ..utils.helpers import to_2tuple
 from ..utils.ffn import FFN
 from ..utils.norm import build_norm_layer
 from ..utils.position_encoding import fourier_frequencies, fourier_position_features
@@ -112,13 +113,18 @@ class PositionalEncodingFourier(BaseModule):
 class ConvPatchEmbed(BaseModule):
     """Stack of stride-2 3x3 conv-BN-GELU layers (3 for patch 8, 4 for patch 16; no act last).
 
-    ``forward`` returns ``(tokens (B, N, C), (H, W))``.
+    ``forward`` returns ``(tokens (B, N, C), (H, W))``. ``img_size`` is the nominal input size:
+    it sets ``img_size`` and ``num_patches`` (the token count at that size); other sizes are
+    embedded as well.
     """
 
-    def __init__(self, patch_size: int = 16, in_channels: int = 3, embed_dims: int = 768,
+    def __init__(self, img_size: Union[int, tuple] = 224, patch_size: int = 16,
+                 in_channels: int = 3, embed_dims: int = 768,
                  norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='GELU'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
+        self.img_size = to_2tuple(img_size)
+        self.num_patches = (self.img_size[0] // patch_size) * (self.img_size[1] // patch_size)
         if patch_size == 16:
             widths = [embed_dims // 8, embed_dims // 4, embed_dims // 2, embed_dims]
         elif patch_size == 8:
@@ -141,18 +147,23 @@ class ConvPatchEmbed(BaseModule):
 
 
 class LPI(BaseModule):
-    """Local patch interaction: depth-wise 3x3 conv -> GELU -> BN -> depth-wise 3x3 conv."""
+    """Local patch interaction: depth-wise 3x3 conv -> GELU -> BN -> depth-wise 3x3 conv.
 
-    def __init__(self, in_features: int, kernel_size: int = 3,
-                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='GELU'),
-                 init_cfg=None) -> None:
+    The second conv maps to ``out_features`` channels (default ``in_features``) with
+    ``out_features`` groups.
+    """
+
+    def __init__(self, in_features: int, out_features: Optional[int] = None,
+                 kernel_size: int = 3, norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='GELU'), init_cfg=None) -> None:
         super().__init__(init_cfg)
+        out_features = out_features or in_features
         padding = kernel_size // 2
         self.conv1 = ConvModule(in_features, in_features, kernel_size, padding=padding,
                                 groups=in_features, bias=True, norm_cfg=norm_cfg,
                                 act_cfg=act_cfg, order=('conv', 'act', 'norm'))
-        self.conv2 = ConvModule(in_features, in_features, kernel_size, padding=padding,
-                                groups=in_features, norm_cfg=None, act_cfg=None)
+        self.conv2 = ConvModule(in_features, out_features, kernel_size, padding=padding,
+                                groups=out_features, norm_cfg=None, act_cfg=None)
 
     def forward(self, x: torch.Tensor, height: int, width: int) -> torch.Tensor:
         batch, tokens, channels = x.shape
@@ -276,6 +287,8 @@ class XCiT(BaseBackbone):
         frozen_stages: >= 0 freezes the patch and position embeddings; N > 0 also freezes the
             first N layers (and the class token and final norm once they are all frozen).
         drop_path_rate: stochastic depth of every XCA block (constant, as in the paper).
+        init_cfg: by default truncated-normal linears with ``TruncNormal``'s own ``std`` (1);
+            pass ``dict(type='TruncNormal', layer='Linear', std=0.02)`` for the usual ViT scale.
     """
     num_extra_tokens = 1
     arch_zoo = arch_settings
@@ -304,7 +317,7 @@ class XCiT(BaseBackbone):
                  bn_norm_cfg: dict = dict(type='BN'),
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  act_cfg: dict = dict(type='GELU'),
-                 init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02)) -> None:
+                 init_cfg=dict(type='TruncNormal', layer='Linear')) -> None:
         super().__init__(init_cfg)
         widths = dict(embed_dims=embed_dims, depth=depth, num_heads=num_heads,
                       layer_scale_init_value=layer_scale_init_value, tokens_norm=tokens_norm)
@@ -320,7 +333,8 @@ class XCiT(BaseBackbone):
         self.out_type = out_type
         self.img_size = img_size
 
-        self.patch_embed = ConvPatchEmbed(patch_size, in_channels, self.embed_dims,
+        self.patch_embed = ConvPatchEmbed(img_size=img_size, patch_size=patch_size,
+                                          in_channels=in_channels, embed_dims=self.embed_dims,
                                           norm_cfg=bn_norm_cfg, act_cfg=act_cfg)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
         self.use_pos_embed = use_pos_embed

@@ -78,8 +78,9 @@ class PatchEmbed(BaseModule):
     ``forward`` returns ``(tokens, (out_h, out_w))``. ``padding='corner'`` pads the bottom/right
     so any input size is covered; ``init_out_size`` is the token grid for ``input_size``.
 
-    MMClassification's older arguments are honoured too: ``img_size`` stands for ``input_size``
-    and ``conv_cfg`` (``type``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``bias``)
+    MMClassification's older arguments are honoured too: ``img_size`` (224 by default) stands for
+    ``input_size`` when that is not given (both ``None`` leave ``init_input_size`` and
+    ``init_out_size`` as ``None``), and ``conv_cfg`` (``type``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``bias``)
     overrides the matching projection arguments.
     """
 
@@ -94,7 +95,7 @@ class PatchEmbed(BaseModule):
                  bias: bool = True,
                  norm_cfg: Optional[dict] = None,
                  input_size: Optional[Size] = None,
-                 img_size: Optional[Size] = None,
+                 img_size: Optional[Size] = 224,
                  conv_cfg: Optional[dict] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
