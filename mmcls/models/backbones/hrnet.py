@@ -24,7 +24,7 @@ def _stages(width: int) -> list:
             [3, 4, 'BASIC', (4, 4, 4, 4), (width, width * 2, width * 4, width * 8)]]
 
 
-arch_settings = {f'w{w}': _stages(w) for w in (18, 30, 32, 40, 44, 48, 64)}
+arch_zoo = {f'w{w}': _stages(w) for w in (18, 30, 32, 40, 44, 48, 64)}
 _STAGE_KEYS = ('num_modules', 'num_branches', 'block', 'num_blocks', 'num_channels')
 
 
@@ -127,7 +127,10 @@ class HRNet(BaseBackbone):
         zero_init_residual: zero the last norm of every residual block at init.
         multiscale_output: ``False`` makes the last module output the finest branch only.
     """
-    arch_settings = arch_settings
+    arch_zoo = arch_zoo
+    # the same table under the name the other backbones use
+    arch_settings = arch_zoo
+    blocks_dict = BLOCKS
 
     def __init__(self,
                  arch: str = 'w32',
@@ -144,7 +147,7 @@ class HRNet(BaseBackbone):
                      dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
                  ]) -> None:
         super().__init__(init_cfg)
-        self.extra = self._parse_arch(arch, extra)
+        self.extra = self.parse_arch(arch, extra)
         self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
         self.norm_eval, self.with_cp = norm_eval, with_cp
         self.zero_init_residual = zero_init_residual
@@ -157,7 +160,7 @@ class HRNet(BaseBackbone):
         self.relu = nn.ReLU(inplace=True)
 
         stage1 = self.extra['stage1']
-        block = BLOCKS[stage1['block']]
+        block = self.blocks_dict[stage1['block']]
         channels = [c * get_expansion(block) for c in stage1['num_channels']]
         # named layer1 (not stage1) as in the released checkpoints
         self.layer1 = ResLayer(block, num_blocks=stage1['num_blocks'][0], in_channels=64,
@@ -165,7 +168,7 @@ class HRNet(BaseBackbone):
                                conv_cfg=conv_cfg)
         for i in range(2, 5):
             cfg = self.extra[f'stage{i}']
-            block = BLOCKS[cfg['block']]
+            block = self.blocks_dict[cfg['block']]
             new_channels = [c * get_expansion(block) for c in cfg['num_channels']]
             self.add_module(f'transition{i - 1}', self._make_transition(channels, new_channels))
             self.add_module(f'stage{i}', self._make_stage(
@@ -173,17 +176,19 @@ class HRNet(BaseBackbone):
             channels = new_channels
         self.out_channels = channels
 
-    def _parse_arch(self, arch: str, extra: Optional[dict]) -> dict:
+    def parse_arch(self, arch: str, extra: Optional[dict] = None) -> dict:
+        """The four stage configs: ``extra`` checked and returned when given, else the
+        ``arch_zoo`` row of ``arch`` as ``dict(stage1=..., ..., stage4=...)``."""
         if extra is not None:
             for i in range(1, 5):
                 missing = set(_STAGE_KEYS) - set(extra.get(f'stage{i}', {}))
                 if missing:
                     raise ValueError(f'HRNet: extra["stage{i}"] misses {sorted(missing)}')
-                if extra[f'stage{i}']['block'] not in BLOCKS:
+                if extra[f'stage{i}']['block'] not in self.blocks_dict:
                     raise ValueError(f'HRNet: unknown block {extra[f"stage{i}"]["block"]!r}; '
-                                     f'expected one of {sorted(BLOCKS)}')
+                                     f'expected one of {sorted(self.blocks_dict)}')
             return extra
-        stages = lookup_arch(arch, self.arch_settings, 'HRNet')
+        stages = lookup_arch(arch, self.arch_zoo, 'HRNet')
         return {f'stage{i + 1}': dict(zip(_STAGE_KEYS, stage)) for i, stage in enumerate(stages)}
 
     norm1 = norm_property(1)
@@ -205,7 +210,7 @@ class HRNet(BaseBackbone):
         return nn.ModuleList(layers)
 
     def _make_stage(self, cfg: dict, in_channels: List[int], multiscale_output: bool) -> nn.Module:
-        block = BLOCKS[cfg['block']]
+        block = self.blocks_dict[cfg['block']]
         block_init_cfg = None
         if self.zero_init_residual:
             last_norm = 'norm3' if block is Bottleneck else 'norm2'

@@ -66,3 +66,12 @@ def test_hrfuse_neck_on_backbone_output():
     neck = HRFuseScales(in_channels=(4, 8, 16, 32), out_channels=64).eval()
     out, = neck(model(torch.randn(1, 3, 64, 64)))
     assert out.shape == (1, 64, 2, 2)
+
+
+def test_hrnet_parse_arch_reads_the_arch_zoo():
+    model = HRNet(arch='w18')
+    stages = model.parse_arch('w18')
+    assert stages['stage4']['num_channels'] == (18, 36, 72, 144)
+    assert model.blocks_dict[stages['stage1']['block']].__name__ == 'Bottleneck'
+    assert model.parse_arch('w18', extra=stages) is stages
+    assert set(HRNet.arch_zoo) == {'w18', 'w30', 'w32', 'w40', 'w44', 'w48', 'w64'}
