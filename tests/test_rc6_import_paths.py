@@ -25,8 +25,6 @@ PENDING: set = set()  # every name rc6 exposes that another change was to add is
 # model under another name here, or a class still to write. Each needs a line (an import or a
 # definition) in that module; take the entry out with it.
 ELSEWHERE = {
-    # classes not implemented here
-    'mmcls.models.heads.base_head.BaseHead',  # ClsHead derives from BaseModule directly
     # backbone and head building blocks
     'mmcls.models.backbones.efficientformer.basic_blocks',
     'mmcls.models.backbones.repmlp.GlobalPerceptron',

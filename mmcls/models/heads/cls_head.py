@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmcls.registry import MODELS
 from mmcls.structures import ClsDataSample
 from ..builder import build_loss
-from ..utils.base_module import BaseModule
+from .base_head import BaseHead
 
 
 def topk_accuracy(scores: torch.Tensor, target: torch.Tensor,
@@ -46,7 +46,7 @@ def attach_predictions(data_samples: Optional[Sequence[Optional[ClsDataSample]]]
     return results
 
 
-class LastFeatureHead(BaseModule):
+class LastFeatureHead(BaseHead):
     """A head without layers of its own: :meth:`pre_logits` is the last feature and
     :meth:`forward` returns it as the logits. Subclasses add layers by overriding both."""
 

@@ -12,7 +12,7 @@ import torch.nn as nn
 from mmcls.registry import MODELS
 from mmcls.structures import BaseDataElement, ClsDataSample
 from mmcls.structures.multi_task_data_sample import MultiTaskDataSample
-from ..utils.base_module import BaseModule
+from .base_head import BaseHead
 
 __all__ = ['MultiTaskHead', 'loss_convertor']
 
@@ -63,7 +63,7 @@ def _build_head(cfg: Union[dict, nn.Module], common: dict, task: str) -> nn.Modu
 
 
 @MODELS.register_module()
-class MultiTaskHead(BaseModule):
+class MultiTaskHead(BaseHead):
     """One head per task; losses and predictions are keyed by task name.
 
     Args:
