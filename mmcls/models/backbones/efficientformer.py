@@ -4,7 +4,7 @@ A conv stem, four stages of MetaFormer blocks with pooling token mixers on (B, C
 (``Meta4D``), and, at the end of the last stage, ``vit_num`` attention blocks on (B, N, C)
 tokens (``Meta3D``) whose attention has learned per-offset biases.
 """
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -36,8 +36,8 @@ class AttentionWithBias(BiasedAttention):
     bias per head and relative offset; values are ``attn_ratio`` x wider than keys."""
 
     def __init__(self, embed_dims: int, num_heads: int = 8, key_dim: int = 32,
-                 attn_ratio: float = 4., resolution: int = 7) -> None:
-        super().__init__(key_dim, num_heads, attn_ratio)
+                 attn_ratio: float = 4., resolution: int = 7, init_cfg=None) -> None:
+        super().__init__(key_dim, num_heads, attn_ratio, init_cfg=init_cfg)
         self.qkv = nn.Linear(embed_dims, self.dh + 2 * key_dim * num_heads)
         self.proj = nn.Linear(self.dh, embed_dims)
         self._init_biases(num_heads, resolution, resolution, 1)
@@ -57,15 +57,18 @@ class Flat(nn.Module):
 
 
 class LinearMlp(BaseModule):
-    """Token MLP ``fc1 -> act -> drop -> fc2 -> drop`` on (B, N, C)."""
+    """Token MLP ``fc1 -> act -> drop -> fc2 -> drop`` on (B, N, C); the hidden and output
+    widths default to ``in_features``."""
 
-    def __init__(self, in_features: int, hidden_features: int,
-                 act_cfg: dict = dict(type='GELU'), drop: float = 0.) -> None:
-        super().__init__()
+    def __init__(self, in_features: int, hidden_features: Optional[int] = None,
+                 out_features: Optional[int] = None, act_cfg: dict = dict(type='GELU'),
+                 drop: float = 0., init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        hidden_features = hidden_features or in_features
         self.fc1 = nn.Linear(in_features, hidden_features)
         self.act = build_activation_layer(act_cfg)
         self.drop1 = nn.Dropout(drop)
-        self.fc2 = nn.Linear(hidden_features, in_features)
+        self.fc2 = nn.Linear(hidden_features, out_features or in_features)
         self.drop2 = nn.Dropout(drop)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -73,17 +76,20 @@ class LinearMlp(BaseModule):
 
 
 class ConvMlp(BaseModule):
-    """1x1-conv MLP with batch norms, ``norm1(fc1) -> act -> norm2(fc2)`` on (B, C, H, W)."""
+    """1x1-conv MLP with batch norms, ``norm1(fc1) -> act -> norm2(fc2)`` on (B, C, H, W); the
+    hidden and output widths default to ``in_features``."""
 
-    def __init__(self, in_features: int, hidden_features: int,
-                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='GELU'),
-                 drop: float = 0.) -> None:
-        super().__init__()
+    def __init__(self, in_features: int, hidden_features: Optional[int] = None,
+                 out_features: Optional[int] = None, norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='GELU'), drop: float = 0., init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        hidden_features = hidden_features or in_features
+        out_features = out_features or in_features
         self.fc1 = nn.Conv2d(in_features, hidden_features, 1)
         self.act = build_activation_layer(act_cfg)
-        self.fc2 = nn.Conv2d(hidden_features, in_features, 1)
+        self.fc2 = nn.Conv2d(hidden_features, out_features, 1)
         self.norm1 = build_norm_layer(norm_cfg, hidden_features)[1]
-        self.norm2 = build_norm_layer(norm_cfg, in_features)[1]
+        self.norm2 = build_norm_layer(norm_cfg, out_features)[1]
         self.drop = nn.Dropout(drop)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -100,12 +106,12 @@ class Meta3D(BaseModule):
 
     def __init__(self, dim: int, mlp_ratio: float = 4., norm_cfg: dict = dict(type='LN'),
                  act_cfg: dict = dict(type='GELU'), drop: float = 0., drop_path: float = 0.,
-                 use_layer_scale: bool = True, resolution: int = 7) -> None:
-        super().__init__()
+                 use_layer_scale: bool = True, resolution: int = 7, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.norm1 = build_norm_layer(norm_cfg, dim)[1]
         self.token_mixer = AttentionWithBias(dim, resolution=resolution)
         self.norm2 = build_norm_layer(norm_cfg, dim)[1]
-        self.mlp = LinearMlp(dim, int(dim * mlp_ratio), act_cfg, drop)
+        self.mlp = LinearMlp(dim, int(dim * mlp_ratio), act_cfg=act_cfg, drop=drop)
         self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
         self.ls1 = _layer_scale(dim, use_layer_scale, 'channels_last')
         self.ls2 = _layer_scale(dim, use_layer_scale, 'channels_last')
@@ -120,8 +126,8 @@ class Meta4D(BaseModule):
 
     def __init__(self, dim: int, pool_size: int = 3, mlp_ratio: float = 4.,
                  act_cfg: dict = dict(type='GELU'), drop: float = 0., drop_path: float = 0.,
-                 use_layer_scale: bool = True) -> None:
-        super().__init__()
+                 use_layer_scale: bool = True, init_cfg=None) -> None:
+        super().__init__(init_cfg)
         self.token_mixer = Pooling(pool_size=pool_size)
         self.mlp = ConvMlp(dim, int(dim * mlp_ratio), act_cfg=act_cfg, drop=drop)
         self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()

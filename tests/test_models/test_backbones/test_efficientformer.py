@@ -52,3 +52,13 @@ def test_head_averages_the_two_classifiers():
     with pytest.raises(RuntimeError, match='teacher'):
         head.loss(feats, [])
     assert EfficientFormerClsHead(4, 6, distillation=False)(feats).shape == (2, 4)
+
+
+def test_efficientformer_mlp_widths_default_to_the_input():
+    import torch
+    from mmcls.models.backbones.efficientformer import ConvMlp, LinearMlp
+    conv = ConvMlp(8)
+    assert conv.fc1.out_channels == 8 and conv.fc2.out_channels == 8
+    assert conv(torch.rand(1, 8, 4, 4)).shape == (1, 8, 4, 4)
+    linear = LinearMlp(8, hidden_features=16, out_features=4)
+    assert linear(torch.rand(2, 5, 8)).shape == (2, 5, 4)
