@@ -43,9 +43,6 @@ def fuse_parameters(module: nn.Module) -> None:
             fuse_parameters(child)
 
 
-# the name the heads use for the same function
-fuse_children = fuse_parameters
-
 
 def fuse_for_deploy(module: nn.Module) -> None:
     """Fold the batch norms of ``module`` (which has a ``deploy`` flag) into the preceding
@@ -312,4 +309,4 @@ class LeViT(BaseBackbone):
         return tuple(outs)
 
 
-__all__ = ['LeViT', 'fuse_parameters', 'fuse_children', 'fuse_for_deploy']
+__all__ = ['LeViT', 'fuse_parameters', 'fuse_for_deploy']

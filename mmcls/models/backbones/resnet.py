@@ -160,6 +160,7 @@ class Bottleneck(_ResidualBlock):
         super().__init__(in_channels, out_channels, expansion, stride, dilation, style, with_cp,
                          init_cfg)
         self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
+        self.groups, self.width_per_group = groups, width_per_group
         if groups != 1:
             self.mid_channels = groups * width_per_group * self.mid_channels // base_channels
         self.conv1_stride, self.conv2_stride = (1, stride) if style == 'pytorch' else (stride, 1)

@@ -23,7 +23,6 @@ class Bottleneck(_Bottleneck):
                  groups: int = 32, width_per_group: int = 4, **kwargs) -> None:
         super().__init__(in_channels, out_channels, groups=groups,
                          width_per_group=width_per_group, base_channels=base_channels, **kwargs)
-        self.groups, self.width_per_group = groups, width_per_group
 
 
 @MODELS.register_module()

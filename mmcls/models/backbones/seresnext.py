@@ -26,7 +26,6 @@ class SEBottleneck(_SEBottleneck):
                  **kwargs) -> None:
         super().__init__(in_channels, out_channels, se_ratio=se_ratio, groups=groups,
                          width_per_group=width_per_group, base_channels=base_channels, **kwargs)
-        self.groups, self.width_per_group = groups, width_per_group
 
 
 @MODELS.register_module()

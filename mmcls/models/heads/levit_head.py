@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from mmcls.registry import MODELS
-from ..backbones.levit import fuse_children, fuse_for_deploy
+from ..backbones.levit import fuse_for_deploy, fuse_parameters
 from ..utils.base_module import BaseModule
 from ..utils.norm import build_norm_layer
 from .cls_head import ClsHead
@@ -33,10 +33,6 @@ class BatchNormLinear(BaseModule):
         fused.weight.copy_(self.linear.weight * scale[None, :])
         fused.bias.copy_(self.linear.weight @ shift + self.linear.bias)
         return fused
-
-
-# MMClassification's name of the recursive fuse of a module's children
-fuse_parameters = fuse_children
 
 
 @MODELS.register_module()
