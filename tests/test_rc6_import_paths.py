@@ -26,8 +26,6 @@ PENDING: set = set()  # every name rc6 exposes that another change was to add is
 # definition) in that module; take the entry out with it.
 ELSEWHERE = {
     # backbone and head building blocks
-    'mmcls.models.backbones.efficientformer.basic_blocks',
-    'mmcls.models.backbones.repmlp.GlobalPerceptron',
     'mmcls.models.backbones.tinyvit.BasicStage',
     'mmcls.models.backbones.tinyvit.ConvStage',
     'mmcls.models.backbones.tinyvit.MLP',

@@ -17,9 +17,9 @@ from ..utils.conv_module import ConvModule
 from ..utils.drop import DropPath
 from ..utils.layer_scale import LayerScale
 from ..utils.norm import build_norm_layer
-from .base_backbone import BaseBackbone, normalize_out_indices, stem_and_stages
+from .base_backbone import (BaseBackbone, normalize_out_indices, resolve_arch,
+                            stem_and_stages)
 from .poolformer import Pooling
-from .base_backbone import resolve_arch
 
 arch_settings = {
     'l1': dict(layers=[3, 2, 6, 4], embed_dims=[48, 96, 224, 448],
@@ -139,6 +139,48 @@ class Meta4D(BaseModule):
         return x + self.drop_path(self.ls2(self.mlp(x)))
 
 
+def basic_blocks(in_channels: int,
+                 out_channels: int,
+                 index: int,
+                 layers: Sequence[int],
+                 pool_size: int = 3,
+                 mlp_ratio: float = 4.,
+                 act_cfg: dict = dict(type='GELU'),
+                 drop_rate: float = .0,
+                 drop_path_rate: float = 0.,
+                 use_layer_scale: bool = True,
+                 vit_num: int = 1,
+                 has_downsamper: bool = False,
+                 resolution: int = 7) -> Sequential:
+    """Stage ``index`` of a network whose stages have ``layers`` blocks.
+
+    An optional stride-2 conv-BN downsample (``has_downsamper``), then ``Meta4D`` blocks; in the
+    last stage the final ``vit_num`` blocks are ``Meta3D`` attention blocks, preceded by a
+    ``Flat`` that turns the (B, C, H, W) map into (B, N, C) tokens. Stochastic depth grows
+    linearly with the block's position in the whole network, up to ``drop_path_rate``.
+    """
+    blocks: List[nn.Module] = []
+    if has_downsamper:
+        blocks.append(ConvModule(in_channels, out_channels, 3, stride=2, padding=1, bias=True,
+                                 norm_cfg=dict(type='BN'), act_cfg=None))
+    depth, total = layers[index], sum(layers)
+    is_last = index == len(layers) - 1
+    if is_last and vit_num == depth:
+        blocks.append(Flat())
+    for j in range(depth):
+        dpr = drop_path_rate * (j + sum(layers[:index])) / max(total - 1, 1)
+        if is_last and depth - j <= vit_num:
+            blocks.append(Meta3D(out_channels, mlp_ratio, act_cfg=act_cfg, drop=drop_rate,
+                                 drop_path=dpr, use_layer_scale=use_layer_scale,
+                                 resolution=resolution))
+        else:
+            blocks.append(Meta4D(out_channels, pool_size, mlp_ratio, act_cfg, drop_rate, dpr,
+                                 use_layer_scale))
+            if is_last and depth - j - 1 == vit_num:
+                blocks.append(Flat())
+    return Sequential(*blocks)
+
+
 @MODELS.register_module()
 class EfficientFormer(BaseBackbone):
     """EfficientFormer backbone.
@@ -159,6 +201,7 @@ class EfficientFormer(BaseBackbone):
         use_layer_scale: scale each residual branch by a learned per-channel factor.
         resolution: side of the token grid the attention biases are laid out for.
     """
+    arch_settings = arch_settings
 
     def __init__(self,
                  arch: Union[str, dict] = 'l1',
@@ -197,30 +240,13 @@ class EfficientFormer(BaseBackbone):
             ConvModule(stem // 2, stem, 3, stride=2, padding=1, bias=True,
                        norm_cfg=dict(type='BN')))
 
-        total = sum(self.layers)
-        self.network = ModuleList()
-        for i, depth in enumerate(self.layers):
-            dims = self.embed_dims[i]
-            blocks: List[nn.Module] = []
-            if self.downsamples[i]:
-                blocks.append(ConvModule(self.embed_dims[i - 1] if i else dims, dims, 3,
-                                         stride=2, padding=1, bias=True,
-                                         norm_cfg=dict(type='BN'), act_cfg=None))
-            is_last = i == len(self.layers) - 1
-            if is_last and self.vit_num == depth:
-                blocks.append(Flat())
-            for j in range(depth):
-                dpr = drop_path_rate * (j + sum(self.layers[:i])) / max(total - 1, 1)
-                if is_last and depth - j <= self.vit_num:
-                    blocks.append(Meta3D(dims, mlp_ratios, act_cfg=act_cfg, drop=drop_rate,
-                                         drop_path=dpr, use_layer_scale=use_layer_scale,
-                                         resolution=resolution))
-                else:
-                    blocks.append(Meta4D(dims, pool_size, mlp_ratios, act_cfg, drop_rate, dpr,
-                                         use_layer_scale))
-                    if is_last and depth - j - 1 == self.vit_num:
-                        blocks.append(Flat())
-            self.network.append(Sequential(*blocks))
+        self.network = ModuleList(
+            basic_blocks(self.embed_dims[i - 1] if i else self.embed_dims[i], self.embed_dims[i],
+                         i, self.layers, pool_size=pool_size, mlp_ratio=mlp_ratios,
+                         act_cfg=act_cfg, drop_rate=drop_rate, drop_path_rate=drop_path_rate,
+                         use_layer_scale=use_layer_scale, vit_num=self.vit_num,
+                         has_downsamper=self.downsamples[i], resolution=resolution)
+            for i in range(len(self.layers)))
 
         self.out_indices = normalize_out_indices(out_indices, len(self.layers), 'EfficientFormer')
         for i in self.out_indices:
@@ -231,8 +257,8 @@ class EfficientFormer(BaseBackbone):
             self.add_module(f'norm{i}', norm)
         self._apply_frozen_stages()
 
-    def forward(self, x: torch.Tensor) -> tuple:
-        x = self.patch_embed(x)
+    def forward_tokens(self, x: torch.Tensor) -> tuple:
+        """Run the stages on the stem's output and return the normalised ``out_indices`` maps."""
         outs = []
         for i, stage in enumerate(self.network):
             H, W = x.shape[-2:]
@@ -252,10 +278,13 @@ class EfficientFormer(BaseBackbone):
             outs.append(out.contiguous())
         return tuple(outs)
 
+    def forward(self, x: torch.Tensor) -> tuple:
+        return self.forward_tokens(self.patch_embed(x))
+
     def _frozen_modules(self) -> List[nn.Module]:
         modules = stem_and_stages(self.patch_embed, self.network, self.frozen_stages)
         return modules + [getattr(self, f'norm{i}') for i in self.out_indices
                           if i < self.frozen_stages]
 
 
-__all__ = ['EfficientFormer']
+__all__ = ['EfficientFormer', 'basic_blocks']

@@ -63,6 +63,21 @@ class RepMLPPatchEmbed(PatchEmbed):
         return x, (x.shape[2], x.shape[3])
 
 
+class GlobalPerceptron(SELayer):
+    """Per-channel gates from the globally pooled map: an SE layer (ReLU squeeze, sigmoid
+    excitation) that returns the weights instead of the rescaled input.
+
+    Args:
+        input_channels: channels of the map (and of the returned weights).
+        ratio: squeeze ratio; the hidden width is ``input_channels // ratio`` made divisible.
+        **kwargs: further :class:`SELayer` arguments (``divisor``, ``bias``, ``init_cfg``...).
+    """
+
+    def __init__(self, input_channels: int, ratio: int, **kwargs) -> None:
+        super().__init__(channels=input_channels, ratio=ratio, return_weight=True,
+                         act_cfg=(dict(type='ReLU'), dict(type='Sigmoid')), **kwargs)
+
+
 class RepMLPBlock(BaseModule):
     """Global perceptron (SE-style gate ``gp``) times the partition perceptron (``fc3`` +
     ``fc3_bn``) plus local perceptron (``repconv{k}`` conv-BN branches).
@@ -91,8 +106,7 @@ class RepMLPBlock(BaseModule):
         self.path_h, self.path_w = path_h, path_w
         self.fc_channels = path_h * path_w * num_sharesets
         self.conv_cfg = conv_cfg
-        self.gp = SELayer(channels, ratio=globalperceptron_ratio, return_weight=True,
-                          act_cfg=(dict(type='ReLU'), dict(type='Sigmoid')))
+        self.gp = GlobalPerceptron(channels, globalperceptron_ratio)
         self.fc3 = build_conv_layer(conv_cfg, self.fc_channels, self.fc_channels, 1,
                                     bias=deploy, groups=num_sharesets)
         self.fc3_bn = nn.Identity() if deploy else build_norm_layer(norm_cfg, num_sharesets)[1]
@@ -323,4 +337,4 @@ class RepMLPNet(BaseBackbone):
         self.deploy = True
 
 
-__all__ = ['RepMLPNet']
+__all__ = ['RepMLPNet', 'GlobalPerceptron']

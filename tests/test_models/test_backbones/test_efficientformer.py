@@ -62,3 +62,27 @@ def test_efficientformer_mlp_widths_default_to_the_input():
     assert conv(torch.rand(1, 8, 4, 4)).shape == (1, 8, 4, 4)
     linear = LinearMlp(8, hidden_features=16, out_features=4)
     assert linear(torch.rand(2, 5, 8)).shape == (2, 5, 4)
+
+
+def test_basic_blocks_lays_out_a_stage():
+    from mmcls.models.backbones.efficientformer import Meta4D, basic_blocks
+    layers = [1, 1, 1, 3]
+    first = basic_blocks(8, 8, 0, layers)
+    assert [type(m) for m in first] == [Meta4D]
+    last = basic_blocks(24, 32, 3, layers, vit_num=2, has_downsamper=True, drop_path_rate=0.3,
+                        resolution=4)
+    kinds = [type(m).__name__ for m in last]
+    assert kinds == ['ConvModule', 'Meta4D', 'Flat', 'Meta3D', 'Meta3D']
+    # stochastic depth grows with the block's position in the whole network (3..5 of 0..5)
+    assert [m.drop_path.drop_prob for m in last if hasattr(m, 'drop_path')] == \
+        pytest.approx([0.18, 0.24, 0.3])
+    assert last(torch.rand(1, 24, 8, 8)).shape == (1, 16, 32)
+
+
+def test_forward_tokens_runs_the_stages_on_the_stem_output():
+    model = EfficientFormer(arch=TINY, out_indices=(2, 3), resolution=2).eval()
+    x = torch.rand(1, 3, 64, 64)
+    stem = model.patch_embed(x)
+    for ours, direct in zip(model.forward_tokens(stem), model(x)):
+        torch.testing.assert_close(ours, direct)
+    assert EfficientFormer.arch_settings['l3']['vit_num'] == 4

@@ -63,3 +63,13 @@ def test_seed_snippet_build_backbone_and_switch():
     backbone.switch_to_deploy()
     assert backbone.deploy
     assert not any('repconv' in name or 'fc3_bn' in name for name in backbone.state_dict())
+
+
+def test_global_perceptron_returns_per_channel_gates():
+    from mmcls.models.backbones.repmlp import GlobalPerceptron
+    gp = GlobalPerceptron(16, ratio=4)
+    x = torch.rand(2, 16, 5, 5)
+    gates = gp(x)
+    assert gates.shape == (2, 16, 1, 1)
+    assert bool(((gates > 0) & (gates < 1)).all())
+    assert isinstance(RepMLPNet(arch=TINY).stages[0][0].repmlp_block.gp, GlobalPerceptron)
