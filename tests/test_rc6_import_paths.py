@@ -28,11 +28,6 @@ ELSEWHERE = {
     # backbone and head building blocks
     'mmcls.models.backbones.efficientformer.basic_blocks',
     'mmcls.models.backbones.repmlp.GlobalPerceptron',
-    'mmcls.models.backbones.tinyvit.BasicStage',
-    'mmcls.models.backbones.tinyvit.ConvStage',
-    'mmcls.models.backbones.tinyvit.MLP',
-    'mmcls.models.backbones.tinyvit.PatchEmbed',
-    'mmcls.models.backbones.tinyvit.PatchMerging',
     'mmcls.models.backbones.vig.DenseDilated',
     'mmcls.models.backbones.vig.DenseDilatedKnnGraph',
     'mmcls.models.backbones.vig.GraphConv2d',
