@@ -26,11 +26,6 @@ PENDING: set = set()  # every name rc6 exposes that another change was to add is
 # definition) in that module; take the entry out with it.
 ELSEWHERE = {
     # backbone and head building blocks
-    'mmcls.models.backbones.tinyvit.BasicStage',
-    'mmcls.models.backbones.tinyvit.ConvStage',
-    'mmcls.models.backbones.tinyvit.MLP',
-    'mmcls.models.backbones.tinyvit.PatchEmbed',
-    'mmcls.models.backbones.tinyvit.PatchMerging',
     'mmcls.models.backbones.vig.DenseDilated',
     'mmcls.models.backbones.vig.DenseDilatedKnnGraph',
     'mmcls.models.backbones.vig.GraphConv2d',

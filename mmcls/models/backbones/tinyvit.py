@@ -3,6 +3,9 @@
 A conv stem (two stride-2 conv-BN), an MBConv stage, then three stages of window attention with
 LeViT-style relative position biases and a depth-wise "local conv" between attention and MLP.
 Stages end in a conv patch-merging layer (1x1 -> stride-2 depth-wise 3x3 -> 1x1).
+
+Parts: ``PatchEmbed`` (stem), ``ConvStage`` of ``MBConvBlock``, ``BasicStage`` of ``TinyViTBlock``
+(``LeAttention`` + local conv + ``MLP``) and ``PatchMerging`` between stages.
 """
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -67,56 +70,83 @@ def _to_map(x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
     return x.transpose(1, 2).reshape(x.shape[0], -1, *hw)
 
 
-class ConvPatchEmbed(BaseModule):
-    """Stem: conv-BN (stride 2) -> activation -> conv-BN (stride 2); returns (B, C, H/4, W/4)."""
+def _pair_resolution(resolution: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    """``resolution`` as an ``(height, width)`` tuple of ints."""
+    height, width = to_2tuple(resolution)
+    return int(height), int(width)
 
-    def __init__(self, in_channels: int, embed_dims: int,
+
+class PatchEmbed(BaseModule):
+    """Stem: conv-BN (stride 2) -> activation -> conv-BN (stride 2); returns (B, C, H/4, W/4).
+
+    ``resolution`` is the input image size the model is built for; it sets
+    ``patches_resolution`` (the output grid at that size) and ``num_patches``. Other input
+    sizes work too: the output grid follows the input.
+    """
+
+    def __init__(self, in_channels: int, embed_dim: int, resolution: Union[int, Sequence[int]],
                  act_cfg: dict = dict(type='GELU')) -> None:
         super().__init__()
+        height, width = _pair_resolution(resolution)
+        self.patches_resolution = (height // 4, width // 4)
+        self.num_patches = self.patches_resolution[0] * self.patches_resolution[1]
+        self.in_channels = in_channels
+        self.embed_dim = embed_dim
         self.seq = nn.Sequential(
-            ConvBN2d(in_channels, embed_dims // 2, kernel_size=3, stride=2, padding=1),
+            ConvBN2d(in_channels, embed_dim // 2, kernel_size=3, stride=2, padding=1),
             build_activation_layer(act_cfg),
-            ConvBN2d(embed_dims // 2, embed_dims, kernel_size=3, stride=2, padding=1))
+            ConvBN2d(embed_dim // 2, embed_dim, kernel_size=3, stride=2, padding=1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.seq(x)
 
 
-class ConvPatchMerging(BaseModule):
+class PatchMerging(BaseModule):
     """Halve the resolution: 1x1 conv -> act -> stride-2 depth-wise 3x3 -> act -> 1x1 conv.
 
     ``forward(x, hw)`` takes a (B, C, H, W) map or (B, H*W, C) tokens and returns
-    ``(tokens, (H', W'))``.
+    ``(tokens, (H', W'))`` with ``H' = ceil(H / 2)``; ``hw`` defaults to ``resolution``, the grid
+    the layer is built for, whose output grid is ``out_resolution``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 act_cfg: dict = dict(type='GELU')) -> None:
+    def __init__(self, resolution: Union[int, Sequence[int]], in_channels: int,
+                 out_channels: int, act_cfg: dict = dict(type='GELU')) -> None:
         super().__init__()
+        self.resolution = _pair_resolution(resolution)
+        self.out_resolution = tuple((size + 1) // 2 for size in self.resolution)
         self.act = build_activation_layer(act_cfg)
         self.conv1 = ConvBN2d(in_channels, out_channels, kernel_size=1)
         self.conv2 = ConvBN2d(out_channels, out_channels, kernel_size=3, stride=2, padding=1,
                               groups=out_channels)
         self.conv3 = ConvBN2d(out_channels, out_channels, kernel_size=1)
 
-    def forward(self, x: torch.Tensor,
-                hw: Tuple[int, int]) -> Tuple[torch.Tensor, Tuple[int, int]]:
+    def forward(self, x: torch.Tensor, hw: Optional[Tuple[int, int]] = None
+                ) -> Tuple[torch.Tensor, Tuple[int, int]]:
         if x.dim() == 3:
-            x = _to_map(x, hw)
+            x = _to_map(x, hw or self.resolution)
         x = self.conv3(self.act(self.conv2(self.act(self.conv1(x)))))
         return x.flatten(2).transpose(1, 2), (x.shape[2], x.shape[3])
 
 
 class MBConvBlock(BaseModule):
-    """Inverted residual: 1x1 expand -> act -> depth-wise 3x3 -> act -> 1x1, + input, act."""
+    """Inverted residual: 1x1 expand -> act -> depth-wise 3x3 -> act -> 1x1, + input, act.
 
-    def __init__(self, channels: int, expand_ratio: float, drop_path: float = 0.,
-                 act_cfg: dict = dict(type='GELU')) -> None:
+    The hidden width is ``int(in_channels * expand_ratio)``; the residual sum needs
+    ``out_channels == in_channels``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, expand_ratio: float,
+                 drop_path: float, act_cfg: dict = dict(type='GELU')) -> None:
         super().__init__()
-        hidden = int(channels * expand_ratio)
-        self.conv1 = ConvBN2d(channels, hidden, kernel_size=1)
+        if out_channels != in_channels:
+            raise ValueError(f'MBConvBlock: the residual needs out_channels == in_channels, '
+                             f'got {out_channels} and {in_channels}')
+        self.in_channels = in_channels
+        hidden = int(in_channels * expand_ratio)
+        self.conv1 = ConvBN2d(in_channels, hidden, kernel_size=1)
         self.act = build_activation_layer(act_cfg)
         self.conv2 = ConvBN2d(hidden, hidden, kernel_size=3, padding=1, groups=hidden)
-        self.conv3 = ConvBN2d(hidden, channels, kernel_size=1, bn_weight_init=0.0)
+        self.conv3 = ConvBN2d(hidden, out_channels, kernel_size=1, bn_weight_init=0.0)
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -166,15 +196,20 @@ class LeAttention(BiasedAttention):
         return self.proj(out.transpose(1, 2).reshape(batch, tokens, self.dh))
 
 
-class TinyViTMLP(BaseModule):
-    """LayerNorm -> fc1 -> act -> dropout -> fc2 -> dropout."""
+class MLP(BaseModule):
+    """LayerNorm -> fc1 -> act -> dropout -> fc2 -> dropout.
 
-    def __init__(self, in_channels: int, hidden_channels: int,
-                 act_cfg: dict = dict(type='GELU'), drop: float = 0.) -> None:
-        super().__init__()
+    ``hidden_channels`` and ``out_channels`` default to ``in_channels``.
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: Optional[int] = None,
+                 out_channels: Optional[int] = None, act_cfg: dict = dict(type='GELU'),
+                 drop: float = 0., init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        hidden_channels = hidden_channels or in_channels
         self.norm = nn.LayerNorm(in_channels)
         self.fc1 = nn.Linear(in_channels, hidden_channels)
-        self.fc2 = nn.Linear(hidden_channels, in_channels)
+        self.fc2 = nn.Linear(hidden_channels, out_channels or in_channels)
         self.act = build_activation_layer(act_cfg)
         self.drop = nn.Dropout(drop)
 
@@ -183,24 +218,33 @@ class TinyViTMLP(BaseModule):
 
 
 class TinyViTBlock(BaseModule):
-    """Window attention (padded to whole windows) -> depth-wise local conv -> MLP."""
+    """Window attention (padded to whole windows) -> depth-wise local conv -> MLP.
 
-    def __init__(self, channels: int, num_heads: int, window_size: int = 7,
-                 mlp_ratio: float = 4., drop: float = 0., drop_path: float = 0.,
-                 local_conv_size: int = 3, act_cfg: dict = dict(type='GELU')) -> None:
+    ``forward(x, hw)`` takes (B, H*W, C) tokens on an ``hw`` grid, by default ``resolution``
+    (the grid the block is built for), and returns tokens of the same shape.
+    """
+
+    def __init__(self, in_channels: int, resolution: Union[int, Sequence[int]],
+                 num_heads: int, window_size: int = 7, mlp_ratio: float = 4.,
+                 drop: float = 0., drop_path: float = 0., local_conv_size: int = 3,
+                 act_cfg: dict = dict(type='GELU')) -> None:
         super().__init__()
-        if channels % num_heads:
-            raise ValueError(f'TinyViTBlock: channels {channels} is not divisible by num_heads '
-                             f'{num_heads}')
+        if in_channels % num_heads:
+            raise ValueError(f'TinyViTBlock: in_channels {in_channels} is not divisible by '
+                             f'num_heads {num_heads}')
         if window_size <= 0:
             raise ValueError(f'TinyViTBlock: window_size must be positive, got {window_size}')
+        self.in_channels = in_channels
+        self.resolution = _pair_resolution(resolution)
+        self.num_heads = num_heads
         self.window_size = window_size
+        self.mlp_ratio = mlp_ratio
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
-        self.attn = LeAttention(channels, channels // num_heads, num_heads, attn_ratio=1,
+        self.attn = LeAttention(in_channels, in_channels // num_heads, num_heads, attn_ratio=1,
                                 resolution=(window_size, window_size))
-        self.mlp = TinyViTMLP(channels, int(channels * mlp_ratio), act_cfg=act_cfg, drop=drop)
-        self.local_conv = ConvBN2d(channels, channels, kernel_size=local_conv_size,
-                                   padding=local_conv_size // 2, groups=channels)
+        self.mlp = MLP(in_channels, int(in_channels * mlp_ratio), act_cfg=act_cfg, drop=drop)
+        self.local_conv = ConvBN2d(in_channels, in_channels, kernel_size=local_conv_size,
+                                   padding=local_conv_size // 2, groups=in_channels)
 
     def _window_attention(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
         batch, tokens, channels = x.shape
@@ -217,7 +261,8 @@ class TinyViTBlock(BaseModule):
         x = x.reshape(batch, rows * ws, cols * ws, channels)[:, :height, :width]
         return x.reshape(batch, tokens, channels)
 
-    def forward(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, hw: Optional[Tuple[int, int]] = None) -> torch.Tensor:
+        hw = hw or self.resolution
         if x.shape[1] != hw[0] * hw[1]:
             raise ValueError(f'TinyViTBlock got {x.shape[1]} tokens for grid {hw}')
         x = x + self.drop_path(self._window_attention(x, hw))
@@ -225,28 +270,89 @@ class TinyViTBlock(BaseModule):
         return x + self.drop_path(self.mlp(x))
 
 
-class TinyViTStage(BaseModule):
-    """A stage of MBConv blocks (``conv=True``) or TinyViT blocks, then optional patch merging.
+class _Stage(BaseModule):
+    """Blocks of one kind, then an optional downsample built from the class ``downsample``
+    (called as ``downsample(resolution=, in_channels=, out_channels=, act_cfg=)``).
 
-    ``forward(x, hw)`` returns ``(x, hw)``; the output is tokens when there is a downsample.
+    ``forward(x, hw)`` returns ``(x, hw)``: the output is tokens when there is a downsample.
+    ``hw`` defaults to ``resolution``; ``self.resolution`` is the output grid at that input.
     """
+    takes_grid = True  # whether the blocks are called as ``block(x, hw)``
 
-    def __init__(self, blocks: List[nn.Module], downsample: Optional[nn.Module],
-                 conv: bool, with_cp: bool = False) -> None:
-        super().__init__()
+    def __init__(self, blocks: List[nn.Module], in_channels: int,
+                 resolution: Union[int, Sequence[int]], downsample: Optional[type],
+                 use_checkpoint: bool, out_channels: Optional[int], act_cfg: dict,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.in_resolution = _pair_resolution(resolution)
+        self.with_cp = use_checkpoint
         self.blocks = ModuleList(blocks)
-        self.downsample = downsample
-        self.conv = conv
-        self.with_cp = with_cp
+        self.downsample = None if downsample is None else downsample(
+            resolution=self.in_resolution, in_channels=in_channels,
+            out_channels=out_channels or in_channels, act_cfg=act_cfg)
+        self.resolution = (self.in_resolution if self.downsample is None else
+                           tuple(self.downsample.out_resolution))
 
-    def forward(self, x: torch.Tensor,
-                hw: Tuple[int, int]) -> Tuple[torch.Tensor, Tuple[int, int]]:
+    @property
+    def use_checkpoint(self) -> bool:
+        """Whether each block is gradient-checkpointed (the same flag as ``with_cp``)."""
+        return self.with_cp
+
+    def forward(self, x: torch.Tensor, hw: Optional[Tuple[int, int]] = None
+                ) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        hw = hw or self.in_resolution
         for block in self.blocks:
-            args = (x, ) if self.conv else (x, hw)
+            args = (x, hw) if self.takes_grid else (x, )
             x = checkpointed(block, *args, with_cp=self.with_cp)
         if self.downsample is not None:
             x, hw = self.downsample(x, hw)
         return x, hw
+
+
+def _per_block(drop_path: Union[float, Sequence[float]], depth: int) -> List[float]:
+    """The drop-path rate of each of ``depth`` blocks: a list as given, a float for all."""
+    if isinstance(drop_path, (list, tuple)):
+        if len(drop_path) != depth:
+            raise ValueError(f'{len(drop_path)} drop-path rates for {depth} blocks')
+        return list(drop_path)
+    return [drop_path] * depth
+
+
+class ConvStage(_Stage):
+    """``depth`` MBConv blocks on a (B, C, H, W) map, then an optional downsample.
+
+    ``drop_path`` is one rate per block or a single rate for all of them.
+    """
+    takes_grid = False
+
+    def __init__(self, in_channels: int, resolution: Union[int, Sequence[int]], depth: int,
+                 act_cfg: dict, drop_path: Union[float, Sequence[float]] = 0.,
+                 downsample: Optional[type] = None, use_checkpoint: bool = False,
+                 out_channels: Optional[int] = None, conv_expand_ratio: float = 4.,
+                 init_cfg=None) -> None:
+        blocks = [MBConvBlock(in_channels, in_channels, conv_expand_ratio, rate, act_cfg)
+                  for rate in _per_block(drop_path, depth)]
+        super().__init__(blocks, in_channels, resolution, downsample, use_checkpoint,
+                         out_channels, act_cfg, init_cfg)
+
+
+class BasicStage(_Stage):
+    """``depth`` TinyViT blocks on (B, H*W, C) tokens, then an optional downsample.
+
+    ``drop_path`` is one rate per block or a single rate for all of them.
+    """
+
+    def __init__(self, in_channels: int, resolution: Union[int, Sequence[int]], depth: int,
+                 num_heads: int, window_size: int, mlp_ratio: float = 4., drop: float = 0.,
+                 drop_path: Union[float, Sequence[float]] = 0.,
+                 downsample: Optional[type] = None, use_checkpoint: bool = False,
+                 local_conv_size: int = 3, out_channels: Optional[int] = None,
+                 act_cfg: dict = dict(type='GELU'), init_cfg=None) -> None:
+        blocks = [TinyViTBlock(in_channels, resolution, num_heads, window_size, mlp_ratio,
+                               drop, rate, local_conv_size, act_cfg)
+                  for rate in _per_block(drop_path, depth)]
+        super().__init__(blocks, in_channels, resolution, downsample, use_checkpoint,
+                         out_channels, act_cfg, init_cfg)
 
 
 @MODELS.register_module()
@@ -313,24 +419,28 @@ class TinyViT(BaseBackbone):
         self.frozen_stages = frozen_stages
         self.gap_before_final_norm = gap_before_final_norm
 
-        self.patch_embed = ConvPatchEmbed(in_channels, self.channels[0], act_cfg=act_cfg)
+        self.patch_embed = PatchEmbed(in_channels, self.channels[0], self.img_size,
+                                      act_cfg=act_cfg)
+        grid = self.patch_embed.patches_resolution
         dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
         self.stages = ModuleList()
         for i, (channels, depth) in enumerate(zip(self.channels, self.depths)):
-            rates = dpr[sum(self.depths[:i]):sum(self.depths[:i + 1])]
-            out_channels = self.channels[min(i + 1, self.num_stages - 1)]
+            common = dict(
+                in_channels=channels, resolution=(grid[0] // 2**i, grid[1] // 2**i), depth=depth,
+                drop_path=dpr[sum(self.depths[:i]):sum(self.depths[:i + 1])],
+                downsample=PatchMerging if i < self.num_stages - 1 else None,
+                use_checkpoint=with_cp, act_cfg=act_cfg,
+                out_channels=self.channels[min(i + 1, self.num_stages - 1)])
             if i == 0:
-                blocks = [MBConvBlock(channels, mbconv_expand_ratio, rates[j], act_cfg)
-                          for j in range(depth)]
+                stage = ConvStage(conv_expand_ratio=mbconv_expand_ratio, **common)
             else:
-                blocks = [TinyViTBlock(channels, num_heads[i], self.window_size[i], mlp_ratio,
-                                       drop_rate, rates[j], local_conv_size, act_cfg)
-                          for j in range(depth)]
-            downsample = (ConvPatchMerging(channels, out_channels, act_cfg)
-                          if i < self.num_stages - 1 else None)
-            self.stages.append(TinyViTStage(blocks, downsample, conv=i == 0, with_cp=with_cp))
+                stage = BasicStage(num_heads=num_heads[i], window_size=self.window_size[i],
+                                   mlp_ratio=mlp_ratio, drop=drop_rate,
+                                   local_conv_size=local_conv_size, **common)
+            self.stages.append(stage)
             if i in self.out_indices:
-                self.add_module(f'norm{i}', build_norm_layer(norm_cfg, out_channels)[1])
+                self.add_module(f'norm{i}',
+                                build_norm_layer(norm_cfg, common['out_channels'])[1])
         self._apply_frozen_stages()
 
     def set_layer_lr_decay(self, layer_lr_decay: float) -> None:
