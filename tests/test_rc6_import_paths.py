@@ -33,16 +33,6 @@ ELSEWHERE = {
     'mmcls.models.backbones.tinyvit.MLP',
     'mmcls.models.backbones.tinyvit.PatchEmbed',
     'mmcls.models.backbones.tinyvit.PatchMerging',
-    'mmcls.models.backbones.vig.DenseDilated',
-    'mmcls.models.backbones.vig.DenseDilatedKnnGraph',
-    'mmcls.models.backbones.vig.GraphConv2d',
-    'mmcls.models.backbones.vig.batched_index_select',
-    'mmcls.models.backbones.vig.get_1d_sincos_pos_embed_from_grid',
-    'mmcls.models.backbones.vig.get_2d_relative_pos_embed',
-    'mmcls.models.backbones.vig.get_2d_sincos_pos_embed',
-    'mmcls.models.backbones.vig.get_2d_sincos_pos_embed_from_grid',
-    'mmcls.models.backbones.vig.xy_dense_knn_matrix',
-    'mmcls.models.backbones.vig.xy_pairwise_distance',
 }
 
 EXCLUDED = PENDING | ELSEWHERE
