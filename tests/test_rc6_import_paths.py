@@ -15,37 +15,7 @@ import pytest
 TABLE_FILE = Path(__file__).parent / 'data' / 'rc6' / 'import_paths.json'
 TABLE = json.loads(TABLE_FILE.read_text(encoding='utf-8'))
 
-# Names that depend on components another engineer is building now (test-time augmentation,
-# timm/HuggingFace wrappers, the multi-task dataset, the retriever base class, and everything
-# under mmcls.engine / mmcls.runner). Take a line out once its component lands.
-PENDING: set = set()  # every name rc6 exposes that another change was to add is in place
-
-# Names that belong in modules owned by other engineers (backbones, heads, metrics, dataset
-# files), where our implementation has no such name yet: helper blocks rc6 defined with their
-# model under another name here, or a class still to write. Each needs a line (an import or a
-# definition) in that module; take the entry out with it.
-ELSEWHERE = {
-    # backbone and head building blocks
-    'mmcls.models.backbones.vig.DenseDilated',
-    'mmcls.models.backbones.vig.DenseDilatedKnnGraph',
-    'mmcls.models.backbones.vig.GraphConv2d',
-    'mmcls.models.backbones.vig.batched_index_select',
-    'mmcls.models.backbones.vig.get_1d_sincos_pos_embed_from_grid',
-    'mmcls.models.backbones.vig.get_2d_relative_pos_embed',
-    'mmcls.models.backbones.vig.get_2d_sincos_pos_embed',
-    'mmcls.models.backbones.vig.get_2d_sincos_pos_embed_from_grid',
-    'mmcls.models.backbones.vig.xy_dense_knn_matrix',
-    'mmcls.models.backbones.vig.xy_pairwise_distance',
-}
-
-EXCLUDED = PENDING | ELSEWHERE
-
-
-def _expected(module: str):
-    return [name for name in TABLE[module] if f'{module}.{name}' not in EXCLUDED]
-
-
-CHECKED_MODULES = sorted(module for module in TABLE if _expected(module))
+CHECKED_MODULES = sorted(TABLE)
 
 
 def test_the_table_covers_the_rc6_package():
@@ -57,15 +27,10 @@ def test_the_table_covers_the_rc6_package():
         assert name in TABLE[module], sample
 
 
-def test_every_exclusion_is_a_row_of_the_table():
-    rows = {f'{module}.{name}' for module, names in TABLE.items() for name in names}
-    assert not EXCLUDED - rows, f'stale exclusions: {sorted(EXCLUDED - rows)}'
-
-
 @pytest.mark.parametrize('module', CHECKED_MODULES)
 def test_rc6_names_import_from_their_path(module):
     imported = importlib.import_module(module)
-    missing = [name for name in _expected(module) if not hasattr(imported, name)]
+    missing = [name for name in TABLE[module] if not hasattr(imported, name)]
     assert not missing, f'{module} lacks {missing}'
 
 
@@ -90,17 +55,3 @@ def test_alias_paths_are_the_same_objects_and_builders_build(tmp_path):
         build_dataset(dict(data_root='x'))
     encoder = nn.Linear(2, 2)
     assert build_retriever(encoder) is encoder
-
-
-def test_every_exclusion_is_still_missing():
-    """An excluded name that now imports must leave the exclusion list (it would go unchecked)."""
-    present = []
-    for qualified in sorted(EXCLUDED):
-        module, _, name = qualified.rpartition('.')
-        try:
-            imported = importlib.import_module(module)
-        except ImportError:
-            continue
-        if hasattr(imported, name):
-            present.append(qualified)
-    assert not present, f'names listed as missing that import now (take them out): {present}'

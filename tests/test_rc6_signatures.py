@@ -123,23 +123,9 @@ MODULE_ROWS = json.loads(
     (Path(__file__).resolve().parent / 'data' / 'rc6' / 'module_signatures.json').read_text())
 
 # Differences from rc6 kept on purpose: ``'module.Name': {problem text: reason}``. A listed problem
-# must still occur (a fixed one fails as stale) and every other problem fails. One table per area.
-DEVIATIONS_BACKBONES_A_TO_M: Dict[str, Dict[str, str]] = {
-}
-
-DEVIATIONS_BACKBONES_N_TO_Z_AND_MODEL_PARTS: Dict[str, Dict[str, str]] = {
-}
-
-DEVIATIONS_DATA_ENGINE_APIS: Dict[str, Dict[str, str]] = {
-}
-
-DEVIATIONS = {**DEVIATIONS_BACKBONES_A_TO_M, **DEVIATIONS_BACKBONES_N_TO_Z_AND_MODEL_PARTS,
-              **DEVIATIONS_DATA_ENGINE_APIS}
-
-# rc6 API not yet matched here, ``'module.Name': [problem text, ...]``: work still to do, not a
-# decision. Checked as strictly as the deviations: a fixed problem must leave the file.
-OPEN_GAPS: Dict[str, List[str]] = json.loads(
-    (Path(__file__).resolve().parent / 'data' / 'rc6' / 'module_gaps.json').read_text())
+# must still occur (a fixed one fails as stale) and every other problem fails. There is none: every
+# rc6 module-level class and function matches.
+DEVIATIONS: Dict[str, Dict[str, str]] = {}
 
 
 def module_mismatches(row: dict) -> List[str]:
@@ -190,14 +176,14 @@ def test_module_table_covers_the_rc6_package():
 def test_rc6_module_api(row):
     qualified = f'{row["module"]}.{row["name"]}'
     problems = module_mismatches(row)
-    documented = set(DEVIATIONS.get(qualified, {})) | set(OPEN_GAPS.get(qualified, ()))
+    documented = set(DEVIATIONS.get(qualified, {}))
     stale = sorted(documented - set(problems))
-    assert not stale, (f'{qualified}: listed deviations or open gaps no longer occur (take '
-                       f'them out): {stale}')
+    assert not stale, (f'{qualified}: listed deviations no longer occur (take them out): '
+                       f'{stale}')
     unexpected = [problem for problem in problems if problem not in documented]
     assert not unexpected, f'{qualified}: ' + '; '.join(unexpected)
 
 
 def test_every_deviation_names_a_row():
     rows = {f'{row["module"]}.{row["name"]}' for row in MODULE_ROWS}
-    assert not (set(DEVIATIONS) | set(OPEN_GAPS)) - rows
+    assert not set(DEVIATIONS) - rows

@@ -8,6 +8,7 @@ search cheap, keys average-pooled by ``reduce_ratios`` plus a fixed relative-pos
 import math
 from typing import List, Optional, Sequence, Union
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -20,102 +21,143 @@ from ..utils.norm import build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .base_backbone import resolve_arch
 
-vig_arch_settings = {
-    'tiny': dict(num_blocks=12, channels=192),
-    'small': dict(num_blocks=16, channels=320),
-    'base': dict(num_blocks=16, channels=640),
-}
 
-pvig_arch_settings = {
-    'tiny': dict(blocks=[2, 2, 6, 2], channels=[48, 96, 240, 384]),
-    'small': dict(blocks=[2, 2, 6, 2], channels=[80, 160, 400, 640]),
-    'medium': dict(blocks=[2, 2, 16, 2], channels=[96, 192, 384, 768]),
-    'base': dict(blocks=[2, 2, 18, 2], channels=[128, 256, 512, 1024]),
-}
+def get_1d_sincos_pos_embed_from_grid(embed_dim: int, pos: np.ndarray) -> np.ndarray:
+    """(M, embed_dim) sine-cosine encoding of the M positions in ``pos`` (any shape, flattened;
+    float32 for float32 positions): ``sin(pos * omega)`` in the first half of the channels,
+    ``cos`` in the second, with frequencies ``omega = 10000 ** (-i / (embed_dim / 2))``."""
+    if embed_dim % 2:
+        raise ValueError(f'sincos position embedding: embed_dim must be even, got {embed_dim}')
+    omega = np.arange(embed_dim // 2, dtype=np.float32) / np.float32(embed_dim / 2.)
+    omega = 1. / 10000**omega
+    angles = np.einsum('m,d->md', np.asarray(pos).reshape(-1), omega)
+    return np.concatenate([np.sin(angles), np.cos(angles)], axis=1)
 
 
-def sincos_pos_embed_2d(embed_dims: int, grid_size: int) -> torch.Tensor:
-    """(grid_size**2, embed_dims) fixed 2-D sine-cosine embedding: the first half of the
-    channels encodes the row, the second half the column (MAE layout)."""
-    if embed_dims % 4:
-        raise ValueError('sincos_pos_embed_2d: embed_dims must be a multiple of 4, '
-                         f'got {embed_dims}')
-    quarter = embed_dims // 4
-    omega = 1. / 10000**(torch.arange(quarter, dtype=torch.float64) / quarter)
-    coords = torch.arange(grid_size, dtype=torch.float64)
-    rows = coords.repeat_interleave(grid_size)  # row index of each node
-    cols = coords.repeat(grid_size)
+def get_2d_sincos_pos_embed_from_grid(embed_dim: int, grid: np.ndarray) -> np.ndarray:
+    """(H*W, embed_dim) encoding of the 2-D coordinates ``grid`` (2, ..., H, W): the first half
+    of the channels encodes ``grid[0]``, the second half ``grid[1]``."""
+    if embed_dim % 4:
+        raise ValueError('2-D sincos position embedding: embed_dim must be a multiple of 4, '
+                         f'got {embed_dim}')
+    emb_first = get_1d_sincos_pos_embed_from_grid(embed_dim // 2, grid[0])
+    emb_second = get_1d_sincos_pos_embed_from_grid(embed_dim // 2, grid[1])
+    return np.concatenate([emb_first, emb_second], axis=1)
 
-    def encode(pos: torch.Tensor) -> torch.Tensor:
-        angles = pos[:, None] * omega[None, :]
-        return torch.cat([angles.sin(), angles.cos()], dim=1)
 
-    return torch.cat([encode(rows), encode(cols)], dim=1).float()
+def get_2d_sincos_pos_embed(embed_dim: int, grid_size: int, cls_token: bool = False
+                            ) -> np.ndarray:
+    """(grid_size**2, embed_dim) fixed sine-cosine embedding of a square grid, nodes in
+    row-major order, the column encoded in the first half of the channels and the row in the
+    second; with ``cls_token`` a zero row is prepended for a class token."""
+    coords = np.arange(grid_size, dtype=np.float32)
+    grid = np.stack(np.meshgrid(coords, coords), axis=0)  # (column, row) of every node
+    pos_embed = get_2d_sincos_pos_embed_from_grid(embed_dim, grid.reshape(2, 1, grid_size,
+                                                                          grid_size))
+    if cls_token:
+        pos_embed = np.concatenate([np.zeros([1, embed_dim]), pos_embed], axis=0)
+    return pos_embed
+
+
+def get_2d_relative_pos_embed(embed_dim: int, grid_size: int) -> np.ndarray:
+    """(grid_size**2, grid_size**2) similarity ``2 e_i . e_j / embed_dim`` of the sine-cosine
+    embeddings of every pair of grid nodes: largest for a node with itself, falling with
+    distance."""
+    pos_embed = get_2d_sincos_pos_embed(embed_dim, grid_size)
+    return 2 * np.matmul(pos_embed, pos_embed.transpose()) / pos_embed.shape[1]
 
 
 def relative_pos_bias(channels: int, num_nodes: int, reduce_ratio: int) -> torch.Tensor:
-    """Negated similarity of the sine-cosine embeddings of every node pair, resized to
-    (1, num_nodes, num_nodes / reduce_ratio**2): added to kNN distances so nearby nodes rank
-    closer."""
-    embed = sincos_pos_embed_2d(channels, int(math.isqrt(num_nodes)))
-    rel = 2 * embed @ embed.t() / embed.shape[1]
-    rel = F.interpolate(rel[None, None], size=(num_nodes, num_nodes // reduce_ratio**2),
-                        mode='bicubic', align_corners=False)
+    """Negated :func:`get_2d_relative_pos_embed` of the square grid of ``num_nodes`` nodes,
+    resized bicubically to (1, num_nodes, num_nodes / reduce_ratio**2): added to kNN distances
+    (keys pooled by ``reduce_ratio``) so nearby nodes rank closer."""
+    rel = get_2d_relative_pos_embed(channels, int(math.isqrt(num_nodes)))
+    rel = torch.from_numpy(np.float32(rel))[None, None]
+    rel = F.interpolate(rel, size=(num_nodes, num_nodes // reduce_ratio**2), mode='bicubic',
+                        align_corners=False)
     return -rel[:, 0]
 
 
-def pairwise_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Squared Euclidean distances (B, N, M) between node features x (B, N, C), y (B, M, C)."""
+@torch.no_grad()
+def xy_pairwise_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Squared Euclidean distances (B, N, M) between node features x (B, N, C), y (B, M, C),
+    without gradient."""
     inner = -2 * torch.matmul(x, y.transpose(2, 1))
     x_square = torch.sum(x * x, dim=-1, keepdim=True)
     y_square = torch.sum(y * y, dim=-1, keepdim=True)
     return x_square + inner + y_square.transpose(2, 1)
 
 
-class DilatedKnnGraph(nn.Module):
-    """Indices (B, N, k) of the k neighbours of each node among ``k * dilation`` nearest ones
-    (every ``dilation``-th; a random subset with probability ``epsilon`` in training when
-    ``use_stochastic``), by cosine-normalised feature distance plus an optional bias."""
+@torch.no_grad()
+def xy_dense_knn_matrix(x: torch.Tensor, y: torch.Tensor, k: int = 16,
+                        relative_pos: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Edge index (2, B, N, k) of the k nodes of y (B, C, M, 1) nearest to each node of
+    x (B, C, N, 1), by squared distance plus ``relative_pos`` (broadcast to (B, N, M)) if
+    given: ``[0]`` holds the neighbours (nearest first), ``[1]`` the centre node of each edge."""
+    x = x.transpose(2, 1).squeeze(-1)
+    y = y.transpose(2, 1).squeeze(-1)
+    batch_size, num_points = x.shape[:2]
+    dist = xy_pairwise_distance(x.detach(), y.detach())
+    if relative_pos is not None:
+        dist = dist + relative_pos
+    nn_idx = torch.topk(-dist, k=k).indices
+    center_idx = torch.arange(num_points, device=x.device).view(1, -1, 1).expand_as(nn_idx)
+    return torch.stack((nn_idx, center_idx), dim=0)
+
+
+class DenseDilated(nn.Module):
+    """Keeps every ``dilation``-th of the ``k * dilation`` neighbours in an edge index
+    (2, B, N, k * dilation); with ``use_stochastic``, in training and with probability
+    ``epsilon``, a random subset of k instead."""
 
     def __init__(self, k: int = 9, dilation: int = 1, use_stochastic: bool = False,
-                 epsilon: float = 0.) -> None:
+                 epsilon: float = 0.0) -> None:
         super().__init__()
         self.k = k
         self.dilation = dilation
         self.use_stochastic = use_stochastic
         self.epsilon = epsilon
 
-    @torch.no_grad()
+    def forward(self, edge_index: torch.Tensor) -> torch.Tensor:
+        if self.use_stochastic and self.training and torch.rand(1).item() < self.epsilon:
+            keep = torch.randperm(self.k * self.dilation)[:self.k]
+            return edge_index[:, :, :, keep]
+        return edge_index[:, :, :, ::self.dilation]
+
+
+class DenseDilatedKnnGraph(nn.Module):
+    """Edge index (2, B, N, k) of a dilated kNN graph (see :class:`DenseDilated`) from node
+    features x (B, C, N, 1) to keys y (B, C, M, 1), x itself when ``y`` is None, by the
+    distance of the L2-normalised features plus an optional ``relative_pos`` bias."""
+
+    def __init__(self, k: int = 9, dilation: int = 1, use_stochastic: bool = False,
+                 epsilon: float = 0.0) -> None:
+        super().__init__()
+        self.k = k
+        self.dilation = dilation
+        self.use_stochastic = use_stochastic
+        self.epsilon = epsilon
+        self._dilated = DenseDilated(k, dilation, use_stochastic, epsilon)
+
     def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None,
                 relative_pos: Optional[torch.Tensor] = None) -> torch.Tensor:
-        x = F.normalize(x, p=2.0, dim=1).squeeze(-1).transpose(1, 2)
-        y = x if y is None else F.normalize(y, p=2.0, dim=1).squeeze(-1).transpose(1, 2)
-        dist = pairwise_distance(x, y)
-        if relative_pos is not None:
-            dist = dist + relative_pos
-        nn_idx = torch.topk(-dist, k=self.k * self.dilation).indices
-        if self.use_stochastic and self.training and torch.rand(1).item() < self.epsilon:
-            return nn_idx[:, :, torch.randperm(self.k * self.dilation)[:self.k]]
-        return nn_idx[:, :, ::self.dilation]
-
-
-def gather_neighbors(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-    """Features (B, C, N, k) of the neighbours ``idx`` (B, N, k) of nodes x (B, C, M, 1)."""
-    B, C = x.shape[:2]
-    _, N, k = idx.shape
-    flat = idx.reshape(B, 1, N * k).expand(B, C, N * k)
-    return torch.gather(x.squeeze(-1), 2, flat).view(B, C, N, k)
+        x = F.normalize(x, p=2.0, dim=1)
+        y = x if y is None else F.normalize(y, p=2.0, dim=1)
+        edge_index = xy_dense_knn_matrix(x, y, self.k * self.dilation, relative_pos)
+        return self._dilated(edge_index)
 
 
 class BasicConv(Sequential):
-    """Grouped (4) 1x1 conv, then optional norm, activation and dropout."""
+    """Grouped (4) 1x1 convs between successive ``channels``, each followed by optional norm,
+    activation and dropout."""
 
     def __init__(self, channels: List[int], act_cfg: Optional[dict],
-                 norm_cfg: Optional[dict] = None,
-                 bias: bool = True, drop: float = 0.) -> None:
+                 norm_cfg: Optional[dict] = None, graph_conv_bias: bool = True,
+                 drop: float = 0.) -> None:
         layers = []
         for i in range(1, len(channels)):
-            layers.append(nn.Conv2d(channels[i - 1], channels[i], 1, bias=bias, groups=4))
+            layers.append(nn.Conv2d(channels[i - 1], channels[i], 1, bias=graph_conv_bias,
+                                    groups=4))
             if norm_cfg is not None:
                 layers.append(build_norm_layer(norm_cfg, channels[-1])[1])
             if act_cfg is not None:
@@ -125,80 +167,118 @@ class BasicConv(Sequential):
         super().__init__(*layers)
 
 
+def batched_index_select(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """Features (B, C, N, k) of the nodes ``idx`` (B, N, k) of x (B, C, M, 1)."""
+    B, C = x.shape[:2]
+    _, N, k = idx.shape
+    flat = idx.reshape(B, 1, N * k).expand(B, C, N * k)
+    return torch.gather(x.reshape(B, C, -1), 2, flat).view(B, C, N, k)
+
+
+def _neighbours(x: torch.Tensor, edge_index: torch.Tensor,
+                y: Optional[torch.Tensor]) -> torch.Tensor:
+    """Features (B, C, N, k) of the neighbours ``edge_index[0]``, taken from y if given."""
+    return batched_index_select(x if y is None else y, edge_index[0])
+
+
 class _PairGraphConv(nn.Module):
     """A graph conv whose ``nn`` maps a node feature paired with a neighbour term (twice the
     input channels) to ``out_channels``."""
 
-    def __init__(self, in_channels, out_channels, act_cfg, norm_cfg=None, bias=True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, act_cfg: Optional[dict],
+                 norm_cfg: Optional[dict] = None, graph_conv_bias: bool = True) -> None:
         super().__init__()
-        self.nn = BasicConv([in_channels * 2, out_channels], act_cfg, norm_cfg, bias)
+        self.nn = BasicConv([in_channels * 2, out_channels], act_cfg, norm_cfg,
+                            graph_conv_bias)
 
 
 class MRConv2d(_PairGraphConv):
-    """Max-relative graph conv: ``nn([x, max_j(x_j - x_i)])`` (channels interleaved)."""
+    """Max-relative graph conv on nodes x (B, C, N, 1) and an edge index (2, B, N, k):
+    ``nn([x_i, max_j(x_j - x_i)])`` with the two terms' channels interleaved."""
 
-    def forward(self, x, idx, y=None):
-        x_j = gather_neighbors(x if y is None else y, idx)
-        x_j = (x_j - x).max(dim=-1, keepdim=True).values
+    def forward(self, x, edge_index, y=None):
+        x_i = batched_index_select(x, edge_index[1])
+        x_j = (_neighbours(x, edge_index, y) - x_i).max(dim=-1, keepdim=True).values
         B, C, N, _ = x.shape
         return self.nn(torch.stack([x, x_j], dim=2).reshape(B, 2 * C, N, 1))
 
 
 class EdgeConv2d(_PairGraphConv):
-    """Edge conv: ``max_j nn([x_i, x_j - x_i])``."""
+    """Edge conv on nodes x (B, C, N, 1) and an edge index (2, B, N, k):
+    ``max_j nn([x_i, x_j - x_i])``."""
 
-    def forward(self, x, idx, y=None):
-        x_j = gather_neighbors(x if y is None else y, idx)
-        x_i = x.expand_as(x_j)
+    def forward(self, x, edge_index, y=None):
+        x_i = batched_index_select(x, edge_index[1])
+        x_j = _neighbours(x, edge_index, y)
         return self.nn(torch.cat([x_i, x_j - x_i], dim=1)).max(dim=-1, keepdim=True).values
 
 
 class GraphSAGE(nn.Module):
-    """GraphSAGE: ``nn2([x, max_j nn1(x_j)])``."""
+    """GraphSAGE on nodes x (B, C, N, 1) and an edge index (2, B, N, k):
+    ``nn2([x, max_j nn1(x_j)])``."""
 
-    def __init__(self, in_channels, out_channels, act_cfg, norm_cfg=None, bias=True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, act_cfg: Optional[dict],
+                 norm_cfg: Optional[dict] = None, graph_conv_bias: bool = True) -> None:
         super().__init__()
-        self.nn1 = BasicConv([in_channels, in_channels], act_cfg, norm_cfg, bias)
-        self.nn2 = BasicConv([in_channels * 2, out_channels], act_cfg, norm_cfg, bias)
+        self.nn1 = BasicConv([in_channels, in_channels], act_cfg, norm_cfg, graph_conv_bias)
+        self.nn2 = BasicConv([in_channels * 2, out_channels], act_cfg, norm_cfg,
+                             graph_conv_bias)
 
-    def forward(self, x, idx, y=None):
-        x_j = self.nn1(gather_neighbors(x if y is None else y, idx))
-        x_j = x_j.max(dim=-1, keepdim=True).values
+    def forward(self, x, edge_index, y=None):
+        x_j = self.nn1(_neighbours(x, edge_index, y)).max(dim=-1, keepdim=True).values
         return self.nn2(torch.cat([x, x_j], dim=1))
 
 
 class GINConv2d(nn.Module):
-    """GIN: ``nn((1 + eps) x + sum_j x_j)``."""
+    """GIN on nodes x (B, C, N, 1) and an edge index (2, B, N, k):
+    ``nn((1 + eps) x + sum_j x_j)`` with a learnt ``eps`` (initially 0)."""
 
-    def __init__(self, in_channels, out_channels, act_cfg, norm_cfg=None, bias=True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, act_cfg: Optional[dict],
+                 norm_cfg: Optional[dict] = None, graph_conv_bias: bool = True) -> None:
         super().__init__()
-        self.nn = BasicConv([in_channels, out_channels], act_cfg, norm_cfg, bias)
+        self.nn = BasicConv([in_channels, out_channels], act_cfg, norm_cfg, graph_conv_bias)
         self.eps = nn.Parameter(torch.zeros(1))
 
-    def forward(self, x, idx, y=None):
-        x_j = gather_neighbors(x if y is None else y, idx).sum(dim=-1, keepdim=True)
+    def forward(self, x, edge_index, y=None):
+        x_j = _neighbours(x, edge_index, y).sum(dim=-1, keepdim=True)
         return self.nn((1 + self.eps) * x + x_j)
 
 
-GRAPH_CONVS = {'mr': MRConv2d, 'edge': EdgeConv2d, 'sage': GraphSAGE, 'gin': GINConv2d}
+class GraphConv2d(nn.Module):
+    """Static graph conv: applies the ``graph_conv_type`` conv ('mr', 'edge', 'sage' or
+    'gin'), held as ``gconv``, to nodes x (B, C, N, 1) along a given edge index."""
+
+    graph_convs = {'mr': MRConv2d, 'edge': EdgeConv2d, 'sage': GraphSAGE, 'gin': GINConv2d}
+
+    def __init__(self, in_channels: int, out_channels: int, graph_conv_type: str,
+                 act_cfg: Optional[dict], norm_cfg: Optional[dict] = None,
+                 graph_conv_bias: bool = True) -> None:
+        super().__init__()
+        if graph_conv_type not in self.graph_convs:
+            raise ValueError(f'graph_conv_type must be one of {sorted(self.graph_convs)}, '
+                             f'got {graph_conv_type!r}')
+        self.gconv = self.graph_convs[graph_conv_type](in_channels, out_channels, act_cfg,
+                                                       norm_cfg, graph_conv_bias)
+
+    def forward(self, x: torch.Tensor, edge_index: torch.Tensor,
+                y: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return self.gconv(x, edge_index, y)
 
 
-class DyGraphConv2d(nn.Module):
+class DyGraphConv2d(GraphConv2d):
     """Dynamic graph conv on a (B, C, H, W) map: build the kNN graph from the current features
-    (keys average-pooled by ``r``), then apply the graph conv ``gconv``."""
+    (keys average-pooled by ``r``), then apply the graph conv."""
 
     def __init__(self, in_channels: int, out_channels: int, k: int = 9, dilation: int = 1,
                  graph_conv_type: str = 'mr', act_cfg: dict = dict(type='GELU'),
-                 norm_cfg: Optional[dict] = None, bias: bool = True,
+                 norm_cfg: Optional[dict] = None, graph_conv_bias: bool = True,
                  use_stochastic: bool = False, epsilon: float = 0.2, r: int = 1) -> None:
-        super().__init__()
-        if graph_conv_type not in GRAPH_CONVS:
-            raise ValueError(f'graph_conv_type must be one of {sorted(GRAPH_CONVS)}, '
-                             f'got {graph_conv_type!r}')
-        self.gconv = GRAPH_CONVS[graph_conv_type](in_channels, out_channels, act_cfg, norm_cfg,
-                                                  bias)
+        super().__init__(in_channels, out_channels, graph_conv_type, act_cfg, norm_cfg,
+                         graph_conv_bias)
+        self.k = k
+        self.d = dilation
         self.r = r
-        self.knn = DilatedKnnGraph(k, dilation, use_stochastic, epsilon)
+        self.dilated_knn_graph = DenseDilatedKnnGraph(k, dilation, use_stochastic, epsilon)
 
     def forward(self, x: torch.Tensor, relative_pos: Optional[torch.Tensor] = None) -> torch.Tensor:
         B, C, H, W = x.shape
@@ -206,8 +286,8 @@ class DyGraphConv2d(nn.Module):
         if self.r > 1:
             y = F.avg_pool2d(x, self.r, self.r).reshape(B, C, -1, 1).contiguous()
         x = x.reshape(B, C, -1, 1).contiguous()
-        idx = self.knn(x, y, relative_pos)
-        return self.gconv(x, idx, y).reshape(B, -1, H, W).contiguous()
+        edge_index = self.dilated_knn_graph(x, y, relative_pos)
+        return super().forward(x, edge_index, y).reshape(B, -1, H, W).contiguous()
 
 
 def _conv_bn(in_channels: int, out_channels: int, **conv_kwargs) -> Sequential:
@@ -251,14 +331,19 @@ class Grapher(nn.Module):
 
 
 class FFN(nn.Module):
-    """``x + drop_path(fc2(act(fc1(x))))`` with 1x1 conv-BN layers."""
+    """``x + drop_path(fc2(act(fc1(x))))`` with 1x1 conv-BN layers ``in_features ->
+    hidden_features -> out_features`` (both default to ``in_features``; the residual needs
+    ``out_features == in_features``)."""
 
-    def __init__(self, in_features: int, hidden_features: int,
-                 act_cfg: dict = dict(type='GELU'), drop_path: float = 0.) -> None:
+    def __init__(self, in_features: int, hidden_features: Optional[int] = None,
+                 out_features: Optional[int] = None, act_cfg: dict = dict(type='GELU'),
+                 drop_path: float = 0.) -> None:
         super().__init__()
+        hidden_features = hidden_features or in_features
+        out_features = out_features or in_features
         self.fc1 = _conv_bn(in_features, hidden_features, kernel_size=1)
         self.act = build_activation_layer(act_cfg)
-        self.fc2 = _conv_bn(hidden_features, in_features, kernel_size=1)
+        self.fc2 = _conv_bn(hidden_features, out_features, kernel_size=1)
         self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -333,6 +418,12 @@ class Vig(_VigBase):
         frozen_stages: freeze the stem, position embedding and the first N blocks.
     """
 
+    arch_settings = {
+        'tiny': dict(num_blocks=12, channels=192),
+        'small': dict(num_blocks=16, channels=320),
+        'base': dict(num_blocks=16, channels=640),
+    }
+
     def __init__(self,
                  arch: Union[str, dict],
                  in_channels: int = 3,
@@ -352,7 +443,7 @@ class Vig(_VigBase):
                  frozen_stages: int = 0,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        arch = resolve_arch(arch, vig_arch_settings, 'Vig')
+        arch = resolve_arch(arch, self.arch_settings, 'Vig')
         self.num_blocks = arch['num_blocks']
         channels = arch['channels']
         self.out_indices = normalize_out_indices(out_indices, self.num_blocks, 'Vig')
@@ -371,7 +462,8 @@ class Vig(_VigBase):
                         min(i // 4 + 1, max_dilation) if use_dilation else 1,
                         graph_conv_type, act_cfg, norm_cfg, graph_conv_bias, use_stochastic,
                         epsilon, drop_path=dpr[i], relative_pos=relative_pos),
-                FFN(channels, channels * 4, act_cfg, dpr[i])) for i in range(self.num_blocks)
+                FFN(channels, channels * 4, act_cfg=act_cfg, drop_path=dpr[i]))
+            for i in range(self.num_blocks)
         ])
         self._apply_frozen_stages()
 
@@ -395,6 +487,12 @@ class PyramidVig(_VigBase):
         img_size: input size the position embedding and relative positions are laid out for.
     """
 
+    arch_settings = {
+        'tiny': dict(blocks=[2, 2, 6, 2], channels=[48, 96, 240, 384]),
+        'small': dict(blocks=[2, 2, 6, 2], channels=[80, 160, 400, 640]),
+        'medium': dict(blocks=[2, 2, 16, 2], channels=[96, 192, 384, 768]),
+        'base': dict(blocks=[2, 2, 18, 2], channels=[128, 256, 512, 1024]),
+    }
     reduce_ratios = (4, 2, 1, 1)
     _units_name = 'stages'
 
@@ -416,7 +514,7 @@ class PyramidVig(_VigBase):
                  img_size: int = 224,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        arch = resolve_arch(arch, pvig_arch_settings, 'PyramidVig')
+        arch = resolve_arch(arch, self.arch_settings, 'PyramidVig')
         self.blocks = list(arch['blocks'])
         self.channels = list(arch['channels'])
         self.num_stages = len(self.blocks)
@@ -449,7 +547,7 @@ class PyramidVig(_VigBase):
                             act_cfg, norm_cfg, graph_conv_bias, use_stochastic, epsilon,
                             r=self.reduce_ratios[stage_idx], n=num_nodes,
                             drop_path=dpr[block_idx], relative_pos=True),
-                    FFN(channels, channels * 4, act_cfg, dpr[block_idx])))
+                    FFN(channels, channels * 4, act_cfg=act_cfg, drop_path=dpr[block_idx])))
                 block_idx += 1
             self.stages.append(Sequential(*layers))
         self._apply_frozen_stages()

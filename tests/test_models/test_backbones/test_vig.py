@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from mmcls.models.backbones.vig import (DilatedKnnGraph, PyramidVig, Vig, gather_neighbors,
-                                        relative_pos_bias)
+from mmcls.models.backbones.vig import (DenseDilatedKnnGraph, PyramidVig, Vig,
+                                        batched_index_select, relative_pos_bias)
 from mmcls.models.heads.vig_head import VigClsHead
 
 TINY_VIG = dict(num_blocks=2, channels=16)
@@ -31,14 +31,16 @@ def test_pyramid_outputs():
 
 def test_knn_graph_and_gather():
     x = torch.tensor([[0., 1.], [0., 1.1], [1., 0.], [1., 0.1]]).t().reshape(1, 2, 4, 1)
-    idx = DilatedKnnGraph(k=2)(x)
-    assert idx.shape == (1, 4, 2)
+    edge_index = DenseDilatedKnnGraph(k=2)(x)
+    assert edge_index.shape == (2, 1, 4, 2)
+    idx = edge_index[0]
     assert set(idx[0, 0].tolist()) == {0, 1} and set(idx[0, 2].tolist()) == {2, 3}
-    feats = gather_neighbors(x, idx)
+    assert edge_index[1, 0, :, 0].tolist() == [0, 1, 2, 3]  # the centre of each edge
+    feats = batched_index_select(x, idx)
     assert feats.shape == (1, 2, 4, 2)
     assert torch.equal(feats[0, :, 2, 0], x[0, :, idx[0, 2, 0], 0])
-    dilated = DilatedKnnGraph(k=2, dilation=2)(x)
-    assert dilated.shape == (1, 4, 2)
+    dilated = DenseDilatedKnnGraph(k=2, dilation=2)(x)
+    assert dilated.shape == (2, 1, 4, 2)
 
 
 def test_relative_pos_bias_favours_nearby_nodes():
