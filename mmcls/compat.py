@@ -14,8 +14,8 @@ package's own classes, resolved on first access. It is strictly a fallback:
 
 Covered modules and names:
 
-* ``mmengine``: Config, ConfigDict, DictAction, digit_version, print_log, MessageHub and
-  everything of ``mmengine.registry``
+* ``mmengine``: Config, ConfigDict, DictAction, digit_version, print_log, MessageHub, MMLogger,
+  is_seq_of/is_list_of/is_tuple_of and everything of ``mmengine.registry``
 * ``mmengine.config``: Config, ConfigDict, DictAction
 * ``mmengine.registry``: Registry, build_from_cfg and the registries (MODELS, DATASETS,
   DATA_SAMPLERS, TRANSFORMS, FUNCTIONS, HOOKS, OPTIMIZERS, OPTIM_WRAPPERS,
@@ -35,13 +35,20 @@ Covered modules and names:
 * ``mmengine.dist``: get_dist_info, get_rank, get_world_size, is_distributed,
   is_main_process, master_only, barrier, all_gather_object, broadcast_object_list,
   collect_results, all_reduce, init_dist
-* ``mmengine.logging``: MessageHub, HistoryBuffer, LogProcessor, print_log
+* ``mmengine.logging``: MessageHub, HistoryBuffer, LogProcessor, print_log, MMLogger
 * ``mmengine.runner``: Runner, BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, ValLoop,
   TestLoop, CheckpointLoader, load_checkpoint, save_checkpoint, load_state_dict,
   get_state_dict, weights_to_cpu, set_random_seed, LogProcessor
 * ``mmengine.hooks``: Hook, CheckpointHook, LoggerHook, IterTimerHook, DistSamplerSeedHook,
   ParamSchedulerHook, RuntimeInfoHook, EMAHook, EmptyCacheHook, SyncBuffersHook
-* ``mmengine.utils``: digit_version, to_2tuple, to_ntuple
+* ``mmengine.utils``: digit_version, to_2tuple, to_ntuple, is_seq_of, is_list_of, is_tuple_of
+* ``mmengine.utils.dl_utils.parrots_wrapper``: torch's _BatchNorm, _InstanceNorm, _ConvNd,
+  _ConvTransposeMixin, the pooling bases and SyncBatchNorm
+* ``mmengine.dataset``: BaseDataset, ConcatDataset, RepeatDataset, ClassBalancedDataset,
+  Compose, DefaultSampler, InfiniteSampler, default_collate, pseudo_collate (the collates also
+  in ``mmengine.dataset.utils``)
+* ``mmengine.evaluator``: Evaluator, BaseMetric
+* ``mmcv`` and ``mmcv.image``: imread, imfrombytes
 * ``mmcv.cnn`` and ``mmcv.cnn.bricks``: ConvModule, build_conv_layer, build_norm_layer,
   build_activation_layer, Conv2dAdaptivePadding, Swish, HSwish, HSigmoid, DropPath,
   build_dropout, fuse_conv_bn and the init functions
@@ -86,13 +93,27 @@ _BRICKS = _names('mmcls.models.utils', (
     'Conv2dAdaptivePadding', 'Swish', 'HSwish', 'HSigmoid', 'DropPath', 'build_dropout',
     'fuse_conv_bn', *_INITS))
 
-# alias module -> {attribute: the mmcls module it is read from}
+_SEQ_CHECKS = ('is_seq_of', 'is_list_of', 'is_tuple_of')
+_IMAGE_IO = _names('mmcls.datasets.transforms.image_io', ('imread', 'imfrombytes'))
+# MMEngine re-exports torch's private norm/conv/pool bases for isinstance checks
+_TORCH_BASES = {
+    **_names('torch.nn.modules.batchnorm', ('_BatchNorm', )),
+    **_names('torch.nn.modules.instancenorm', ('_InstanceNorm', )),
+    **_names('torch.nn.modules.conv', ('_ConvNd', '_ConvTransposeMixin')),
+    **_names('torch.nn.modules.pooling', ('_AdaptiveAvgPoolNd', '_AdaptiveMaxPoolNd',
+                                          '_AvgPoolNd', '_MaxPoolNd')),
+    **_names('torch.nn', ('SyncBatchNorm', )),
+}
+
+# alias module -> {attribute: the module it is read from (mmcls's own, or torch for the
+# private torch bases MMEngine re-exports)}
 ALIASES: Dict[str, Dict[str, str]] = {
     'mmengine': {
         **_names('mmcls.config', ('Config', 'ConfigDict', 'DictAction')),
         **_names('mmcls.registry', _REGISTRIES),
         **_names('mmcls.version', ('digit_version', )),
-        **_names('mmcls.core', ('print_log', 'MessageHub')),
+        **_names('mmcls.core', ('print_log', 'MessageHub', 'MMLogger')),
+        **_names('mmcls.utils', _SEQ_CHECKS),
     },
     'mmengine.config': _names('mmcls.config', ('Config', 'ConfigDict', 'DictAction')),
     'mmengine.registry': _names('mmcls.registry', _REGISTRIES),
@@ -115,7 +136,7 @@ ALIASES: Dict[str, Dict[str, str]] = {
     },
     'mmengine.dist': {**_names('mmcls.utils.dist', _DIST), **_names('mmcls.core', ('init_dist', ))},
     'mmengine.logging': _names('mmcls.core', ('MessageHub', 'HistoryBuffer', 'LogProcessor',
-                                              'print_log')),
+                                              'print_log', 'MMLogger')),
     'mmengine.runner': {
         **_names('mmcls.runner', ('Runner', 'BaseLoop', 'EpochBasedTrainLoop',
                                   'IterBasedTrainLoop', 'ValLoop', 'TestLoop')),
@@ -128,8 +149,19 @@ ALIASES: Dict[str, Dict[str, str]] = {
         'ParamSchedulerHook', 'RuntimeInfoHook', 'EMAHook', 'EmptyCacheHook',
         'SyncBuffersHook')),
     'mmengine.utils': {**_names('mmcls.version', ('digit_version', )),
-                       **_names('mmcls.models.utils', ('to_2tuple', 'to_ntuple'))},
-    'mmcv': {},
+                       **_names('mmcls.models.utils', ('to_2tuple', 'to_ntuple')),
+                       **_names('mmcls.utils', _SEQ_CHECKS)},
+    'mmengine.utils.dl_utils': {},
+    'mmengine.utils.dl_utils.parrots_wrapper': _TORCH_BASES,
+    'mmengine.dataset': {
+        **_names('mmcls.datasets', ('BaseDataset', 'ConcatDataset', 'RepeatDataset',
+                                    'ClassBalancedDataset', 'Compose', 'DefaultSampler',
+                                    'InfiniteSampler', 'default_collate', 'pseudo_collate')),
+    },
+    'mmengine.dataset.utils': _names('mmcls.datasets', ('default_collate', 'pseudo_collate')),
+    'mmengine.evaluator': _names('mmcls.evaluation', ('Evaluator', 'BaseMetric')),
+    'mmcv': _IMAGE_IO,
+    'mmcv.image': _IMAGE_IO,
     'mmcv.cnn': _BRICKS,
     'mmcv.cnn.bricks': _BRICKS,
     'mmcv.transforms': {

@@ -110,3 +110,39 @@ def test_a_package_that_appears_later_still_wins_and_uninstall_cleans_up(tmp_pat
         else:
             raise AssertionError('alias survived uninstall')
     '''))
+
+
+def test_the_test_helpers_of_mmengine_and_mmcv_resolve():
+    """Names rc6-era tests and user modules import beside the model classes: the torch bases
+    of ``parrots_wrapper``, the dataset/evaluator modules, the logger, the sequence checks and
+    the image reader."""
+    out = _ok(_run('''
+        import logging
+        import numpy as np, torch
+        import mmcls.compat
+        mmcls.compat.install()
+        from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
+        from mmengine.dataset import BaseDataset, RepeatDataset
+        from mmengine.dataset.utils import default_collate
+        from mmengine.evaluator import Evaluator
+        from mmengine.logging import MMLogger
+        from mmengine import is_seq_of
+        from mmcv.image import imread
+        import mmcv
+        import mmcls.datasets, mmcls.evaluation
+        assert _BatchNorm is torch.nn.modules.batchnorm._BatchNorm
+        assert isinstance(torch.nn.SyncBatchNorm(2), _BatchNorm)
+        assert BaseDataset is mmcls.datasets.BaseDataset and Evaluator is mmcls.evaluation.Evaluator
+        assert default_collate([torch.zeros(2), torch.ones(2)]).shape == (2, 2)
+        logger = MMLogger.get_instance('compat-test', log_level='INFO')
+        assert isinstance(logger, logging.Logger)
+        assert MMLogger.get_current_instance() is logger
+        assert is_seq_of([1, 2], int) and not is_seq_of([1, 'a'], int) and not is_seq_of('ab', str)
+        assert mmcv.imread is imread
+        import cv2, os, tempfile
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, 'probe.png')
+            cv2.imwrite(path, np.full((3, 4, 3), 7, np.uint8))
+            print(imread(path).shape)
+    '''))
+    assert out.split() == ['(3,', '4,', '3)']

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Optional, Union
 
-__all__ = ['get_logger', 'get_current_logger', 'print_log', 'LOG_FORMAT']
+__all__ = ['get_logger', 'get_current_logger', 'print_log', 'LOG_FORMAT', 'MMLogger']
 
 LOG_FORMAT = '%(asctime)s - %(name)s - %(levelname)s - %(message)s'
 _DATE_FORMAT = '%Y/%m/%d %H:%M:%S'
@@ -110,3 +110,31 @@ def print_log(msg: str,
     else:
         raise TypeError(f'logger must be a Logger, "silent", "current", a name or None, '
                         f'got {type(logger).__name__}')
+
+
+class MMLogger:
+    """MMEngine-style access to the run loggers of :func:`get_logger`.
+
+    ``MMLogger.get_instance(name, ...)`` returns (and makes current) the named logger,
+    ``MMLogger.get_current_instance()`` the current one; both are plain ``logging.Logger``
+    objects, so ``assertLogs`` and handlers work on them. ``_instance_dict`` records the loggers
+    handed out under their names; clearing it forgets nothing the loggers themselves hold.
+    """
+
+    _instance_dict: dict = {}
+
+    @classmethod
+    def get_instance(cls, name: str = 'mmcls', log_file: Optional[str] = None,
+                     log_level: Union[int, str] = 'INFO', file_mode: str = 'w',
+                     **kwargs) -> logging.Logger:
+        logger = get_logger(name, log_file=log_file, log_level=log_level, file_mode=file_mode)
+        cls._instance_dict[name] = logger
+        return logger
+
+    @classmethod
+    def get_current_instance(cls) -> logging.Logger:
+        return get_current_logger()
+
+    @classmethod
+    def check_instance_created(cls, name: str) -> bool:
+        return name in cls._instance_dict

@@ -5,9 +5,11 @@ importing the package stays cheap; ``collect_env`` imports torch only when calle
 """
 from .analyze import load_json_log
 from .collect_env import collect_env
+from .misc import is_list_of, is_seq_of, is_tuple_of
 from .package import lazy_exports
 
-__all__ = ['collect_env', 'register_all_modules', 'track_on_main_process', 'load_json_log']
+__all__ = ['collect_env', 'register_all_modules', 'track_on_main_process', 'load_json_log',
+           'is_seq_of', 'is_list_of', 'is_tuple_of']
 
 __getattr__ = lazy_exports(__name__, {
     'register_all_modules': 'mmcls.utils.setup_env',
