@@ -64,14 +64,22 @@ class _CallableChain:
         return f'{type(self).__name__}({self.transforms!r})'
 
 
+class ClassesTypeError(TypeError, ValueError):
+    """``classes`` of an unsupported type.
+
+    Both a ``TypeError`` (the kind of mistake) and a ``ValueError`` (what
+    MMClassification 1.x raises here), so either ``except`` clause catches it.
+    """
+
+
 def _class_names(classes: Union[str, Sequence[str]], argument: str) -> tuple:
     """Class names given as a sequence or as a file of one name per line."""
     if isinstance(classes, str):
         return tuple(list_from_file(classes, 'classes file'))
     if isinstance(classes, (list, tuple)):
         return tuple(classes)
-    raise TypeError(f'{argument} must be a file path or a sequence of names, '
-                    f'got {type(classes).__name__}')
+    raise ClassesTypeError(f'{argument} must be a file path or a sequence of names, '
+                           f'got type {type(classes)}')
 
 
 @DATASETS.register_module()

@@ -60,6 +60,8 @@ def test_classes_sources_and_priority(tmp_path):
     assert both.CLASSES == ('c', 'd')  # metainfo wins, as in MMClassification 1.x
     with pytest.raises(TypeError, match='classes must be'):
         BaseDataset(ann_file=ann, classes=3)
+    with pytest.raises(ValueError, match="type <class 'dict'>"):  # rc6 raises ValueError here
+        BaseDataset(ann_file=ann, classes=dict(classes=1))
     with pytest.raises(FileNotFoundError, match='missing.txt'):
         BaseDataset(ann_file=ann, classes=str(tmp_path / 'missing.txt'))
 
