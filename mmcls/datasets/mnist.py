@@ -5,7 +5,7 @@ Files are looked up in the ``root`` folder as ``train-images-idx3-ubyte`` or
 ``/usr/share/datasets/fashion-mnist`` is used in place.  Existing files are not
 md5-checked (repackaged ``.gz`` streams differ byte-wise yet hold the same
 data); the header and sizes are validated instead.  A download is checked
-against the official md5.  Each data info holds ``img`` (28x28 uint8).
+against the official md5 and unpacked next to the ``.gz``.  Each data info holds ``img`` (28x28 uint8).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from mmcls.registry import DATASETS
 from ._download_guard import download_once
 from ._downloadable import DownloadableDataset
 from .categories import FASHIONMNIST_CATEGORIES, MNIST_CATEGORIES
-from .download import download_url
+from .download import download_and_extract_archive
 
 __all__ = ['MNIST', 'FashionMNIST', 'read_idx_file', 'get_int', 'read_sn3_pascalvincent_tensor',
            'read_label_file', 'read_image_file']
@@ -140,11 +140,13 @@ class MNIST(DownloadableDataset):
                 if self._find(name) is None]
 
     def _fetch(self) -> None:
+        """Download each missing ``.gz`` file (trying the mirrors in turn) and unpack it."""
         for name, md5 in self._missing():
             errors = []
             for prefix in (self.url_prefix, *self.mirrors):
                 try:
-                    download_url(prefix + name, osp.join(self.root, name), md5=md5)
+                    download_and_extract_archive(prefix + name, download_root=self.root,
+                                                 filename=name, md5=md5)
                     break
                 except RuntimeError as error:
                     errors.append(str(error))

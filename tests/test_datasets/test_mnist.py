@@ -74,13 +74,14 @@ def test_download_fetches_only_missing_files(tmp_path, monkeypatch):
     _fixture(str(source), compress=True)
     fetched = []
 
-    def fake_download(url, path, md5=None):
+    def fake_download(url, download_root, filename, md5=None):
         fetched.append((url, md5))
-        with open(osp.join(source, osp.basename(path)), 'rb') as src, open(path, 'wb') as out:
+        with open(osp.join(source, filename), 'rb') as src, \
+                open(osp.join(download_root, filename), 'wb') as out:
             out.write(src.read())
-        return path
+        return download_root
 
-    monkeypatch.setattr('mmcls.datasets.mnist.download_url', fake_download)
+    monkeypatch.setattr('mmcls.datasets.mnist.download_and_extract_archive', fake_download)
     target = tmp_path / 'target'
     target.mkdir()
     dataset = FashionMNIST(data_prefix=str(target), test_mode=True, download=True)
@@ -97,15 +98,16 @@ def test_download_falls_back_to_mirrors(tmp_path, monkeypatch):
     _fixture(str(source), compress=True)
     tried = []
 
-    def flaky_download(url, path, md5=None):
+    def flaky_download(url, download_root, filename, md5=None):
         tried.append(url)
         if url.startswith(MNIST.url_prefix):
             raise RuntimeError(f'could not download {url}')
-        with open(osp.join(source, osp.basename(path)), 'rb') as src, open(path, 'wb') as out:
+        with open(osp.join(source, filename), 'rb') as src, \
+                open(osp.join(download_root, filename), 'wb') as out:
             out.write(src.read())
-        return path
+        return download_root
 
-    monkeypatch.setattr('mmcls.datasets.mnist.download_url', flaky_download)
+    monkeypatch.setattr('mmcls.datasets.mnist.download_and_extract_archive', flaky_download)
     target = tmp_path / 'target'
     target.mkdir()
     assert len(MNIST(data_prefix=str(target), test_mode=False, download=True)) == 6
