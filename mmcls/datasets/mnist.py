@@ -5,7 +5,8 @@ Files are looked up in the ``root`` folder as ``train-images-idx3-ubyte`` or
 ``/usr/share/datasets/fashion-mnist`` is used in place.  Existing files are not
 md5-checked (repackaged ``.gz`` streams differ byte-wise yet hold the same
 data); the header and sizes are validated instead.  A download is checked
-against the official md5 and unpacked next to the ``.gz``.  Each data info holds ``img`` (28x28 uint8).
+against the official md5 and unpacked next to the ``.gz``.  Each data info
+holds ``img`` (28x28 uint8).
 """
 from __future__ import annotations
 
