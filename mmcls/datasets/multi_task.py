@@ -116,11 +116,18 @@ class MultiTaskDataset:
         return self.prepare_data(idx)
 
     def __repr__(self) -> str:
-        lines = [f'Dataset {type(self).__name__}', f'    Number of samples: \t{len(self)}']
+        """Size, locations, the task names (one per line) and the transforms."""
+        body = [f'Number of samples: \t{len(self)}']
         if self.data_root is not None:
-            lines.append(f'    Root location: \t{self.data_root}')
-        lines.append(f'    Annotation file: \t{self.ann_file}')
+            body.append(f'Root location: \t{self.data_root}')
+        body.append(f'Annotation file: \t{self.ann_file}')
         if self.data_prefix is not None:
-            lines.append(f'    Prefix of images: \t{self.data_prefix}')
-        lines.append(f'    "{len(self.pipeline.transforms)}" transforms in the pipeline')
-        return '\n'.join(lines)
+            body.append(f'Prefix of images: \t{self.data_prefix}')
+        tasks = self._metainfo.get('tasks', [])
+        body.append(f'For {len(tasks)} tasks')
+        body.extend(f' {task} ' for task in tasks)
+        transforms = list(self.pipeline.transforms)
+        if transforms:
+            body.append('With transforms:')
+            body.extend(f'    {transform}' for transform in transforms)
+        return '\n'.join([f'Dataset {type(self).__name__}'] + ['    ' + line for line in body])

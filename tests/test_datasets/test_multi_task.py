@@ -39,6 +39,7 @@ def test_multi_task_dataset_loads_and_packs(data_root):
     assert sample.gender.gt_label.label.tolist() == [1]
     assert sample.wear.gt_label.label.tolist() == [0, 1, 0, 0]
     assert 'Number of samples: \t2' in repr(dataset)
+    assert 'For 2 tasks\n     gender \n     wear \n    With transforms:\n        ' in repr(dataset)
 
 
 def test_multi_task_dataset_errors_name_the_file_and_item(data_root):
