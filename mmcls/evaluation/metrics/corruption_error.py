@@ -51,14 +51,20 @@ class CorruptionError(Accuracy):
             if img_path is None:
                 raise KeyError('CorruptionError needs the img_path of every sample to tell '
                                'its corruption type')
-            record['corruption'] = corruption_of(img_path)
+            record['img_path'] = img_path
             self.results.append(record)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """mCE of records holding ``img_path``, ``gt_label`` and ``pred_score`` (or ``pred_label``).
+
+        The corruption is read from ``img_path`` here rather than in :meth:`process`,
+        so records built by hand (as MMClassification 1.x's own records are) work too.
+        """
         groups: Dict[str, List[dict]] = {}
         for record in results:
-            if record['corruption'] is not None:
-                groups.setdefault(record['corruption'], []).append(record)
+            corruption = corruption_of(record['img_path'])
+            if corruption is not None:
+                groups.setdefault(corruption, []).append(record)
         if not groups:
             raise ValueError('CorruptionError found no ImageNet-C corruption in the image paths; '
                              'expected folders such as .../gaussian_noise/<severity>/... '

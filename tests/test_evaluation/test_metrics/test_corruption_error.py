@@ -38,3 +38,13 @@ def test_mce_with_ann_file_ranks_candidate_classes_first(tmp_path):
             .set_gt_label(1).set_pred_score(torch.tensor([0.6, 0.3, 0.1]))]
     assert Evaluator(CorruptionError()).offline_evaluate(data)['accuracy/mCE'] > 0
     assert Evaluator(CorruptionError(ann_file=str(ann))).offline_evaluate(data) == {'accuracy/mCE': 0.0}
+
+
+def test_mce_from_hand_built_records():
+    """compute_metrics takes records of img_path, gt_label and pred_score only."""
+    records = [dict(pred_score=torch.tensor([0.7, 0.0, 0.3]), gt_label=torch.tensor([0]),
+                    img_path='a/b/c/gaussian_noise') for _ in range(10)]
+    assert CorruptionError().compute_metrics(records) == {'mCE': 0.0}
+    records[0]['gt_label'] = torch.tensor([1])
+    error = 10.0 / (100.0 * ALEXNET_CORRUPTION_ERROR['gaussian_noise'])
+    assert CorruptionError().compute_metrics(records)['mCE'] == pytest.approx(error)
