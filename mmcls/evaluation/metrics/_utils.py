@@ -38,8 +38,8 @@ def to_tensor(value: ArrayLike, name: str = 'value') -> torch.Tensor:
         if len(value) and isinstance(value[0], (torch.Tensor, np.ndarray)):
             return torch.stack([to_tensor(v, name) for v in value])
         return torch.tensor(value)
-    raise TypeError(f'{name} must be a tensor, an ndarray or a sequence, '
-                    f'got {type(value).__name__}')
+    raise TypeError(f'{name} of type {type(value)} is not an accepted type; '
+                    'expected a tensor, an ndarray or a sequence')
 
 
 def label_to_onehot(label: ArrayLike, num_classes: int) -> torch.Tensor:

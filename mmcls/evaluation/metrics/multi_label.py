@@ -39,8 +39,8 @@ def _format_matrix(value, is_indices: bool, num_classes: Optional[int], name: st
                              f'got {tuple(value.shape)}')
         return value
     if not isinstance(value, Sequence) or isinstance(value, str):
-        raise TypeError(f'`{name}` must be a tensor, an ndarray or a sequence, '
-                        f'got {type(value).__name__}')
+        raise TypeError(f'`{name}` of type {type(value)} is not an accepted type; '
+                        'expected a tensor, an ndarray or a sequence')
     if is_indices:
         if num_classes is None:
             raise ValueError(f'`num_classes` is required when `{name}` holds class indices')

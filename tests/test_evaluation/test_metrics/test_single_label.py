@@ -162,3 +162,15 @@ def test_accuracy_ann_file_restricts_topk_to_its_labels(tmp_path):
     assert Evaluator(metric).offline_evaluate(samples) == {'accuracy/top1': 100.0}
     with pytest.raises(FileNotFoundError, match='ann_file'):
         Accuracy(ann_file=str(tmp_path / 'missing.txt'))
+
+
+def test_invalid_target_type_is_named_in_the_error():
+    """The TypeError names the rejected type (``<class 'str'> is not an ...``)."""
+    from mmcls.evaluation import MultiLabelMetric
+    labels = torch.tensor([0, 1])
+    with pytest.raises(TypeError, match="<class 'str'> is not an accepted type"):
+        Accuracy.calculate(labels, 'hi')
+    with pytest.raises(TypeError, match="<class 'str'> is not an accepted type"):
+        SingleLabelMetric.calculate(labels, 'hi')
+    with pytest.raises(TypeError, match="<class 'str'> is not an accepted type"):
+        MultiLabelMetric.calculate(torch.rand(2, 3), 'hi', num_classes=3)
