@@ -66,24 +66,32 @@ class VisualizationHook(Hook):
     def _visualizer(self, visualizer: Visualizer) -> None:
         self._assigned_visualizer = visualizer
 
-    def _checked_visualizer(self, runner):
-        visualizer = (self._assigned_visualizer if self._assigned_visualizer is not None
-                      else runner.visualizer)
+    def _checked_visualizer(self, runner=None):
+        """The assigned visualizer, else the runner's (the current instance without a runner)."""
+        if self._assigned_visualizer is not None:
+            visualizer = self._assigned_visualizer
+        else:
+            visualizer = runner.visualizer if runner is not None else self._visualizer
         if not hasattr(visualizer, 'add_datasample'):
             raise TypeError(f'VisualizationHook needs a visualizer with add_datasample (e.g. '
                             f'visualizer=dict(type="ClsVisualizer")), the runner has '
                             f'{type(visualizer).__name__}')
         return visualizer
 
-    def _draw_samples(self, runner, loop, batch_idx: int, data_batch: Any,
-                      data_samples: Sequence, step: int) -> None:
+    def _draw_samples(self, batch_idx: int, data_batch: Any, data_samples: Sequence,
+                      step: int = 0, *, runner=None, loop=None) -> None:
+        """Draw every ``interval``-th sample of the loop among ``data_samples``.
+
+        ``runner`` supplies the visualizer and ``loop`` the dataset's meta information
+        and the loader's batch size (so that a short last batch keeps the global
+        index); without them the current visualizer and ``len(data_samples)`` are used.
+        """
         if not self.enable or not data_samples:
             return
         visualizer = self._checked_visualizer(runner)
         if getattr(visualizer, 'dataset_meta', None) is None and loop is not None:
             visualizer.dataset_meta = getattr(loop.dataloader.dataset, 'metainfo', None)
         inputs = data_batch['inputs']
-        # The loader's batch size gives the global index (the last batch may be shorter).
         loader_batch_size = getattr(getattr(loop, 'dataloader', None), 'batch_size', None)
         start = (loader_batch_size or len(data_samples)) * batch_idx
         first = math.ceil(start / self.interval) * self.interval
@@ -103,9 +111,11 @@ class VisualizationHook(Hook):
         """Draw the sampled predictions; the step is the epoch (or iteration) trained so far."""
         by_epoch = runner.train_loop_built and runner.train_loop.by_epoch
         step = runner.epoch if by_epoch else runner.iter
-        self._draw_samples(runner, runner.val_loop, batch_idx, data_batch, outputs or [], step)
+        self._draw_samples(batch_idx, data_batch, outputs or [], step,
+                           runner=runner, loop=runner.val_loop)
 
     def after_test_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                         outputs: Optional[Sequence] = None) -> None:
         """Draw the sampled test predictions (step 0)."""
-        self._draw_samples(runner, runner.test_loop, batch_idx, data_batch, outputs or [], 0)
+        self._draw_samples(batch_idx, data_batch, outputs or [], 0,
+                           runner=runner, loop=runner.test_loop)

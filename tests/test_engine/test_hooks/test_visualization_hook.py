@@ -128,3 +128,16 @@ def test_visualizer_attribute_as_in_rc6():
     data, outputs = _batch(0)
     hook.after_test_iter(_runner(object()), 0, data, outputs)
     assert len(vis.calls) == len(outputs)
+
+
+def test_draw_samples_takes_rc6_arguments():
+    """``_draw_samples(batch_idx, data_batch, data_samples, step=0)``: no runner needed."""
+    vis = ClsVisualizer(name='vis-hook-draw-samples')
+    vis.calls = []
+    vis.add_datasample = lambda name, **kwargs: vis.calls.append((name, kwargs['step']))
+    hook = VisualizationHook(enable=True, interval=4)
+    data, outputs = _batch(1)  # samples 4..7 of the loop
+    hook._draw_samples(1, data, outputs, step=3)
+    assert vis.calls == [('img_4', 3)]
+    hook._draw_samples(0, data, outputs)
+    assert vis.calls[-1] == ('img_4', 0)
