@@ -27,6 +27,25 @@ def test_class_num_check_passes_and_fails(tmp_path):
         runner.train()
 
 
+def test_class_num_check_head_takes_the_dataset():
+    """``_check_head(runner, dataset)`` as in rc6: warns on missing names, rejects non-str ones."""
+    from types import SimpleNamespace
+
+    from mmcls.engine.hooks import ClassNumCheckHook
+    warnings = []
+    model = ToyModel()
+    model.num_classes = 3
+    runner = SimpleNamespace(model=model, logger=SimpleNamespace(warning=warnings.append))
+    hook = ClassNumCheckHook()
+    hook._check_head(runner, SimpleNamespace(CLASSES=None))
+    assert len(warnings) == 1 and 'class information' in warnings[0]
+    hook._check_head(runner, SimpleNamespace(CLASSES=('a', 'b', 'c')))
+    with pytest.raises(TypeError, match='sequence of str'):
+        hook._check_head(runner, SimpleNamespace(CLASSES=(1, 2, 3)))
+    with pytest.raises(ValueError, match=r'num_classes \(3\)'):
+        hook._check_head(runner, SimpleNamespace(metainfo=dict(classes=('a', 'b'))))
+
+
 def test_update_bn_stats_gives_the_true_average():
     torch.manual_seed(0)
     model = ToyModel(bn=True, dropout=0.0)
