@@ -64,16 +64,24 @@ class SetAdaptiveMarginsHook(Hook):
             raise ValueError('SetAdaptiveMarginsHook needs a model whose head is an '
                              f'ArcFaceClsHead, got {type(head).__name__} in '
                              f'{type(model).__name__}')
-        dataset = runner.train_dataloader.dataset
-        if not hasattr(dataset, 'get_cat_ids'):
-            raise TypeError('SetAdaptiveMarginsHook counts classes with dataset.get_cat_ids(idx), '
-                            f'which {type(dataset).__name__} does not have')
-        counts = np.zeros(head.num_classes, dtype=np.int64)
-        for idx in range(len(dataset)):
-            for cat in dataset.get_cat_ids(idx):
-                if not 0 <= cat < head.num_classes:
-                    raise ValueError(f'SetAdaptiveMarginsHook: sample {idx} of '
-                                     f'{type(dataset).__name__} has class {cat}, outside the '
-                                     f'head\'s {head.num_classes} classes')
-                counts[cat] += 1
+        counts = _class_counts(runner.train_dataloader.dataset, head.num_classes)
         head.set_margins(adaptive_margins(counts, self.margin_min, self.margin_max, self.power))
+
+
+def _class_counts(dataset, num_classes: int) -> np.ndarray:
+    """How often each class occurs: from ``dataset.get_gt_labels()`` (one label per sample)
+    when the dataset has it, else from ``dataset.get_cat_ids(idx)`` of every sample."""
+    if hasattr(dataset, 'get_gt_labels'):
+        labels = [int(label) for label in np.asarray(dataset.get_gt_labels()).reshape(-1)]
+        where = 'get_gt_labels()'
+    elif hasattr(dataset, 'get_cat_ids'):
+        labels = [int(cat) for idx in range(len(dataset)) for cat in dataset.get_cat_ids(idx)]
+        where = 'get_cat_ids()'
+    else:
+        raise TypeError('SetAdaptiveMarginsHook counts classes with dataset.get_gt_labels() or '
+                        f'dataset.get_cat_ids(idx), which {type(dataset).__name__} does not have')
+    outside = [label for label in labels if not 0 <= label < num_classes]
+    if outside:
+        raise ValueError(f'SetAdaptiveMarginsHook: {type(dataset).__name__}.{where} gives class '
+                         f'{outside[0]}, outside the head\'s {num_classes} classes')
+    return np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_classes)

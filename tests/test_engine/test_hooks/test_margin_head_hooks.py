@@ -52,3 +52,25 @@ def test_set_adaptive_margins_hook_sets_head_margins():
         SetAdaptiveMarginsHook().before_train(runner)
     with pytest.raises(ValueError, match='margin_min'):
         SetAdaptiveMarginsHook(margin_min=0.6, margin_max=0.5)
+
+
+def test_margins_from_get_gt_labels():
+    """A dataset with only ``get_gt_labels()`` works; absent classes count once."""
+    import numpy as np
+
+    class GtLabelDataset:
+        def __len__(self):
+            return 10
+
+        def get_gt_labels(self):
+            return np.array([0, 1, 2, 4, 0, 4, 1, 2, 2, 1])
+
+    head = ArcFaceClsHead(num_classes=5, in_channels=4)
+    runner = SimpleNamespace(model=SimpleNamespace(head=head),
+                             train_dataloader=SimpleNamespace(dataset=GtLabelDataset()))
+    SetAdaptiveMarginsHook().before_train(runner)
+    torch.testing.assert_close(head.margins,
+                               torch.tensor([0.20188488, 0.05, 0.05, 0.5, 0.20188488]))
+    runner.train_dataloader.dataset = object()
+    with pytest.raises(TypeError, match='get_gt_labels'):
+        SetAdaptiveMarginsHook().before_train(runner)
