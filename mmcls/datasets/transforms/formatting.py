@@ -65,6 +65,12 @@ def image_to_chw_tensor(img: np.ndarray) -> torch.Tensor:
     return to_tensor(img).permute(2, 0, 1)
 
 
+def _as_given(keys: Sequence) -> Sequence:
+    """``keys`` itself when a list or tuple (kept as the user wrote it, so that reprs and
+    attributes show it unchanged), else a tuple of its items."""
+    return keys if isinstance(keys, (list, tuple)) else tuple(keys)
+
+
 @TRANSFORMS.register_module()
 class PackClsInputs(BaseTransform):
     """Pack the image and labels: ``dict(inputs=CHW tensor, data_samples=ClsDataSample)``.
@@ -84,7 +90,7 @@ class PackClsInputs(BaseTransform):
     def __init__(self, meta_keys: Sequence[str] = ('sample_idx', 'img_path', 'ori_shape',
                                                    'img_shape', 'scale_factor', 'flip',
                                                    'flip_direction')):
-        self.meta_keys = tuple(meta_keys)
+        self.meta_keys = _as_given(meta_keys)
 
     def transform(self, results: Dict) -> Dict:
         """Pack ``results``."""
@@ -132,8 +138,8 @@ class PackMultiTaskInputs(BaseTransform):
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path', 'ori_shape', 'img_shape',
                                              'scale_factor', 'flip', 'flip_direction'),
                  input_key: str = 'img'):
-        self.multi_task_fields = tuple(multi_task_fields)
-        self.meta_keys = tuple(meta_keys)
+        self.multi_task_fields = _as_given(multi_task_fields)
+        self.meta_keys = _as_given(meta_keys)
         self.input_key = input_key
         self.task_handlers = {task: TRANSFORMS.build(
             dict(type=cfg, meta_keys=self.meta_keys) if isinstance(cfg, str) else cfg)
@@ -170,9 +176,11 @@ class PackMultiTaskInputs(BaseTransform):
         return packed
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(multi_task_fields={self.multi_task_fields}, '
-                f'meta_keys={self.meta_keys}, input_key={self.input_key!r}, '
-                f'task_handlers={self.task_handlers})')
+        """Handlers (by class name), fields and meta keys; ``input_key`` only when not ``'img'``."""
+        handlers = {task: type(handler).__name__ for task, handler in self.task_handlers.items()}
+        extra = '' if self.input_key == 'img' else f', input_key={self.input_key!r}'
+        return (f'{type(self).__name__}(task_handlers={handlers}, '
+                f'multi_task_fields={self.multi_task_fields}, meta_keys={self.meta_keys}{extra})')
 
 
 @TRANSFORMS.register_module()
@@ -182,7 +190,7 @@ class Collect(BaseTransform):
     repr_fields = ('keys', )
 
     def __init__(self, keys: Sequence[str]):
-        self.keys = tuple(keys)
+        self.keys = _as_given(keys)
 
     def transform(self, results: Dict) -> Dict:
         """Return a dict with the listed keys."""
@@ -198,7 +206,7 @@ class _PerKeyTransform(BaseTransform):
     repr_fields = ('keys', )
 
     def __init__(self, keys: Sequence[str]):
-        self.keys = tuple(keys)
+        self.keys = _as_given(keys)
 
     @abstractmethod
     def convert(self, value):
@@ -253,7 +261,7 @@ class Transpose(_PerKeyTransform):
 
     def __init__(self, keys: Sequence[str], order: Tuple[int, ...]):
         super().__init__(keys)
-        self.order = tuple(order)
+        self.order = _as_given(order)
 
     def convert(self, value):
         if isinstance(value, torch.Tensor):

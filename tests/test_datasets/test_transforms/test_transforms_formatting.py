@@ -115,3 +115,21 @@ def test_collect_tonumpy_topil_transpose_totensor(photo):
     assert tensors['c'].dtype == torch.float32
     with pytest.raises(TypeError):
         ToTensor(['a'])(dict(a='text'))
+
+
+def test_reprs_show_the_keys_as_given():
+    """Key lists are kept as the user wrote them, so reprs read as in rc6."""
+    from mmcls.datasets.transforms import Collect, PackMultiTaskInputs, ToNumpy, Transpose
+    assert repr(PackClsInputs(meta_keys=['flip', 'img_shape'])) == \
+        "PackClsInputs(meta_keys=['flip', 'img_shape'])"
+    assert repr(Transpose(keys=['img'], order=(2, 0, 1))) == \
+        "Transpose(keys=['img'], order=(2, 0, 1))"
+    assert repr(ToNumpy(keys=['img'], dtype='uint8')) == "ToNumpy(keys=['img'], dtype=uint8)"
+    assert repr(Collect(keys=['img'])) == "Collect(keys=['img'])"
+    assert Collect(keys=(k for k in ['img'])).keys == ('img', )
+    assert repr(PackMultiTaskInputs(meta_keys=['img_shape'])) == \
+        "PackMultiTaskInputs(task_handlers={}, multi_task_fields=('gt_label',), " \
+        "meta_keys=['img_shape'])"
+    packer = PackMultiTaskInputs(task_handlers=dict(a='PackClsInputs'), input_key='x')
+    assert "task_handlers={'a': 'PackClsInputs'}" in repr(packer)
+    assert repr(packer).endswith("input_key='x')")
