@@ -152,3 +152,19 @@ def test_rc6_sampler_module_layout():
     from mmcls.datasets.samplers.sampler import epoch_order
     assert samplers.RepeatAugSampler is RepeatAugSampler is DATA_SAMPLERS.get('RepeatAugSampler')
     assert samplers.epoch_order is epoch_order
+
+
+def test_repeat_aug_sampler_uses_its_module_dist_helpers(monkeypatch):
+    """The seed and the warning go through ``repeat_aug``'s own ``sync_random_seed`` and
+    ``is_main_process`` (rc6's names, patchable at that module path)."""
+    from mmcls.datasets.samplers import repeat_aug
+    monkeypatch.setattr(repeat_aug, 'sync_random_seed', lambda: 7)
+    assert repeat_aug.RepeatAugSampler(list(range(4))).seed == 7
+    warned = []
+    monkeypatch.setattr(repeat_aug, 'print_log', lambda msg, **kwargs: warned.append(msg))
+    monkeypatch.setattr(repeat_aug, 'is_main_process', lambda: False)
+    repeat_aug.RepeatAugSampler(list(range(4)), shuffle=False, seed=0)
+    assert warned == []
+    monkeypatch.setattr(repeat_aug, 'is_main_process', lambda: True)
+    repeat_aug.RepeatAugSampler(list(range(4)), shuffle=False, seed=0)
+    assert len(warned) == 1 and 'always picks a fixed part' in warned[0]

@@ -9,9 +9,10 @@ from torch.utils.data import Sampler
 
 from mmcls.core.logging import print_log
 from mmcls.registry import DATA_SAMPLERS
-from mmcls.utils.dist import get_dist_info
+from mmcls.core.randomness import sync_random_seed
+from mmcls.utils.dist import get_dist_info, is_main_process
 
-from .sampler import _shared_seed, epoch_order
+from .sampler import epoch_order
 
 __all__ = ['RepeatAugSampler']
 
@@ -40,10 +41,11 @@ class RepeatAugSampler(Sampler):
         self.rank, self.world_size = get_dist_info()
         self.dataset = dataset
         self.shuffle = shuffle
-        if not shuffle and self.rank == 0:
-            print_log('RepeatAugSampler with shuffle=False always picks the same part of the '
+        if not shuffle and is_main_process():
+            print_log('RepeatAugSampler with shuffle=False always picks a fixed part of the '
                       'data', logger='current', level=logging.WARNING)
-        self.seed = _shared_seed(seed)
+        # the dist helpers are looked up here, at module level, so tests can patch them
+        self.seed = sync_random_seed() if seed is None else int(seed)
         self.epoch = 0
         self.num_repeats = int(num_repeats)
         self.num_samples = math.ceil(len(dataset) * self.num_repeats / self.world_size)
