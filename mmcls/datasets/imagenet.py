@@ -51,6 +51,9 @@ class ImageNet21k(CustomDataset):
         if multi_label:
             raise ValueError('ImageNet21k does not support multi_label=True; use '
                              'multi_label=False')
+        if not ann_file:
+            warnings.warn('ImageNet21k is large and scanning its folders may take a long '
+                          'time; specify the `ann_file` to accelerate loading')
         self.multi_label = multi_label
         kwargs.setdefault('extensions', self.IMG_EXTENSIONS)
         super().__init__(ann_file=ann_file, metainfo=metainfo, data_root=data_root,

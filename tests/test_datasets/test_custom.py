@@ -125,7 +125,8 @@ def test_imagenet21k(tmp_path, files):
     ann = files.write_text(str(tmp_path / 'list.txt'), ['n1/a.jpg 0'])
     with pytest.warns(UserWarning, match='no class names'):
         ImageNet21k(ann_file=ann, data_prefix=str(tmp_path))
-    assert ImageNet21k(data_prefix=str(tmp_path)).CLASSES == ('n1',)
+    with pytest.warns(UserWarning, match='specify the `ann_file`'):
+        assert ImageNet21k(data_prefix=str(tmp_path)).CLASSES == ('n1',)
 
 
 def test_broken_images_warn_and_training_continues(tmp_path, files):
