@@ -136,6 +136,11 @@ class ImageClassificationInferencer:
         self._drawn_names: set = set()
 
     @property
+    def cfg(self):
+        """The model's config (rc6's name for :attr:`config`)."""
+        return self.config
+
+    @property
     def pipeline(self):
         """The config's test pipeline (without its image loader) that prepares each input."""
         return self.preparer.pipeline

@@ -229,6 +229,11 @@ class ModelHub:
                  _index._metafile_paths(root))
 
     @classmethod
+    def _register_mmcls_models(cls) -> None:
+        """Add the package zoo once (rc6's name for :meth:`_register_zoo`)."""
+        cls._register_zoo()
+
+    @classmethod
     def _key(cls, model_name: str) -> str:
         cls._register_zoo()
         if not isinstance(model_name, str):

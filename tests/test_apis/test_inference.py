@@ -163,6 +163,7 @@ def test_inferencer_accepts_a_built_model_and_lists_models(checkpoint):
     model = init_model(CONFIG, checkpoint)
     inferencer = ImageClassificationInferencer(model)
     assert inferencer.model is model
+    assert inferencer.cfg is inferencer.config is model.cfg  # rc6 calls it ``cfg``
     assert 'lenet5_mnist' in ImageClassificationInferencer.list_models('lenet*')
 
 

@@ -77,3 +77,12 @@ def test_config_prefix_and_conflicts_with_the_zoo(clean_hub, tmp_path):
 
 def test_rc6_names_of_the_module():
     assert model_api.list_models is list_models
+
+
+def test_register_mmcls_models_adds_the_zoo_once(clean_hub):
+    """rc6's ``ModelHub._register_mmcls_models()``: the zoo, added once."""
+    clean_hub._register_mmcls_models()
+    count = len(clean_hub._models_dict)
+    assert count and 'resnet18_8xb32_in1k' in clean_hub._models_dict
+    clean_hub._register_mmcls_models()
+    assert len(clean_hub._models_dict) == count
