@@ -140,8 +140,8 @@ class RandomErasing(BaseTransform):
     **Required Keys:** ``img``.  **Modified Keys:** ``img``.
 
     Args:
-        erase_prob: probability of erasing.
-        min_area_ratio, max_area_ratio: range of the erased area / image area.
+        erase_prob: probability of erasing (a float).
+        min_area_ratio, max_area_ratio: range of the erased area / image area (floats).
         aspect_range: range of the erased aspect ratio (a float ``a`` means
             ``(min(a, 1/a), max(a, 1/a))``), sampled log-uniformly.
         mode: 'const' fills ``fill_color``; 'rand' fills random values
@@ -160,6 +160,9 @@ class RandomErasing(BaseTransform):
                  fill_std: Union[numbers.Number, Sequence, None] = None):
         for name, value in (('erase_prob', erase_prob), ('min_area_ratio', min_area_ratio),
                             ('max_area_ratio', max_area_ratio)):
+            if not isinstance(value, float):  # as in MMClassification 1.x: 1 is not 1.
+                raise TypeError(f'RandomErasing: {name} must be a float, '
+                                f'got {type(value).__name__} {value!r}')
             if not 0. <= value <= 1.:
                 raise ValueError(f'RandomErasing: {name}={value} must be in [0, 1]')
         if min_area_ratio > max_area_ratio:
@@ -183,8 +186,9 @@ class RandomErasing(BaseTransform):
         self.max_area_ratio = max_area_ratio
         self.aspect_range = tuple(aspect_range)
         self.mode = mode
-        self.fill_color = list(fill_color)
-        self.fill_std = None if fill_std is None else list(fill_std)
+        # sequences are kept as given (a number becomes a list of three), as reprs show them
+        self.fill_color = fill_color
+        self.fill_std = fill_std
 
     @cache_randomness
     def random_disable(self) -> bool:

@@ -82,3 +82,17 @@ def test_normalize(photo):
     out = Normalize(mean=[1, 2, 3], std=[2, 2, 2], to_rgb=True)(dict(img=photo))
     np.testing.assert_allclose(out['img'][..., 0], (photo[..., 2] - 1.) / 2)
     assert out['img'].dtype == np.float32 and out['img_norm_cfg']['to_rgb'] is True
+
+
+def test_random_erasing_takes_float_ratios_and_keeps_colors_as_given():
+    """Probabilities and area ratios must be floats (``1`` is rejected, as in rc6); the
+    fill colour keeps the type it was given, so the repr shows it unchanged."""
+    for name in ('erase_prob', 'min_area_ratio', 'max_area_ratio'):
+        with pytest.raises(TypeError, match=f'{name} must be a float'):
+            RandomErasing(**{name: 1})
+    erasing = RandomErasing(erase_prob=0.5, mode='const', aspect_range=(0.3, 1.3),
+                            fill_color=(255, 255, 255))
+    assert repr(erasing) == ('RandomErasing(erase_prob=0.5, min_area_ratio=0.02, '
+                             'max_area_ratio=0.4, aspect_range=(0.3, 1.3), mode=const, '
+                             'fill_color=(255, 255, 255), fill_std=None)')
+    assert RandomErasing(fill_color=7).fill_color == [7, 7, 7]
