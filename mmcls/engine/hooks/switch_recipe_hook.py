@@ -112,39 +112,56 @@ class SwitchRecipeHook(Hook):
         """On resume, re-apply (in order) every recipe of an epoch already started."""
         for epoch, recipe in self.schedule.items():
             if epoch <= runner.epoch:
-                self._switch(runner, recipe, f' (resumed recipe of epoch {epoch})')
+                self._do_switch(runner, recipe, f' (resume recipe of epoch {epoch})')
                 self.switched.append(epoch)
 
     def before_train_epoch(self, runner) -> None:
         """Apply the recipe scheduled for the epoch about to start, if any."""
         epoch = runner.epoch + 1
         if epoch in self.schedule:
-            self._switch(runner, self.schedule[epoch], f' at epoch {epoch}')
+            self._do_switch(runner, self.schedule[epoch], f' at epoch {epoch}')
             self.switched.append(epoch)
 
-    def _switch(self, runner, recipe: Dict[str, Any], when: str) -> None:
-        model = unwrap_model(runner.model)
-        if 'train_pipeline' in recipe:
-            loader = runner.train_dataloader
-            _set_pipeline(loader.dataset, recipe['train_pipeline'])
-            # persistent workers hold copies of the dataset: drop them so the next
-            # epoch's iterator starts workers that see the new pipeline
-            if getattr(loader, '_iterator', None) is not None:
-                loader._iterator = None
-            runner.logger.info(f'Switch train pipeline{when}.')
+    def _do_switch(self, runner, recipe: Dict[str, Any], extra_info: str = '') -> None:
+        """Apply the parts of ``recipe`` it names, logging each with ``extra_info``."""
         if 'batch_augments' in recipe:
-            preprocessor = getattr(model, 'data_preprocessor', None)
-            if preprocessor is None or not hasattr(preprocessor, 'batch_augments'):
-                raise AttributeError('SwitchRecipeHook: the model has no '
-                                     'data_preprocessor.batch_augments to switch')
-            preprocessor.batch_augments = recipe['batch_augments']
-            if recipe['batch_augments'] is not None and hasattr(preprocessor, 'to_onehot'):
-                preprocessor.to_onehot = True
-            runner.logger.info(f'Switch batch augments{when}.')
+            self._switch_batch_augments(runner, recipe['batch_augments'])
+            runner.logger.info(f'Switch batch augments{extra_info}.')
+        if 'train_pipeline' in recipe:
+            self._switch_train_pipeline(runner, recipe['train_pipeline'])
+            runner.logger.info(f'Switch train pipeline{extra_info}.')
         if 'loss' in recipe:
-            owner = model if hasattr(model, 'loss_module') else getattr(model, 'head', None)
-            if owner is None or not hasattr(owner, 'loss_module'):
-                raise AttributeError('SwitchRecipeHook: the model has no `loss_module` (nor '
-                                     '`head.loss_module`) to switch')
-            owner.loss_module = recipe['loss']
-            runner.logger.info(f'Switch loss{when}.')
+            self._switch_loss(runner, recipe['loss'])
+            runner.logger.info(f'Switch loss{extra_info}.')
+
+    @staticmethod
+    def _switch_batch_augments(runner, batch_augments) -> None:
+        """Set the model's ``data_preprocessor.batch_augments`` (None switches it off); mixing
+        augments need one-hot targets, so ``to_onehot`` is turned on with them."""
+        preprocessor = getattr(unwrap_model(runner.model), 'data_preprocessor', None)
+        if preprocessor is None or not hasattr(preprocessor, 'batch_augments'):
+            raise AttributeError('SwitchRecipeHook: the model has no '
+                                 'data_preprocessor.batch_augments to switch')
+        preprocessor.batch_augments = batch_augments
+        if batch_augments is not None and hasattr(preprocessor, 'to_onehot'):
+            preprocessor.to_onehot = True
+
+    @staticmethod
+    def _switch_train_pipeline(runner, train_pipeline) -> None:
+        """Give the train dataset (inside wrappers too) ``train_pipeline``."""
+        loader = runner.train_dataloader
+        _set_pipeline(loader.dataset, train_pipeline)
+        # persistent workers hold copies of the dataset: drop them so the next
+        # epoch's iterator starts workers that see the new pipeline
+        if getattr(loader, '_iterator', None) is not None:
+            loader._iterator = None
+
+    @staticmethod
+    def _switch_loss(runner, loss_module) -> None:
+        """Replace the model's ``loss_module``, else its ``head.loss_module``."""
+        model = unwrap_model(runner.model)
+        owner = model if hasattr(model, 'loss_module') else getattr(model, 'head', None)
+        if owner is None or not hasattr(owner, 'loss_module'):
+            raise AttributeError('SwitchRecipeHook: the model has no `loss_module` (nor '
+                                 '`head.loss_module`) to switch')
+        owner.loss_module = loss_module

@@ -110,3 +110,28 @@ def test_bad_schedules_are_rejected():
         SwitchRecipeHook([dict(action_epoch=2, optimizer=dict())])
     with pytest.raises(ValueError, match='non-empty'):
         SwitchRecipeHook([])
+
+
+def test_rc6_static_switch_methods():
+    """``_switch_train_pipeline``/``_switch_loss``/``_switch_batch_augments`` take a runner and
+    the new part, and descend into dataset wrappers and the head."""
+    from types import SimpleNamespace
+
+    inner = [SimpleNamespace(pipeline=None), SimpleNamespace(pipeline=None)]
+    loader = SimpleNamespace(dataset=SimpleNamespace(datasets=inner), _iterator=object())
+    model = nn.Module()
+    model.head = nn.Module()
+    model.head.loss_module = nn.Identity()
+    model.data_preprocessor = SimpleNamespace(batch_augments=None, to_onehot=False)
+    runner = SimpleNamespace(train_dataloader=loader, model=model)
+    pipeline, loss, augments = object(), nn.Identity(), object()
+    SwitchRecipeHook._switch_train_pipeline(runner, pipeline)
+    assert inner[0].pipeline is pipeline and inner[1].pipeline is pipeline
+    assert loader._iterator is None
+    SwitchRecipeHook._switch_loss(runner, loss)
+    assert model.head.loss_module is loss
+    SwitchRecipeHook._switch_batch_augments(runner, augments)
+    assert model.data_preprocessor.batch_augments is augments
+    assert model.data_preprocessor.to_onehot is True
+    with pytest.raises(AttributeError, match='loss_module'):
+        SwitchRecipeHook._switch_loss(SimpleNamespace(model=nn.Linear(1, 1)), loss)
