@@ -18,6 +18,10 @@ __all__ = ['Evaluator']
 MetricLike = Union[BaseMetric, dict]
 
 
+def _is_metric_like(obj: Any) -> bool:
+    return callable(getattr(obj, 'process', None)) and callable(getattr(obj, 'evaluate', None))
+
+
 @EVALUATOR.register_module()
 class Evaluator:
     """Run several metrics over the same predictions.
@@ -33,7 +37,7 @@ class Evaluator:
 
     def __init__(self, metrics: Union[MetricLike, Sequence[MetricLike]]) -> None:
         self._dataset_meta: Optional[dict] = None
-        if isinstance(metrics, (dict, BaseMetric)):
+        if isinstance(metrics, (dict, BaseMetric)) or _is_metric_like(metrics):
             metrics = [metrics]
         if isinstance(metrics, (str, bytes)) or not isinstance(metrics, Sequence) or not metrics:
             raise ValueError('Evaluator needs a metric, a metric config or a non-empty list of '
@@ -42,11 +46,15 @@ class Evaluator:
 
     @staticmethod
     def _build(metric: MetricLike) -> BaseMetric:
-        if isinstance(metric, BaseMetric):
-            return metric
+        """A config dict is built; a metric is used as is.  Besides ``BaseMetric``, any
+        object with ``process()`` and ``evaluate()`` counts as a metric (MMEngine's
+        evaluator takes metrics by duck typing too)."""
         if isinstance(metric, dict):
             return METRICS.build(metric)
-        raise TypeError(f'an evaluator metric must be a BaseMetric or a config dict, '
+        if isinstance(metric, BaseMetric) or _is_metric_like(metric):
+            return metric
+        raise TypeError(f'an evaluator metric must be a BaseMetric or a config dict (or an '
+                        f'object with process() and evaluate()), '
                         f'got {type(metric).__name__}: {metric!r}')
 
     dataset_meta = dataset_meta_property(lambda evaluator: evaluator.metrics)

@@ -80,3 +80,25 @@ def test_bad_arguments():
         Accuracy(collect_device='tpu')
     with pytest.raises(ValueError, match='no results'):
         Evaluator(dict(type='Accuracy')).offline_evaluate([])
+
+
+def test_duck_typed_metrics_are_accepted():
+    """An object with process() and evaluate() is a metric, as in MMEngine's evaluator."""
+    class CountingMetric:
+        def __init__(self):
+            self.seen = 0
+
+        def process(self, data_batch, data_samples):
+            self.seen += len(data_samples)
+
+        def evaluate(self, size):
+            return {'count/n': self.seen}
+
+    metric = CountingMetric()
+    evaluator = Evaluator([metric])
+    assert evaluator.metrics == [metric]
+    evaluator.process([dict(a=1), dict(a=2)])
+    assert evaluator.evaluate(2) == {'count/n': 2}
+    single = Evaluator(CountingMetric())
+    single.dataset_meta = dict(classes=('a', ))
+    assert single.metrics[0].dataset_meta == dict(classes=('a', ))
