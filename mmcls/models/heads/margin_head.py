@@ -4,6 +4,7 @@ Logits are scaled cosines between the normalised feature and normalised class we
 training the target class's angle is increased by its margin, ``cos(theta + m)``.
 """
 import math
+import numbers
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -39,6 +40,16 @@ class NormProduct(nn.Linear):
         return cosine.view(-1, self.out_features, self.k).max(dim=2)[0]
 
 
+def _margin_value(margin) -> float:
+    """One margin of a sequence as a float; strings and other non-numbers are refused rather
+    than parsed, so that a malformed config entry is not silently accepted."""
+    if isinstance(margin, torch.Tensor) and margin.numel() == 1:
+        return float(margin)
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real):
+        raise TypeError(f'margins must hold numbers, got {type(margin).__name__} {margin!r}')
+    return float(margin)
+
+
 def read_margins(margins: Union[float, Sequence[float], str], num_classes: int) -> List[float]:
     """Margins from a number, a sequence, or a ``.txt`` file with one margin per line."""
     if isinstance(margins, (int, float)):
@@ -49,7 +60,7 @@ def read_margins(margins: Union[float, Sequence[float], str], num_classes: int) 
             raise ValueError(f'margins file {margins!r} must be an existing .txt file')
         values = [float(line) for line in path.read_text().split() if line.strip()]
     else:
-        values = [float(m) for m in margins]
+        values = [_margin_value(m) for m in margins]
     if len(values) != num_classes:
         raise ValueError(f'got {len(values)} margins for {num_classes} classes')
     return values

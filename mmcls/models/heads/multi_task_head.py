@@ -90,13 +90,17 @@ class MultiTaskHead(BaseHead):
              data_samples: Sequence[BaseDataElement], **kwargs) -> dict:
         """``{'<task>_<loss name>': ...}`` over the samples labelled for each task.
 
-        A task no sample of the batch is labelled for gets a zero loss that still touches its
-        parameters, so that distributed training sees every parameter used.
+        Each task also reports ``'<task>_mask_size'``, the number of samples of the batch
+        labelled for it (a float tensor; not a loss, so it is only logged). A task no sample
+        of the batch is labelled for gets a zero loss that still touches its parameters, so
+        that distributed training sees every parameter used.
         """
         feats = feats if isinstance(feats, (tuple, list)) else (feats, )
         losses = {}
         for task, head in self.task_heads.items():
             index = [i for i, sample in enumerate(data_samples) if _has_task(sample, task)]
+            losses[f'{task}_mask_size'] = torch.tensor(float(len(index)),
+                                                       device=feats[-1].device)
             if not index:
                 losses[f'{task}_loss'] = sum(p.sum() * 0. for p in head.parameters()) + \
                     feats[-1].sum() * 0.

@@ -56,3 +56,12 @@ def test_loss_uses_labels():
     samples = [ClsDataSample().set_gt_label(i % 3) for i in range(4)]
     loss = head.loss((torch.randn(4, 4), ), samples)['loss']
     assert loss.ndim == 0 and torch.isfinite(loss)
+
+
+def test_margins_sequence_must_hold_numbers():
+    head = ArcFaceClsHead(num_classes=3, in_channels=2, margins=[0.1, 0.2, torch.tensor(0.3)])
+    assert head.margins.tolist() == pytest.approx([0.1, 0.2, 0.3])
+    with pytest.raises(TypeError, match='margins must hold numbers'):
+        ArcFaceClsHead(num_classes=3, in_channels=2, margins=[0.1, 0.2, '0.3'])
+    with pytest.raises(ValueError, match='0 margins for 3 classes'):
+        ArcFaceClsHead(num_classes=3, in_channels=2, margins=dict())

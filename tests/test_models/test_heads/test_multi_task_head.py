@@ -43,7 +43,8 @@ def test_loss_uses_only_the_samples_labelled_for_each_task():
     feats = (torch.randn(3, 5), )
     samples = [_sample(colour=0, tags=[1]), _sample(colour=2), _sample(tags=[0, 3])]
     losses = head.loss(feats, samples)
-    assert set(losses) == {'colour_loss', 'tags_loss'}
+    assert set(losses) == {'colour_loss', 'colour_mask_size', 'tags_loss', 'tags_mask_size'}
+    assert losses['colour_mask_size'].item() == 2.0 and losses['tags_mask_size'].item() == 2.0
     expected = head.task_heads['colour'].loss((feats[0][:2], ),
                                               [samples[0].colour, samples[1].colour])['loss']
     torch.testing.assert_close(losses['colour_loss'], expected)
@@ -54,7 +55,7 @@ def test_loss_uses_only_the_samples_labelled_for_each_task():
 def test_task_without_labels_in_the_batch_gets_a_zero_loss_with_gradients():
     head = _head()
     losses = head.loss((torch.randn(2, 5, requires_grad=True), ), [_sample(colour=1)] * 2)
-    assert losses['tags_loss'].item() == 0.0
+    assert losses['tags_loss'].item() == 0.0 and losses['tags_mask_size'].item() == 0.0
     losses['tags_loss'].backward()
     assert head.task_heads['tags'].fc.weight.grad is not None
 
@@ -89,7 +90,8 @@ def test_nested_multi_task_head():
     outer = _sample(colour=2)
     outer.set_field(inner, 'group')
     losses = head.loss((torch.randn(1, 4), ), [outer])
-    assert set(losses) == {'colour_loss', 'group_size_loss'}
+    assert set(losses) == {'colour_loss', 'colour_mask_size', 'group_size_loss',
+                           'group_size_mask_size', 'group_mask_size'}
     result, = head.predict((torch.randn(1, 4), ), [outer])
     assert result.group.size.pred_label.label.shape == (1, )
     assert result.group.eval_mask is True
