@@ -125,26 +125,17 @@ class DenseDilated(nn.Module):
         return edge_index[:, :, :, ::self.dilation]
 
 
-class DenseDilatedKnnGraph(nn.Module):
+class DenseDilatedKnnGraph(DenseDilated):
     """Edge index (2, B, N, k) of a dilated kNN graph (see :class:`DenseDilated`) from node
     features x (B, C, N, 1) to keys y (B, C, M, 1), x itself when ``y`` is None, by the
     distance of the L2-normalised features plus an optional ``relative_pos`` bias."""
-
-    def __init__(self, k: int = 9, dilation: int = 1, use_stochastic: bool = False,
-                 epsilon: float = 0.0) -> None:
-        super().__init__()
-        self.k = k
-        self.dilation = dilation
-        self.use_stochastic = use_stochastic
-        self.epsilon = epsilon
-        self._dilated = DenseDilated(k, dilation, use_stochastic, epsilon)
 
     def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None,
                 relative_pos: Optional[torch.Tensor] = None) -> torch.Tensor:
         x = F.normalize(x, p=2.0, dim=1)
         y = x if y is None else F.normalize(y, p=2.0, dim=1)
         edge_index = xy_dense_knn_matrix(x, y, self.k * self.dilation, relative_pos)
-        return self._dilated(edge_index)
+        return super().forward(edge_index)
 
 
 class BasicConv(Sequential):

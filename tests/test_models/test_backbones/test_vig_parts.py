@@ -90,7 +90,7 @@ def test_knn_graph_to_pooled_keys():
     edge_index = graph(torch.randn(2, 4, 10, 1), torch.randn(2, 4, 5, 1))
     assert edge_index.shape == (2, 2, 10, 2)
     assert edge_index[0].max() < 5 and edge_index[1, :, :, 0].tolist() == [list(range(10))] * 2
-    assert graph._dilated.dilation == 2
+    assert isinstance(graph, DenseDilated) and graph.dilation == 2
 
 
 def test_batched_index_select_per_batch():
