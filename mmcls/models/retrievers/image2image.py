@@ -12,7 +12,8 @@ from torch.utils.data import DataLoader
 
 from mmcls.registry import MODELS
 from mmcls.structures import ClsDataSample
-from mmcls.utils.dist import all_reduce, broadcast_object_list, is_main_process
+from mmcls.utils.dist import (all_reduce, broadcast_object_list, get_world_size,
+                              is_main_process)
 
 from ..base_model import build_component, preprocessor_with_augments
 from .base import BaseRetriever, PrototypeType
@@ -98,10 +99,16 @@ class ImageToImageRetriever(BaseRetriever):
     # -- the prototype gallery ----------------------------------------------------------------
     @torch.no_grad()
     def _prototype_from_loader(self, loader: DataLoader) -> torch.Tensor:
-        """Gallery features in dataset order; shards of a distributed sampler are summed."""
+        """Gallery features in dataset order; shards of a distributed sampler are summed.
+
+        A sample's row is its ``sample_idx`` metainfo. Without it (e.g. a plain dataset of
+        images) the row is the sample's position in the loader, which is the dataset order
+        only for one process reading in order, so that is the only case allowed.
+        """
         was_training = self.training
         self.eval()
         vectors = counts = None
+        position = 0
         for data_batch in loader:
             data = self.data_preprocessor(data_batch, False)
             features = _last(self(**data, mode='tensor'))
@@ -110,11 +117,10 @@ class ImageToImageRetriever(BaseRetriever):
                 vectors = features.new_zeros(size, features.shape[-1])
                 counts = features.new_zeros(size, 1)
             for sample, feature in zip(data_batch['data_samples'], features):
-                index = sample.get('sample_idx')
-                if index is None:
-                    raise KeyError('prototype samples need "sample_idx" in their metainfo')
+                index = _gallery_row(sample, position)
                 vectors[index] += feature
                 counts[index] += 1
+                position += 1
         if vectors is None:
             raise ValueError('the prototype dataloader yielded no sample')
         all_reduce(vectors)
@@ -150,6 +156,17 @@ class ImageToImageRetriever(BaseRetriever):
         if not self.prototype_inited:
             self.prepare_prototype()
         torch.save(self.prototype_vecs.cpu(), path)
+
+
+def _gallery_row(sample, position: int) -> int:
+    """The prototype row of ``sample``: its ``sample_idx``, else its loading ``position``."""
+    index = sample.get('sample_idx')
+    if index is not None:
+        return index
+    if get_world_size() > 1:
+        raise KeyError('distributed prototype loading needs "sample_idx" in the samples\' '
+                       'metainfo to put the shards back in dataset order')
+    return position
 
 
 def _last(features):

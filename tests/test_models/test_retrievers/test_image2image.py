@@ -68,6 +68,29 @@ def test_prototype_from_a_dataloader_is_in_dataset_order():
     torch.testing.assert_close(model.prototype_vecs, torch.tensor(colours, dtype=torch.float))
 
 
+class UnindexedColourDataset(ColourDataset):
+    """Samples without ``sample_idx``: the gallery follows the loading order."""
+
+    def __getitem__(self, i):
+        item = super().__getitem__(i)
+        item['data_samples'] = ClsDataSample()
+        return item
+
+
+def test_prototype_without_sample_idx_follows_the_loading_order(monkeypatch):
+    from mmcls.datasets.collate import pseudo_collate
+    from mmcls.models.retrievers import image2image
+    colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
+    loader = torch.utils.data.DataLoader(UnindexedColourDataset(colours), batch_size=2,
+                                         collate_fn=pseudo_collate)
+    model = make(loader)
+    model.prepare_prototype()
+    torch.testing.assert_close(model.prototype_vecs, torch.tensor(colours, dtype=torch.float))
+    monkeypatch.setattr(image2image, 'get_world_size', lambda: 2)
+    with pytest.raises(KeyError, match='sample_idx'):
+        make(loader).prepare_prototype()
+
+
 def test_bad_prototype_and_similarity():
     with pytest.raises(TypeError, match='prototype'):
         make([1, 2, 3])
