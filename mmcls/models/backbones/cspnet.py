@@ -136,20 +136,20 @@ class CSPNet(BaseBackbone):
     """Generic CSPNet: a stem and a sequence of CSPStages described by ``arch``.
 
     Args:
-        arch: dict of per-stage settings (``in_channels``, ``out_channels``, ``num_blocks``,
-            ``expand_ratio``, ``bottle_ratio``, ``has_downsampler``, ``down_growth``,
-            ``block_args``); a scalar applies to every stage.
+        arch: dict of per-stage settings (``block_fn``, ``in_channels``, ``out_channels``,
+            ``num_blocks``, ``expand_ratio``, ``bottle_ratio``, ``has_downsampler``,
+            ``down_growth``, ``block_args``); a scalar applies to every stage.
         stem_fn: callable building the stem from the input channel count.
-        block_fn: block class of the stages.
         out_indices: stages to output (negative counts from the end).
         frozen_stages: freeze the stem and stages ``0..frozen_stages`` (-1: nothing).
         drop_path_rate: stochastic depth, increased linearly over the blocks.
+        block_fn: block class of the stages whose ``arch`` names none (keyword only, so that
+            the positional order stays ``arch, stem_fn, in_channels``).
     """
 
     def __init__(self,
                  arch: dict,
                  stem_fn: Callable[[int], nn.Module],
-                 block_fn: Callable,
                  in_channels: int = 3,
                  out_indices: Union[int, Sequence[int]] = -1,
                  frozen_stages: int = -1,
@@ -158,8 +158,14 @@ class CSPNet(BaseBackbone):
                  norm_cfg: dict = DEFAULT_NORM,
                  act_cfg: dict = DEFAULT_ACT,
                  norm_eval: bool = False,
-                 init_cfg: Optional[dict] = dict(type='Kaiming', layer='Conv2d')) -> None:
+                 init_cfg: Optional[dict] = dict(type='Kaiming', layer='Conv2d'),
+                 *,
+                 block_fn: Optional[Callable] = None) -> None:
         super().__init__(init_cfg)
+        if block_fn is not None:
+            arch = {'block_fn': block_fn, **arch}
+        if 'block_fn' not in arch:
+            raise ValueError('CSPNet: arch must name a "block_fn" (or pass block_fn=)')
         self.arch = self.expand_arch(arch)
         self.num_stages = len(self.arch['in_channels'])
         check_frozen_stages(frozen_stages, -1, self.num_stages - 1, type(self).__name__)
@@ -170,7 +176,7 @@ class CSPNet(BaseBackbone):
         depths = list(self.arch['num_blocks'])
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).split(depths)
         self.stages = Sequential(*[
-            CSPStage(block_fn, **{k: v[i] for k, v in self.arch.items()},
+            CSPStage(**{k: v[i] for k, v in self.arch.items()},
                      block_dpr=dpr[i].tolist(), conv_cfg=conv_cfg, norm_cfg=norm_cfg,
                      act_cfg=act_cfg) for i in range(self.num_stages)
         ])
@@ -179,8 +185,13 @@ class CSPNet(BaseBackbone):
 
     @staticmethod
     def expand_arch(arch: dict) -> Dict[str, tuple]:
-        """Broadcast scalar settings to one value per stage."""
+        """Broadcast scalar settings to one value per stage; ``block_args`` defaults to ``{}``.
+
+        A ``block_args`` dict and a ``block_fn`` class are scalars, a list or tuple of them
+        is per stage.
+        """
         num_stages = len(arch['in_channels'])
+        arch = {'block_args': {}, **arch}
 
         def per_stage(key, value):
             if isinstance(value, (list, tuple)):
@@ -199,12 +210,11 @@ class CSPNet(BaseBackbone):
         if depth not in self.arch_settings:
             raise KeyError(f'{type(self).__name__}: invalid depth {depth}, choose from '
                            f'{sorted(self.arch_settings)}')
-        arch = dict(self.arch_settings[depth])
-        block_fn = arch.pop('block_fn')
+        arch = self.arch_settings[depth]
         self.depth = depth
         self._stem_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
         self._stem_channels = arch['in_channels'][0]
-        CSPNet.__init__(self, arch=arch, stem_fn=self._make_stem_layer, block_fn=block_fn,
+        CSPNet.__init__(self, arch=arch, stem_fn=self._make_stem_layer,
                         conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg, **kwargs)
 
     def forward(self, x: torch.Tensor) -> tuple:

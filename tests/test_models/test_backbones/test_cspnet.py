@@ -49,6 +49,21 @@ def test_cspnet_generic_arch_and_drop_path():
                block_fn=DarknetBottleneck)
 
 
+def test_cspnet_block_fn_per_stage_in_arch():
+    from mmcls.models.backbones.cspnet import ResNetBottleneck
+    arch = dict(block_fn=(DarknetBottleneck, ResNetBottleneck), in_channels=(8, 16),
+                out_channels=(16, 32), num_blocks=(1, 1), expand_ratio=(2, 1),
+                bottle_ratio=(2, 1), has_downsampler=True, down_growth=True)
+    # arch, stem_fn, in_channels by position, as in MMClassification 1.x.
+    model = CSPNet(arch, lambda c: torch.nn.Conv2d(c, 8, 3, padding=1), 3, out_indices=-1)
+    assert [type(s.blocks[0]) for s in model.stages] == [DarknetBottleneck, ResNetBottleneck]
+    assert model.arch['block_args'] == ({}, {})
+    assert model(torch.rand(1, 3, 16, 16))[0].shape == (1, 32, 4, 4)
+    arch.pop('block_fn')
+    with pytest.raises(ValueError, match='block_fn'):
+        CSPNet(arch, stem_fn=lambda c: torch.nn.Identity())
+
+
 def test_darknet_bottleneck_use_depthwise():
     from mmcls.models.backbones.cspnet import DarknetBottleneck
     block = DarknetBottleneck(8, 8, use_depthwise=True)
