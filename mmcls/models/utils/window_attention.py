@@ -272,8 +272,8 @@ class ShiftWindowMSA(BaseModule):
             query = torch.roll(query, shifts=(-shift_size, -shift_size), dims=(1, 2))
         mask = self.attn_mask(padded, window_size, shift_size, query.device)
 
-        windows = self.window_partition(query, window_size).view(-1, window_size**2, channels)
-        windows = self.w_msa(windows, mask=mask).view(-1, window_size, window_size, channels)
+        windows = self.window_partition(query, window_size).reshape(-1, window_size**2, channels)
+        windows = self.w_msa(windows, mask=mask).reshape(-1, window_size, window_size, channels)
         x = self.window_reverse(windows, *padded, window_size)
         if shift_size > 0:
             x = torch.roll(x, shifts=(shift_size, shift_size), dims=(1, 2))
@@ -294,7 +294,7 @@ class ShiftWindowMSA(BaseModule):
             for w in slices:
                 img_mask[:, h, w, :] = region
                 region += 1
-        windows = ShiftWindowMSA.window_partition(img_mask, window_size).view(-1, window_size**2)
+        windows = ShiftWindowMSA.window_partition(img_mask, window_size).reshape(-1, window_size**2)
         mask = windows.unsqueeze(1) - windows.unsqueeze(2)
         return mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
 
@@ -302,8 +302,9 @@ class ShiftWindowMSA(BaseModule):
     def window_partition(x: torch.Tensor, window_size: int) -> torch.Tensor:
         """(B, H, W, C) -> (num_windows*B, window, window, C)."""
         batch, height, width, channels = x.shape
-        x = x.view(batch, height // window_size, window_size, width // window_size, window_size,
-                   channels)
+        # reshape, not view: a padded or shifted map may arrive non-contiguous
+        x = x.reshape(batch, height // window_size, window_size, width // window_size,
+                      window_size, channels)
         return x.permute(0, 1, 3, 2, 4, 5).reshape(-1, window_size, window_size, channels)
 
     @staticmethod
@@ -311,8 +312,8 @@ class ShiftWindowMSA(BaseModule):
                        window_size: int) -> torch.Tensor:
         """(num_windows*B, window, window, C) -> (B, H, W, C)."""
         batch = windows.shape[0] // (height * width // window_size // window_size)
-        x = windows.view(batch, height // window_size, width // window_size, window_size,
-                         window_size, -1)
+        x = windows.reshape(batch, height // window_size, width // window_size, window_size,
+                            window_size, -1)
         return x.permute(0, 1, 3, 2, 4, 5).reshape(batch, height, width, -1)
 
 

@@ -112,3 +112,12 @@ def test_block_takes_extra_norm_fifth_like_rc6():
     from mmcls.models.backbones.swin_transformer_v2 import SwinBlockV2
     block = SwinBlockV2(8, 2, 2, False, True)
     assert block.extra_norm and hasattr(block, 'norm3')
+
+
+def test_pad_small_map_accepts_a_size_off_the_window_grid():
+    """A 256x309 input pads the last stage's 8x10 map up to the window: the partition then
+    sees non-contiguous tensors and must still run."""
+    model = SwinTransformerV2(arch='tiny', img_size=256, window_size=[16, 16, 16, 8],
+                              pad_small_map=True).eval()
+    with torch.no_grad():
+        assert model(torch.rand(1, 3, 256, 309))[-1].shape == (1, 768, 8, 10)
