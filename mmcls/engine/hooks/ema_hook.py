@@ -32,8 +32,7 @@ class EMAHook(Hook):
         **kwargs: passed to the averaged model (``momentum``, ``interval``...).
 
     Saved checkpoints hold the EMA weights in ``state_dict`` (ready to deploy)
-    and the original ones in ``ema_state_dict``; resuming or loading (``load_from``)
-    such a checkpoint with this hook swaps them back.
+    and the original ones in ``ema_state_dict``; resuming swaps them back.
     """
     priority = 'NORMAL'
 
@@ -140,10 +139,7 @@ class EMAHook(Hook):
         self._swap_ema_state_dict(checkpoint)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """A checkpoint with ``ema_state_dict`` (resumed or only loaded) gives the EMA model its
-        averaged weights and the model its original ones back; without it the EMA model
-        starts from ``state_dict``."""
-        if 'ema_state_dict' in checkpoint:
+        if 'ema_state_dict' in checkpoint and runner._resume:
             self._swap_ema_state_dict(checkpoint)
             self.ema_model.load_state_dict(checkpoint['ema_state_dict'], strict=self.strict_load)
         else:

@@ -85,20 +85,3 @@ def test_begin_epoch_and_argument_checks(tmp_path):
     runner = _runner(tmp_path, dict(type='EMAHook', begin_epoch=5), max_epochs=2)
     with pytest.raises(ValueError, match='begin_epoch'):
         runner.train()
-
-
-def test_load_from_restores_the_original_and_the_ema_weights(tmp_path):
-    """``load_from`` (no resume) of a checkpoint with ``ema_state_dict``: the model gets its
-    original weights back and the EMA model the averaged ones, as on resume."""
-    ema_cfg = dict(type='EMAHook', momentum=0.1, priority='ABOVE_NORMAL')
-    trained = _runner(tmp_path / 'full', dict(ema_cfg), max_epochs=2)
-    trained.train()
-    ckpt = torch.load(tmp_path / 'full' / 'epoch_2.pth', weights_only=True)
-    loaded = _runner(tmp_path / 'loaded', dict(ema_cfg), max_epochs=2,
-                     load_from=str(tmp_path / 'full' / 'epoch_2.pth'))
-    loaded.call_hook('before_run')
-    loaded.load_checkpoint(str(tmp_path / 'full' / 'epoch_2.pth'))
-    hook = [h for h in loaded.hooks if isinstance(h, EMAHook)][0]
-    for key, value in loaded.model.state_dict().items():
-        assert torch.equal(value, ckpt['ema_state_dict'][f'module.{key}']), key
-        assert torch.equal(hook.ema_model.module.state_dict()[key], ckpt['state_dict'][key]), key
