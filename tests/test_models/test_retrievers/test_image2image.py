@@ -58,14 +58,20 @@ class ColourDataset(torch.utils.data.Dataset):
         return dict(inputs=img.clone(), data_samples=ClsDataSample(metainfo=dict(sample_idx=i)))
 
 
-def test_prototype_from_a_dataloader_is_in_dataset_order():
+COLOURS = [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
+
+
+def _colour_loader(dataset_class):
+    """Batches of 2 from ``dataset_class(COLOURS)``, collated as the zoo's loaders do."""
     from mmcls.datasets.collate import pseudo_collate
-    colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
-    loader = torch.utils.data.DataLoader(ColourDataset(colours), batch_size=2,
-                                         collate_fn=pseudo_collate)
-    model = make(loader)
+    return torch.utils.data.DataLoader(dataset_class(COLOURS), batch_size=2,
+                                       collate_fn=pseudo_collate)
+
+
+def test_prototype_from_a_dataloader_is_in_dataset_order():
+    model = make(_colour_loader(ColourDataset))
     model.prepare_prototype()
-    torch.testing.assert_close(model.prototype_vecs, torch.tensor(colours, dtype=torch.float))
+    torch.testing.assert_close(model.prototype_vecs, torch.tensor(COLOURS, dtype=torch.float))
 
 
 class UnindexedColourDataset(ColourDataset):
@@ -78,14 +84,11 @@ class UnindexedColourDataset(ColourDataset):
 
 
 def test_prototype_without_sample_idx_follows_the_loading_order(monkeypatch):
-    from mmcls.datasets.collate import pseudo_collate
     from mmcls.models.retrievers import image2image
-    colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
-    loader = torch.utils.data.DataLoader(UnindexedColourDataset(colours), batch_size=2,
-                                         collate_fn=pseudo_collate)
+    loader = _colour_loader(UnindexedColourDataset)
     model = make(loader)
     model.prepare_prototype()
-    torch.testing.assert_close(model.prototype_vecs, torch.tensor(colours, dtype=torch.float))
+    torch.testing.assert_close(model.prototype_vecs, torch.tensor(COLOURS, dtype=torch.float))
     monkeypatch.setattr(image2image, 'get_world_size', lambda: 2)
     with pytest.raises(KeyError, match='sample_idx'):
         make(loader).prepare_prototype()
