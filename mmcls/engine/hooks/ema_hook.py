@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import warnings
 from typing import Dict, Optional
 
 from mmcls.registry import HOOKS, MODELS
@@ -32,7 +33,10 @@ class EMAHook(Hook):
         **kwargs: passed to the averaged model (``momentum``, ``interval``...).
 
     Saved checkpoints hold the EMA weights in ``state_dict`` (ready to deploy)
-    and the original ones in ``ema_state_dict``; resuming swaps them back.
+    and the original ones in ``ema_state_dict``. Loading such a checkpoint (resume or
+    ``load_from``) swaps them back: the EMA model gets the averaged weights, the model its
+    original ones. Training after a ``load_from`` (not a resume) then starts the model from
+    the averaged weights, the ones the checkpoint was published with.
     """
     priority = 'NORMAL'
 
@@ -44,8 +48,9 @@ class EMAHook(Hook):
         if begin_iter < 0 or begin_epoch < 0:
             raise ValueError('EMAHook: begin_iter and begin_epoch must be >= 0')
         if not evaluate_on_ema and not evaluate_on_origin:
-            print_log('EMAHook: evaluate_on_ema and evaluate_on_origin are both False; '
-                      'evaluating on the original model', logger='current', level=30)
+            warnings.warn('EMAHook: evaluate_on_ema and evaluate_on_origin are both False, so '
+                          'evaluate_on_origin is set to True; to skip validation, change the '
+                          'val_interval of train_cfg instead', UserWarning)
             evaluate_on_origin = True
         self.ema_cfg = dict(type=ema_type, **kwargs)
         self.strict_load = strict_load
@@ -55,6 +60,7 @@ class EMAHook(Hook):
         self.evaluate_on_ema = evaluate_on_ema
         self.evaluate_on_origin = evaluate_on_origin
         self._in_origin_eval = False
+        self.load_ema_from_ckpt = False
 
     def before_run(self, runner) -> None:
         self.src_model = unwrap_model(runner.model)
@@ -68,6 +74,11 @@ class EMAHook(Hook):
         if not self.enabled_by_epoch and self.begin_iter > runner.max_iters:
             raise ValueError(f'EMAHook: begin_iter ({self.begin_iter}) is beyond max_iters '
                              f'({runner.max_iters})')
+        if self.load_ema_from_ckpt and not runner._resume:
+            print_log('EMAHook: the loaded checkpoint has EMA weights and training does not '
+                      'resume, so the model starts from the EMA weights', logger='current')
+            for p_ema, p_src in zip(self._ema_tensors(), self._src_tensors()):
+                p_src.data.copy_(p_ema.data)
 
     def _ema_started(self, runner) -> bool:
         if self.enabled_by_epoch:
@@ -83,13 +94,21 @@ class EMAHook(Hook):
             for key, value in self.src_model.state_dict().items():
                 ema_params[key].data.copy_(value.data)
 
-    def _swap_ema_parameters(self) -> None:
+    def _ema_tensors(self):
+        """The averaged tensors: parameters, and buffers when the EMA model averages them."""
+        module = self.ema_model.module
         if self.ema_model.update_buffers:
-            avg = itertools.chain(self.ema_model.module.parameters(), self.ema_model.module.buffers())
-            src = itertools.chain(self.src_model.parameters(), self.src_model.buffers())
-        else:
-            avg, src = self.ema_model.module.parameters(), self.src_model.parameters()
-        for p_avg, p_src in zip(avg, src):
+            return itertools.chain(module.parameters(), module.buffers())
+        return module.parameters()
+
+    def _src_tensors(self):
+        """The model's tensors matching :meth:`_ema_tensors` one to one."""
+        if self.ema_model.update_buffers:
+            return itertools.chain(self.src_model.parameters(), self.src_model.buffers())
+        return self.src_model.parameters()
+
+    def _swap_ema_parameters(self) -> None:
+        for p_avg, p_src in zip(self._ema_tensors(), self._src_tensors()):
             tmp = p_avg.data.clone()
             p_avg.data.copy_(p_src.data)
             p_src.data.copy_(tmp)
@@ -139,9 +158,13 @@ class EMAHook(Hook):
         self._swap_ema_state_dict(checkpoint)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if 'ema_state_dict' in checkpoint and runner._resume:
+        """A checkpoint with ``ema_state_dict`` (resumed or only loaded) gives the EMA model its
+        averaged weights and the model its original ones; without it the EMA model starts from
+        ``state_dict``."""
+        if 'ema_state_dict' in checkpoint:
             self._swap_ema_state_dict(checkpoint)
             self.ema_model.load_state_dict(checkpoint['ema_state_dict'], strict=self.strict_load)
+            self.load_ema_from_ckpt = True
         else:
             if runner._resume:
                 print_log('There is no ema_state_dict in the checkpoint; EMAHook starts the '

@@ -85,3 +85,32 @@ def test_begin_epoch_and_argument_checks(tmp_path):
     runner = _runner(tmp_path, dict(type='EMAHook', begin_epoch=5), max_epochs=2)
     with pytest.raises(ValueError, match='begin_epoch'):
         runner.train()
+
+
+def test_both_evaluation_targets_off_warns_and_evaluates_the_original():
+    with pytest.warns(UserWarning, match='evaluate_on_origin is set to True'):
+        hook = EMAHook(evaluate_on_ema=False, evaluate_on_origin=False)
+    assert hook.evaluate_on_origin and not hook.evaluate_on_ema
+
+
+def test_load_from_swaps_back_and_training_starts_from_the_ema_weights(tmp_path):
+    """``load_from`` (no resume) of a checkpoint with ``ema_state_dict``: after loading, the
+    model holds its original weights and the EMA model the averaged ones; training then starts
+    the model from the averaged weights."""
+    ema_cfg = dict(type='EMAHook', momentum=0.1, priority='ABOVE_NORMAL')
+    _runner(tmp_path / 'full', dict(ema_cfg), max_epochs=2).train()
+    path = tmp_path / 'full' / 'epoch_2.pth'
+    ckpt = torch.load(path, weights_only=True)
+    loaded = _runner(tmp_path / 'loaded', dict(ema_cfg), max_epochs=2)
+    loaded.call_hook('before_run')
+    loaded.load_checkpoint(str(path))
+    hook = [h for h in loaded.hooks if isinstance(h, EMAHook)][0]
+    for key, value in loaded.model.state_dict().items():
+        assert torch.equal(value, ckpt['ema_state_dict'][f'module.{key}']), key
+        assert torch.equal(hook.ema_model.module.state_dict()[key], ckpt['state_dict'][key]), key
+    assert not all(torch.equal(ckpt['state_dict'][k], ckpt['ema_state_dict'][f'module.{k}'])
+                   for k in ckpt['state_dict'])
+    loaded.call_hook('before_train')  # only the hooks: no iteration changes weights
+    for key, value in loaded.model.state_dict().items():
+        if value.is_floating_point():
+            assert torch.equal(value, ckpt['state_dict'][key]), key
