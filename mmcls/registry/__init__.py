@@ -4,6 +4,7 @@ Each registry imports the packages in its ``locations`` on first use, so
 components are found without the caller importing them, and importing this
 module costs nothing.
 """
+from .default_scope import DefaultScope
 from .registry import KNOWN_SCOPES, BuildError, Registry, build_from_cfg
 
 RUNNERS = Registry('runner', locations=['mmcls.runner'])
@@ -39,7 +40,7 @@ VISUALIZERS = Registry('visualizer', locations=['mmcls.visualization'])
 VISBACKENDS = Registry('vis_backend', locations=['mmcls.visualization'])
 
 __all__ = [
-    'Registry', 'build_from_cfg', 'BuildError', 'KNOWN_SCOPES', 'RUNNERS', 'RUNNER_CONSTRUCTORS',
+    'Registry', 'build_from_cfg', 'BuildError', 'DefaultScope', 'KNOWN_SCOPES', 'RUNNERS', 'RUNNER_CONSTRUCTORS',
     'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'MODEL_WRAPPERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS',
     'FUNCTIONS', 'MODELS', 'BATCH_AUGMENTS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR', 'EVALUATORS',
