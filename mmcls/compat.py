@@ -20,9 +20,11 @@ Covered modules and names:
 * ``mmengine.registry``: Registry, build_from_cfg and the registries (MODELS, DATASETS,
   DATA_SAMPLERS, TRANSFORMS, FUNCTIONS, HOOKS, OPTIMIZERS, OPTIM_WRAPPERS,
   OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS, METRICS, EVALUATOR, VISUALIZERS, VISBACKENDS,
-  LOOPS, RUNNERS, RUNNER_CONSTRUCTORS, LOG_PROCESSORS, MODEL_WRAPPERS, WEIGHT_INITIALIZERS)
+  LOOPS, RUNNERS, RUNNER_CONSTRUCTORS, LOG_PROCESSORS, MODEL_WRAPPERS, WEIGHT_INITIALIZERS),
+  DefaultScope
 * ``mmengine.structures``: BaseDataElement, LabelData
-* ``mmengine.model``: BaseModel, BaseModule, Sequential, ModuleList, ModuleDict, stack_batch,
+* ``mmengine.model``: BaseModel, BaseModule, BaseDataPreprocessor, Sequential, ModuleList,
+  ModuleDict, stack_batch,
   the init functions (constant/normal/trunc_normal/xavier/kaiming/uniform_init,
   trunc_normal_, initialize, BaseInit, PretrainedInit), the averaged models
   (BaseAveragedModel, ExponentialMovingAverage, MomentumAnnealingEMA,
@@ -48,7 +50,11 @@ Covered modules and names:
   Compose, DefaultSampler, InfiniteSampler, default_collate, pseudo_collate (the collates also
   in ``mmengine.dataset.utils``)
 * ``mmengine.evaluator``: Evaluator, BaseMetric
-* ``mmcv`` and ``mmcv.image``: imread, imfrombytes
+* ``mmengine.testing``: assert_allclose
+* ``mmcv`` and ``mmcv.image``: imread, imfrombytes, the geometric ops (imresize, imrescale,
+  rescale_size, imcrop, impad, impad_to_multiple, imflip, imrotate, imshear, imtranslate) and
+  the photometric ops (bgr2gray, gray2bgr, adjust_brightness/contrast/color/sharpness/hue/
+  lighting, auto_contrast, imequalize, iminvert, solarize, posterize)
 * ``mmcv.cnn`` and ``mmcv.cnn.bricks``: ConvModule, build_conv_layer, build_norm_layer,
   build_activation_layer, Conv2dAdaptivePadding, Swish, HSwish, HSigmoid, DropPath,
   build_dropout, fuse_conv_bn and the init functions
@@ -76,7 +82,7 @@ _REGISTRIES = ('Registry', 'build_from_cfg', 'MODELS', 'DATASETS', 'DATA_SAMPLER
                'FUNCTIONS', 'HOOKS', 'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
                'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS', 'LOOPS',
                'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOG_PROCESSORS', 'MODEL_WRAPPERS',
-               'WEIGHT_INITIALIZERS')
+               'WEIGHT_INITIALIZERS', 'DefaultScope')
 _INITS = ('constant_init', 'normal_init', 'trunc_normal_init', 'xavier_init', 'kaiming_init',
           'uniform_init', 'trunc_normal_')
 _SCHEDULERS = ('ConstantLR', 'CosineAnnealingLR', 'CosineRestartLR', 'ExponentialLR', 'LinearLR',
@@ -94,7 +100,16 @@ _BRICKS = _names('mmcls.models.utils', (
     'fuse_conv_bn', *_INITS))
 
 _SEQ_CHECKS = ('is_seq_of', 'is_list_of', 'is_tuple_of')
-_IMAGE_IO = _names('mmcls.datasets.transforms.image_io', ('imread', 'imfrombytes'))
+_IMAGE_OPS = {
+    **_names('mmcls.datasets.transforms.image_io', ('imread', 'imfrombytes')),
+    **_names('mmcls.datasets.transforms.image_geometry', (
+        'imresize', 'imrescale', 'rescale_size', 'imcrop', 'impad', 'impad_to_multiple', 'imflip',
+        'imrotate', 'imshear', 'imtranslate')),
+    **_names('mmcls.datasets.transforms.photometric', (
+        'bgr2gray', 'gray2bgr', 'adjust_brightness', 'adjust_contrast', 'adjust_color',
+        'adjust_sharpness', 'adjust_hue', 'adjust_lighting', 'auto_contrast', 'imequalize',
+        'iminvert', 'solarize', 'posterize')),
+}
 # MMEngine re-exports torch's private norm/conv/pool bases for isinstance checks
 _TORCH_BASES = {
     **_names('torch.nn.modules.batchnorm', ('_BatchNorm', )),
@@ -120,7 +135,8 @@ ALIASES: Dict[str, Dict[str, str]] = {
     'mmengine.structures': _names('mmcls.structures', ('BaseDataElement', 'LabelData')),
     'mmengine.model': {
         **_names('mmcls.models.utils', (
-            'BaseModule', 'Sequential', 'ModuleList', 'ModuleDict', 'stack_batch', 'initialize',
+            'BaseModule', 'BaseDataPreprocessor', 'Sequential', 'ModuleList', 'ModuleDict',
+            'stack_batch', 'initialize',
             'BaseInit', 'PretrainedInit', *_INITS)),
         **_names('mmcls.models', ('BaseModel', )),
         **_names('mmcls.core', ('BaseAveragedModel', 'ExponentialMovingAverage',
@@ -160,8 +176,9 @@ ALIASES: Dict[str, Dict[str, str]] = {
     },
     'mmengine.dataset.utils': _names('mmcls.datasets', ('default_collate', 'pseudo_collate')),
     'mmengine.evaluator': _names('mmcls.evaluation', ('Evaluator', 'BaseMetric')),
-    'mmcv': _IMAGE_IO,
-    'mmcv.image': _IMAGE_IO,
+    'mmengine.testing': _names('mmcls.utils.testing', ('assert_allclose', )),
+    'mmcv': _IMAGE_OPS,
+    'mmcv.image': _IMAGE_OPS,
     'mmcv.cnn': _BRICKS,
     'mmcv.cnn.bricks': _BRICKS,
     'mmcv.transforms': {

@@ -146,3 +146,30 @@ def test_the_test_helpers_of_mmengine_and_mmcv_resolve():
             print(imread(path).shape)
     '''))
     assert out.split() == ['(3,', '4,', '3)']
+
+
+def test_the_scope_preprocessor_testing_and_image_op_names_resolve():
+    """``DefaultScope``, ``BaseDataPreprocessor``, ``assert_allclose`` and MMCV's image ops
+    (``mmcv.imshear`` ...) resolve to mmcls's own objects."""
+    out = _ok(_run('''
+        import numpy as np, torch
+        import mmcls.compat
+        mmcls.compat.install()
+        from mmengine import DefaultScope
+        from mmengine.model import BaseDataPreprocessor
+        from mmengine.testing import assert_allclose
+        import mmcv
+        import mmcls.registry, mmcls.models.utils
+        from mmcls.datasets.transforms import image_geometry, photometric
+        assert DefaultScope is mmcls.registry.DefaultScope
+        assert BaseDataPreprocessor is mmcls.models.utils.BaseDataPreprocessor
+        assert mmcv.imshear is image_geometry.imshear and mmcv.solarize is photometric.solarize
+        assert_allclose(torch.tensor([1.0, 2.0]), [1, 2])
+        try:
+            assert_allclose(torch.tensor([1.0]), [1.5])
+        except AssertionError:
+            print('mismatch caught')
+        img = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
+        print(int(mmcv.iminvert(img)[0, 0, 0]))
+    '''))
+    assert out.split() == ['mismatch', 'caught', '255']

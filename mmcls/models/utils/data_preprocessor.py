@@ -9,7 +9,8 @@ batch augments, which also turn the labels into soft scores.
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence, Union
+from collections import abc
+from typing import Any, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +22,7 @@ from mmcls.structures import ClsDataSample
 
 from .batch_augments.wrapper import RandomBatchAugment
 
-__all__ = ['ClsDataPreprocessor', 'stack_batch', 'labels_to_onehot']
+__all__ = ['BaseDataPreprocessor', 'ClsDataPreprocessor', 'stack_batch', 'labels_to_onehot']
 
 
 def _pad_amounts(h: int, w: int, target_h: int, target_w: int) -> tuple:
@@ -67,7 +68,48 @@ def labels_to_onehot(labels: Sequence[torch.Tensor], num_classes: int) -> torch.
 
 
 @MODELS.register_module()
-class ClsDataPreprocessor(nn.Module):
+class BaseDataPreprocessor(nn.Module):
+    """Move a batch onto this module's device, the base of every data preprocessor.
+
+    ``cast_data`` walks dicts, lists, tuples and named tuples and moves every tensor and data
+    element (anything with ``.to``) to :attr:`device`; ``forward(data, training)`` returns the
+    moved batch unchanged otherwise. Subclasses (``ClsDataPreprocessor``, a user's own) add
+    the conversion they need on top.
+
+    Args:
+        non_blocking: copy host tensors asynchronously (useful with pinned memory).
+    """
+
+    def __init__(self, non_blocking: Optional[bool] = False):
+        super().__init__()
+        self._non_blocking = bool(non_blocking)
+        # an empty buffer that follows .to()/.cuda(), so the device is known without parameters
+        self.register_buffer('_device_tracker', torch.empty(0), False)
+
+    @property
+    def device(self) -> torch.device:
+        """The device inputs are moved to."""
+        return self._device_tracker.device
+
+    def cast_data(self, data: Any) -> Any:
+        """``data`` with every tensor and data element moved to :attr:`device`."""
+        if isinstance(data, abc.Mapping):
+            return type(data)({key: self.cast_data(value) for key, value in data.items()})
+        if isinstance(data, tuple) and hasattr(data, '_fields'):  # a named tuple
+            return type(data)(*(self.cast_data(item) for item in data))
+        if isinstance(data, (list, tuple)):
+            return type(data)(self.cast_data(item) for item in data)
+        if isinstance(data, torch.Tensor) or (hasattr(data, 'to') and not isinstance(data, type)):
+            return data.to(self.device, non_blocking=self._non_blocking)
+        return data
+
+    def forward(self, data: dict, training: bool = False) -> Any:
+        """The batch on this module's device."""
+        return self.cast_data(data)
+
+
+@MODELS.register_module()
+class ClsDataPreprocessor(BaseDataPreprocessor):
     """Turn a collated batch into model inputs: move, convert, normalise, pad, augment.
 
     Args:
@@ -93,7 +135,7 @@ class ClsDataPreprocessor(nn.Module):
                  num_classes: Optional[int] = None,
                  batch_augments: Union[dict, RandomBatchAugment, None] = None,
                  channels_last: bool = False):
-        super().__init__()
+        super().__init__(non_blocking=True)
         # channels_last: emit NHWC-strided batches (the Runner sets it with ``channels_last``)
         self.channels_last = bool(channels_last)
         if (mean is None) != (std is None):
@@ -111,17 +153,10 @@ class ClsDataPreprocessor(nn.Module):
                                  False)
             self.register_buffer('std', torch.tensor(std, dtype=torch.float32).view(-1, 1, 1),
                                  False)
-        # an empty buffer that follows .to()/.cuda(), so the device is known without parameters
-        self.register_buffer('_device_tracker', torch.empty(0), False)
         if isinstance(batch_augments, dict):
             batch_augments = RandomBatchAugment(**batch_augments)
         self.batch_augments = batch_augments
         self.to_onehot = to_onehot or batch_augments is not None
-
-    @property
-    def device(self) -> torch.device:
-        """The device inputs are moved to."""
-        return self._device_tracker.device
 
     def _normalize(self, inputs: torch.Tensor) -> torch.Tensor:
         """uint8 (N)CHW on the device -> float, RGB if asked, normalised.

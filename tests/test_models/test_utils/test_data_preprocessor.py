@@ -118,3 +118,25 @@ def test_bad_inputs_are_explained():
         pre(dict(inputs=torch.zeros(3, 4, 4)))
     with pytest.raises(TypeError, match='list of CHW'):
         pre(dict(inputs=[]))
+
+
+def test_base_data_preprocessor_moves_every_tensor_of_a_nested_batch():
+    """``cast_data`` keeps the container types and moves tensors and data elements to the
+    module's device (the meta device here, so the move is visible on a CPU-only machine)."""
+    from collections import namedtuple
+
+    from mmcls.models.utils import BaseDataPreprocessor
+    Pair = namedtuple('Pair', 'left right')
+    pre = BaseDataPreprocessor().to('meta')
+    sample = ClsDataSample().set_gt_label(3)
+    batch = {'inputs': [torch.zeros(2), (torch.ones(1), 'name')], 'pair': Pair(torch.ones(1), 4),
+             'data_samples': [sample]}
+    out = pre(batch, training=True)
+    assert pre.device.type == 'meta'
+    assert out['inputs'][0].device.type == 'meta' and out['inputs'][1][0].device.type == 'meta'
+    assert out['inputs'][1][1] == 'name' and isinstance(out['inputs'][1], tuple)
+    assert isinstance(out['pair'], Pair) and out['pair'].right == 4
+    assert out['pair'].left.device.type == 'meta'
+    assert out['data_samples'][0].gt_label.label.device.type == 'meta'
+    assert batch['inputs'][0].device.type == 'cpu'  # the input batch is left as it was
+    assert isinstance(MODELS.build(dict(type='ClsDataPreprocessor')), BaseDataPreprocessor)
