@@ -31,6 +31,10 @@ class BaseModule(nn.Module):
             return
         cfgs = self.init_cfg if isinstance(self.init_cfg, list) else (
             [self.init_cfg] if self.init_cfg else [])
+        for cfg in cfgs:
+            if not isinstance(cfg, dict):
+                raise TypeError(f'{type(self).__name__}: init_cfg must be a dict or a list of '
+                                f'dicts, got {cfg!r}')
         pretrained = [c for c in cfgs if c.get('type') == 'Pretrained']
         others = [c for c in cfgs if c.get('type') != 'Pretrained']
         if others:

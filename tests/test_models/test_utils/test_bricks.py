@@ -120,6 +120,12 @@ def test_init_cfg_layer_and_override():
     assert toy.is_init
 
 
+def test_init_cfg_that_is_not_a_dict_is_refused_by_name():
+    for bad in ('Constant', [dict(type='Constant', val=1), 3]):
+        with pytest.raises(TypeError, match='_Toy: init_cfg must be a dict or a list of dicts'):
+            _Toy(init_cfg=bad).init_weights()
+
+
 def test_init_cfg_override_inherits_parent_args():
     toy = _Toy()
     initialize(toy, dict(type='Constant', val=5, override=dict(name='fc')))
