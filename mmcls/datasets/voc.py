@@ -23,7 +23,8 @@ class VOC(MultiLabelDataset):
 
     ``gt_label`` lists the classes with at least one non-difficult object;
     ``gt_label_difficult`` lists the classes that appear only as difficult
-    objects (metrics usually count those as negatives).
+    objects (metrics usually count those as negatives). Without annotations (a test set
+    with ``ann_path=None``) both are ``None``, which ``PackClsInputs`` leaves out.
 
     Args:
         data_root: the VOC folder, e.g. ``data/VOCdevkit/VOC2007``.
@@ -89,10 +90,9 @@ class VOC(MultiLabelDataset):
         """One data info per image id of the image set."""
         data_list = []
         for img_id in list_from_file(self.image_set_path, 'VOC image set file'):
-            info = dict(img_path=osp.join(self.img_prefix, f'{img_id}.jpg'))
-            if self.ann_prefix:
-                info['gt_label'], info['gt_label_difficult'] = self._labels_from_xml(img_id)
-            data_list.append(info)
+            labels, difficult = self._labels_from_xml(img_id) if self.ann_prefix else (None, None)
+            data_list.append(dict(img_path=osp.join(self.img_prefix, f'{img_id}.jpg'),
+                                  gt_label=labels, gt_label_difficult=difficult))
         return data_list
 
     def extra_repr(self) -> List[str]:

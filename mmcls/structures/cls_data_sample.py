@@ -94,16 +94,24 @@ class ClsDataSample(BaseDataElement):
         self._label_element(field).set_field(format_label(value, self.get('num_classes')), 'label')
         return self
 
-    def _set_score(self, field: str, value, check_length: bool) -> 'ClsDataSample':
-        """Set ``field``'s score; its ``num_classes`` becomes the score's length when unset,
-        and with ``check_length`` a score of another length than a set one is refused."""
+    def _set_score(self, field: str, value) -> 'ClsDataSample':
+        """Set ``field``'s score and record its length as ``num_classes``.
+
+        The sample's ``num_classes`` metainfo is taken from the first score set on it, so the
+        ground-truth and the predicted scores of one sample must have one length: a score of
+        another length than the recorded ``num_classes`` is a ``ValueError``. The label element
+        also records the length, for code that only holds the element.
+        """
         score = format_score(value)
-        element = self._label_element(field)
-        num_classes = element.get('num_classes')
+        num_classes = self.get('num_classes')
         if num_classes is None:
+            self.set_field(score.numel(), 'num_classes', field_type='metainfo')
+        elif score.numel() != num_classes:
+            raise ValueError(f'{field} score has {score.numel()} entries, but num_classes of '
+                             f'the sample is {num_classes}')
+        element = self._label_element(field)
+        if element.get('num_classes') is None:
             element.set_field(score.numel(), 'num_classes', field_type='metainfo')
-        elif check_length and score.numel() != num_classes:
-            raise ValueError(f'gt score has {score.numel()} entries for {num_classes} classes')
         element.score = score
         return self
 
@@ -113,7 +121,7 @@ class ClsDataSample(BaseDataElement):
 
     def set_gt_score(self, value) -> 'ClsDataSample':
         """Set the ground-truth score vector (soft / one-hot labels)."""
-        return self._set_score('gt_label', value, check_length=True)
+        return self._set_score('gt_label', value)
 
     def set_pred_label(self, value: LabelType) -> 'ClsDataSample':
         """Set the predicted class index (or indices)."""
@@ -121,7 +129,7 @@ class ClsDataSample(BaseDataElement):
 
     def set_pred_score(self, value) -> 'ClsDataSample':
         """Set the predicted score vector over classes."""
-        return self._set_score('pred_label', value, check_length=False)
+        return self._set_score('pred_label', value)
 
 
 __all__ = ['ClsDataSample', 'LabelData', 'format_label', 'format_score']

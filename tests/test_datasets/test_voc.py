@@ -3,6 +3,7 @@ import os.path as osp
 import pytest
 
 from mmcls.datasets import VOC
+from mmcls.datasets.transforms import PackClsInputs
 
 
 def _xml(objects):
@@ -49,7 +50,9 @@ def test_labels_and_difficult(voc_root):
 def test_test_mode_without_annotations_and_errors(voc_root):
     dataset = VOC(data_root=str(voc_root), image_set_path='ImageSets/Main/trainval.txt',
                   data_prefix=dict(img_path='JPEGImages', ann_path=None), test_mode=True)
-    assert 'gt_label' not in dataset.get_data_info(0)
+    info = dataset.get_data_info(0)
+    assert info['gt_label'] is None and info['gt_label_difficult'] is None
+    assert 'gt_label' not in PackClsInputs().pack_sample(info)
     with pytest.raises(ValueError, match='ann_path'):
         VOC(data_root=str(voc_root), image_set_path='ImageSets/Main/trainval.txt',
             data_prefix='JPEGImages')

@@ -34,6 +34,19 @@ def test_scores_and_labels_share_one_element():
         sample.set_gt_score([[0., 1.]])
 
 
+def test_first_score_sets_the_sample_num_classes():
+    sample = ClsDataSample().set_pred_score(torch.tensor([0.1, 0.1, 0.6, 0.1, 0.1]))
+    assert sample.num_classes == 5 and 'num_classes' in sample.metainfo
+    sample.set_pred_score(torch.tensor([0.2, 0.1, 0.5, 0.1, 0.1]))  # same length: accepted
+    with pytest.raises(ValueError, match='num_classes of the sample is 5'):
+        sample.set_gt_score([1., 2.])
+    with pytest.raises(ValueError, match='num_classes of the sample is 5'):
+        sample.set_pred_score([1., 2.])
+    preset = ClsDataSample(metainfo=dict(num_classes=3))
+    with pytest.raises(ValueError, match='gt_label score has 2 entries'):
+        preset.set_gt_score([0., 1.])
+
+
 def test_metainfo_and_data_fields_are_separate():
     sample = ClsDataSample(metainfo=dict(img_path='a.jpg', img_shape=(4, 5)))
     sample.set_gt_label(1)

@@ -25,7 +25,13 @@ class PrepareProtoBeforeValLoopHook(Hook):
     all-reduces the shards) and the runner's sampler and worker seeding apply.
     """
 
-    def _prepare(self, runner) -> None:
+    @staticmethod
+    def _prepare(runner) -> None:
+        """Build a dataloader-config prototype, then refresh the model's gallery features.
+
+        It reads nothing from the hook instance, so ``before_val``/``before_test`` may be
+        called unbound, as ``PrepareProtoBeforeValLoopHook.before_val(obj, runner)``.
+        """
         model = unwrap_model(runner.model)
         if not hasattr(model, 'prepare_prototype'):
             print_log(f'PrepareProtoBeforeValLoopHook: {type(model).__name__} has no '
@@ -43,7 +49,7 @@ class PrepareProtoBeforeValLoopHook(Hook):
         model.prepare_prototype()
 
     def before_val(self, runner) -> None:
-        self._prepare(runner)
+        PrepareProtoBeforeValLoopHook._prepare(runner)
 
     def before_test(self, runner) -> None:
-        self._prepare(runner)
+        PrepareProtoBeforeValLoopHook._prepare(runner)

@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from mmcls.registry import HOOKS
+from mmcls.registry import HOOKS, LOOPS
 from mmcls.visualization import Visualizer
 
 from .hook import DATA_BATCH, Hook
@@ -28,6 +28,22 @@ def _to_rgb_image(tensor) -> np.ndarray:
     return np.ascontiguousarray(image[..., ::-1])  # the pipeline's images are BGR
 
 
+def _trains_by_epoch(runner) -> bool:
+    """Whether the run's train loop counts epochs.
+
+    That is an ``EpochBasedTrainLoop`` (looked up in the loop registry, which the engine may
+    not import directly) or a loop class declaring ``by_epoch = True``; a run without a train
+    loop (a bare ``runner.val()``) counts iterations.
+    """
+    if not runner.train_loop_built:
+        return False
+    loop = runner.train_loop
+    epoch_loop = LOOPS.get('EpochBasedTrainLoop')
+    if epoch_loop is not None and isinstance(loop, epoch_loop):
+        return True
+    return getattr(loop.__class__, 'by_epoch', False) is True
+
+
 @HOOKS.register_module()
 class VisualizationHook(Hook):
     """Visualise validation and test predictions (``default_hooks.visualization``).
@@ -38,6 +54,10 @@ class VisualizationHook(Hook):
         show: also show each drawn image in a window.
         out_dir: write the images to this folder as ``<name>_<step>.png`` instead
             of sending them to the visualizer's storage backends.
+
+    Each image is named after its file, extension included (``cat.jpg`` is drawn as
+    ``cat.jpg`` and written as ``cat.jpg_<step>.png``), so that two files differing only in
+    their extension keep apart; a sample without ``img_path`` is named by its loop index.
         **kwargs: passed to ``ClsVisualizer.add_datasample`` (``rescale_factor``,
             ``draw_score``, ``wait_time``, ...).
     """
@@ -67,11 +87,15 @@ class VisualizationHook(Hook):
         self._assigned_visualizer = visualizer
 
     def _checked_visualizer(self, runner=None):
-        """The assigned visualizer, else the runner's (the current instance without a runner)."""
-        if self._assigned_visualizer is not None:
-            visualizer = self._assigned_visualizer
-        else:
-            visualizer = runner.visualizer if runner is not None else self._visualizer
+        """The visualizer to draw with: the assigned one, else the runner's when it is a
+        :class:`Visualizer`, else the current instance (the one the runner built, in a run).
+
+        A runner stand-in without a real visualizer therefore draws with the current one.
+        """
+        visualizer = self._assigned_visualizer
+        if visualizer is None:
+            candidate = getattr(runner, 'visualizer', None)
+            visualizer = candidate if isinstance(candidate, Visualizer) else self._visualizer
         if not hasattr(visualizer, 'add_datasample'):
             raise TypeError(f'VisualizationHook needs a visualizer with add_datasample (e.g. '
                             f'visualizer=dict(type="ClsVisualizer")), the runner has '
@@ -89,17 +113,21 @@ class VisualizationHook(Hook):
         if not self.enable or not data_samples:
             return
         visualizer = self._checked_visualizer(runner)
-        if getattr(visualizer, 'dataset_meta', None) is None and loop is not None:
-            visualizer.dataset_meta = getattr(loop.dataloader.dataset, 'metainfo', None)
+        loader = getattr(loop, 'dataloader', None)
+        metainfo = getattr(getattr(loader, 'dataset', None), 'metainfo', None)
+        if getattr(visualizer, 'dataset_meta', None) is None and isinstance(metainfo, dict):
+            visualizer.dataset_meta = metainfo
         inputs = data_batch['inputs']
-        loader_batch_size = getattr(getattr(loop, 'dataloader', None), 'batch_size', None)
-        start = (loader_batch_size or len(data_samples)) * batch_idx
+        loader_batch_size = getattr(loader, 'batch_size', None)
+        if not isinstance(loader_batch_size, int):
+            loader_batch_size = len(data_samples)
+        start = loader_batch_size * batch_idx
         first = math.ceil(start / self.interval) * self.interval
         for sample_id in range(first, start + len(data_samples), self.interval):
             data_sample = data_samples[sample_id - start]
             image = _to_rgb_image(inputs[sample_id - start])
             img_path = data_sample.get('img_path')
-            name = osp.splitext(osp.basename(img_path))[0] if img_path else str(sample_id)
+            name = osp.basename(img_path) if img_path else str(sample_id)
             draw_args = dict(self.draw_args)
             if self.out_dir is not None:
                 draw_args['out_file'] = osp.join(self.out_dir, f'{name}_{step}.png')
@@ -109,8 +137,7 @@ class VisualizationHook(Hook):
     def after_val_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                        outputs: Optional[Sequence] = None) -> None:
         """Draw the sampled predictions; the step is the epoch (or iteration) trained so far."""
-        by_epoch = runner.train_loop_built and runner.train_loop.by_epoch
-        step = runner.epoch if by_epoch else runner.iter
+        step = runner.epoch if _trains_by_epoch(runner) else runner.iter
         self._draw_samples(batch_idx, data_batch, outputs or [], step,
                            runner=runner, loop=runner.val_loop)
 

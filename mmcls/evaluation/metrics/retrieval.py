@@ -24,6 +24,14 @@ def _check_topk(topk: Union[int, Sequence[int]]) -> tuple:
     return topk
 
 
+def _check_matrix_type(value, name: str) -> None:
+    """Refuse a ``pred``/``target`` that is no tensor, array or sequence (a dict, a str...)
+    before any conversion, so the error names the argument rather than a shape."""
+    if isinstance(value, str) or not isinstance(value, (torch.Tensor, np.ndarray, Sequence)):
+        raise TypeError(f'RetrievalRecall: {name} must be a tensor, an ndarray or a sequence, '
+                        f'got {type(value).__name__}')
+
+
 def _ranked_indices(pred: Matrix, max_k: int, is_indices: bool) -> List[torch.Tensor]:
     """Per query, the indices of the ``max_k`` best gallery items, best first (ranked indices
     are cut to ``max_k``; a score matrix must have at least ``max_k`` gallery columns)."""
@@ -99,6 +107,8 @@ class RetrievalRecall(BaseMetric):
         ``target_indices``, the correct gallery indices per query.
         """
         topk = _check_topk(topk)
+        _check_matrix_type(pred, 'pred')
+        _check_matrix_type(target, 'target')
         ranked = _ranked_indices(pred, max(topk), pred_indices)
         positives = _positive_indices(target, target_indices)
         if len(ranked) != len(positives):

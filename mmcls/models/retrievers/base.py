@@ -39,26 +39,33 @@ class BaseRetriever(BaseModel, metaclass=ABCMeta):
                 mode: str = 'loss'):
         """``'tensor'``: features; ``'loss'``: losses; ``'predict'``: ranked data samples."""
 
-    @abstractmethod
+    def _not_implemented(self, method: str):
+        return NotImplementedError(
+            f'{type(self).__name__} does not implement {method}(); a retriever only has to '
+            'define forward(), the other steps are optional')
+
+    # The steps below are optional: a retriever that never calls them (for instance one that
+    # only ranks inside forward()) need not define them, and calling a missing one says so.
     def extract_feat(self, inputs: torch.Tensor):
         """The feature vectors of a batch of images."""
+        raise self._not_implemented('extract_feat')
 
-    @abstractmethod
     def loss(self, inputs: torch.Tensor, data_samples: List) -> dict:
         """The training losses of a batch."""
+        raise self._not_implemented('loss')
 
-    @abstractmethod
     def predict(self, inputs: torch.Tensor, data_samples: Optional[List] = None, **kwargs):
         """The gallery ranking of each image of a batch."""
+        raise self._not_implemented('predict')
 
-    @abstractmethod
     def matching(self, inputs: torch.Tensor) -> dict:
         """Similarities (and sorted indices) of features ``inputs`` (N, C) to the gallery."""
+        raise self._not_implemented('matching')
 
-    @abstractmethod
     def prepare_prototype(self) -> None:
         """Compute the gallery features once before predicting."""
+        raise self._not_implemented('prepare_prototype')
 
-    @abstractmethod
     def dump_prototype(self, path: str) -> None:
         """Save the gallery features to ``path`` (loadable as ``prototype=path``)."""
+        raise self._not_implemented('dump_prototype')

@@ -86,3 +86,21 @@ def test_fixed_prototype_is_loaded_once_and_other_models_are_skipped():
     assert model.prototype_vecs.eq(5.0).all()
     plain, _ = _fake_runner(nn.Linear(2, 2))
     hook.before_val(plain)  # warns, does not raise
+
+
+def test_minimal_retriever_is_prepared_even_through_an_unbound_call():
+    from mmcls.models.retrievers import BaseRetriever
+
+    class Minimal(BaseRetriever):
+
+        def forward(self, inputs, data_samples=None, mode='loss'):
+            return inputs
+
+        def prepare_prototype(self):
+            self.prototype_vecs = torch.ones(1)
+            self.prototype_inited = True
+
+    model = Minimal()
+    runner, calls = _fake_runner(model)
+    PrepareProtoBeforeValLoopHook.before_val(object(), runner)  # reads nothing from the hook
+    assert model.prototype_inited and model.prototype_vecs.tolist() == [1.0] and not calls

@@ -1,6 +1,7 @@
 """VisualizationHook: which samples are drawn, where they go, and with which step."""
 import os
 from types import SimpleNamespace
+from unittest.mock import MagicMock
 
 import cv2
 import numpy as np
@@ -8,8 +9,9 @@ import pytest
 import torch
 
 from mmcls.engine.hooks.visualization_hook import VisualizationHook
-from mmcls.registry import HOOKS
+from mmcls.registry import HOOKS, LOOPS
 from mmcls.structures import ClsDataSample
+from mmcls.visualization import Visualizer
 from mmcls.visualization.cls_visualizer import ClsVisualizer
 
 CLASSES = ('a', 'b', 'c')
@@ -54,10 +56,10 @@ def test_draws_every_interval_th_sample_across_batches(tmp_path):
     for batch_idx in range(3):  # 12 samples: 0, 3, 6, 9 are drawn
         data, outputs = _batch(batch_idx)
         hook.after_test_iter(runner, batch_idx, data, outputs)
-    assert [c['name'] for c in vis.calls] == ['img_0', 'img_3', 'img_6', 'img_9']
-    assert sorted(os.listdir(tmp_path)) == ['img_0_0.png', 'img_3_0.png', 'img_6_0.png',
-                                            'img_9_0.png']
-    assert cv2.imread(str(tmp_path / 'img_3_0.png')).shape == (16, 16, 3)
+    assert [c['name'] for c in vis.calls] == ['img_0.png', 'img_3.png', 'img_6.png', 'img_9.png']
+    assert sorted(os.listdir(tmp_path)) == ['img_0.png_0.png', 'img_3.png_0.png',
+                                            'img_6.png_0.png', 'img_9.png_0.png']
+    assert cv2.imread(str(tmp_path / 'img_3.png_0.png')).shape == (16, 16, 3)
     call = vis.calls[1]
     assert call['rescale_factor'] == 2 and call['show'] is False and call['step'] == 0
     # The BGR input is drawn as RGB: the blue channel (value 3) becomes the last one.
@@ -74,7 +76,7 @@ def test_a_short_last_batch_keeps_the_global_index(tmp_path):
     batches = [_batch(0, batch_size=4), _batch(1, batch_size=4), _batch(4, batch_size=2)]
     for batch_idx, (data, outputs) in enumerate(batches):
         hook.after_test_iter(runner, batch_idx, data, outputs)
-    assert [c['name'] for c in vis.calls] == ['img_0', 'img_5']
+    assert [c['name'] for c in vis.calls] == ['img_0.png', 'img_5.png']
 
 
 def test_disabled_hook_draws_nothing(tmp_path):
@@ -102,7 +104,7 @@ def test_bad_interval_and_visualizer_are_reported():
     hook = VisualizationHook(enable=True, interval=1)
     data, outputs = _batch(0)
     with pytest.raises(TypeError, match='add_datasample'):
-        hook.after_test_iter(_runner(object()), 0, data, outputs)
+        hook.after_test_iter(_runner(Visualizer(name='vis-hook-plain')), 0, data, outputs)
 
 
 def test_draw_args_reach_the_visualizer(tmp_path):
@@ -116,7 +118,7 @@ def test_draw_args_reach_the_visualizer(tmp_path):
     assert call['draw_score'] is False and call['wait_time'] == 0.5
     lines = vis.label_lines(call['sample'], draw_score=False)
     assert lines == ['Ground truth: 0 (a)', 'Prediction: 0 (a)']
-    assert np.asarray(cv2.imread(str(tmp_path / 'img_0_0.png'))).shape == (8, 8, 3)
+    assert np.asarray(cv2.imread(str(tmp_path / 'img_0.png_0.png'))).shape == (8, 8, 3)
 
 
 def test_visualizer_attribute_as_in_rc6():
@@ -138,6 +140,30 @@ def test_draw_samples_takes_rc6_arguments():
     hook = VisualizationHook(enable=True, interval=4)
     data, outputs = _batch(1)  # samples 4..7 of the loop
     hook._draw_samples(1, data, outputs, step=3)
-    assert vis.calls == [('img_4', 3)]
+    assert vis.calls == [('img_4.png', 3)]
     hook._draw_samples(0, data, outputs)
-    assert vis.calls[-1] == ('img_4', 0)
+    assert vis.calls[-1] == ('img_4.png', 0)
+
+
+def test_a_runner_stand_in_draws_with_the_current_visualizer():
+    """A runner whose ``visualizer`` is no Visualizer (a mock, a namespace) falls back to the
+    current instance; the train loop's class decides whether the step is the epoch."""
+    current = RecordingVisualizer()
+
+    class EpochLoop:
+        by_epoch = True
+
+    runner = _runner(object(), epoch=5)
+    runner.val_loop = object()  # no dataloader: the batch length gives the global index
+    runner.train_loop_built, runner.train_loop = True, EpochLoop()
+    hook = VisualizationHook(enable=True, interval=4)
+    data, outputs = _batch(1)  # samples 4..7
+    hook.after_val_iter(runner, 1, data, outputs)
+    assert [(c['name'], c['step']) for c in current.calls] == [('img_4.png', 5)]
+    EpochLoop.by_epoch = False
+    hook.after_val_iter(runner, 1, data, outputs)
+    assert current.calls[-1]['step'] == 7
+    for loop_type, step in [('EpochBasedTrainLoop', 5), ('IterBasedTrainLoop', 7)]:
+        runner.train_loop = MagicMock(spec=LOOPS.get(loop_type))
+        hook.after_val_iter(runner, 1, data, outputs)
+        assert current.calls[-1]['step'] == step, loop_type

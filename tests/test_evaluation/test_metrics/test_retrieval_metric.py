@@ -40,3 +40,13 @@ def test_topk_beyond_the_gallery_size_is_refused():
     # ranked indices are cut to the k asked for, as before
     res = RetrievalRecall.calculate([[0]], [[0]], topk=5, pred_indices=True, target_indices=True)
     assert [r.item() for r in res] == [100.0]
+
+
+def test_pred_and_target_types_are_checked_first():
+    ragged = [[0, 2, 5, 8, 9], [1, 4, 6]]
+    with pytest.raises(TypeError, match='pred must be a tensor, an ndarray or a sequence, '
+                                        'got dict'):
+        RetrievalRecall.calculate(dict(), ragged, topk=1, pred_indices=True)
+    with pytest.raises(TypeError, match='target must be .* got dict'):
+        RetrievalRecall.calculate([[0], [1]], dict(), topk=1, pred_indices=True,
+                                  target_indices=True)

@@ -108,7 +108,23 @@ def test_zoo_fixture(check_zoo_model):
 def test_retrievers_share_the_base_retriever_interface():
     from mmcls.models.retrievers import BaseRetriever, ImageToImageRetriever
     assert issubclass(ImageToImageRetriever, BaseRetriever)
-    assert BaseRetriever.__abstractmethods__ >= {'forward', 'matching', 'prepare_prototype',
-                                                 'dump_prototype'}
+    assert BaseRetriever.__abstractmethods__ == {'forward'}
     with pytest.raises(TypeError, match='abstract'):
         BaseRetriever(prototype=torch.zeros(2, 3))
+
+
+def test_a_retriever_only_needs_forward():
+    from mmcls.models.retrievers import BaseRetriever
+
+    class ForwardOnly(BaseRetriever):
+
+        def forward(self, inputs, data_samples=None, mode='loss'):
+            return inputs
+
+    retriever = ForwardOnly(prototype=torch.zeros(2, 3))
+    assert retriever.prototype_inited is False
+    for name, args in [('extract_feat', (torch.zeros(1, 3), )), ('matching', (torch.zeros(1, 3), )),
+                       ('loss', (torch.zeros(1, 3), [])), ('predict', (torch.zeros(1, 3), )),
+                       ('prepare_prototype', ()), ('dump_prototype', ('gallery.pth', ))]:
+        with pytest.raises(NotImplementedError, match=f'ForwardOnly does not implement {name}'):
+            getattr(retriever, name)(*args)
