@@ -131,6 +131,8 @@ class EpochBasedTrainLoop(_TrainLoop):
     """Train ``max_epochs`` epochs; validate after epoch ``e`` when ``e >= val_begin`` and
     ``e % val_interval == 0`` (``dynamic_intervals=[(epoch, interval), ...]`` changes it)."""
 
+    by_epoch = True
+
     def __init__(self, runner, dataloader, max_epochs: int, val_begin: int = 1,
                  val_interval: int = 1,
                  dynamic_intervals: Optional[Sequence[Tuple[int, int]]] = None):

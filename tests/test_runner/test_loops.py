@@ -107,3 +107,9 @@ def test_missing_parts_are_reported(tmp_path):
         runner.train()
     with pytest.raises(RuntimeError, match='cannot validate'):
         runner.val()
+
+
+def test_train_loops_declare_how_they_count_progress():
+    from mmcls.runner.loops import EpochBasedTrainLoop, IterBasedTrainLoop
+    assert EpochBasedTrainLoop.by_epoch is True
+    assert IterBasedTrainLoop.by_epoch is False

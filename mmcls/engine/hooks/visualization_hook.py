@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from mmcls.registry import HOOKS, LOOPS
+from mmcls.registry import HOOKS
 from mmcls.visualization import Visualizer
 
 from .hook import DATA_BATCH, Hook
@@ -29,19 +29,13 @@ def _to_rgb_image(tensor) -> np.ndarray:
 
 
 def _trains_by_epoch(runner) -> bool:
-    """Whether the run's train loop counts epochs.
+    """Whether the run's train loop counts epochs (a bare ``runner.val()`` counts iterations).
 
-    That is an ``EpochBasedTrainLoop`` (looked up in the loop registry, which the engine may
-    not import directly) or a loop class declaring ``by_epoch = True``; a run without a train
-    loop (a bare ``runner.val()``) counts iterations.
+    The loop's class is asked rather than the instance, so that a stand-in such as a mock
+    specced on a loop class answers as that loop would.
     """
-    if not runner.train_loop_built:
-        return False
-    loop = runner.train_loop
-    epoch_loop = LOOPS.get('EpochBasedTrainLoop')
-    if epoch_loop is not None and isinstance(loop, epoch_loop):
-        return True
-    return getattr(loop.__class__, 'by_epoch', False) is True
+    return bool(runner.train_loop_built) and \
+        getattr(runner.train_loop.__class__, 'by_epoch', False) is True
 
 
 @HOOKS.register_module()
@@ -54,12 +48,12 @@ class VisualizationHook(Hook):
         show: also show each drawn image in a window.
         out_dir: write the images to this folder as ``<name>_<step>.png`` instead
             of sending them to the visualizer's storage backends.
+        **kwargs: passed to ``ClsVisualizer.add_datasample`` (``rescale_factor``,
+            ``draw_score``, ``wait_time``, ...).
 
     Each image is named after its file, extension included (``cat.jpg`` is drawn as
     ``cat.jpg`` and written as ``cat.jpg_<step>.png``), so that two files differing only in
     their extension keep apart; a sample without ``img_path`` is named by its loop index.
-        **kwargs: passed to ``ClsVisualizer.add_datasample`` (``rescale_factor``,
-            ``draw_score``, ``wait_time``, ...).
     """
     priority = 'NORMAL'
 
