@@ -172,7 +172,8 @@ class MultiScaleAttention(BaseModule):
 
 class MultiScaleBlock(BaseModule):
     """Pre-norm pooling-attention block; the skip path is projected (``proj``) when the width
-    changes and max-pooled (``pool_skip``) when the queries are strided."""
+    changes and max-pooled (``pool_skip``) when the queries are strided. ``in_dims`` and
+    ``out_dims`` are kept as attributes."""
 
     def __init__(self, in_dims: int, out_dims: int, num_heads: int, mlp_ratio: float = 4.0,
                  qkv_bias: bool = True, drop_path: float = 0.0,
@@ -184,6 +185,7 @@ class MultiScaleBlock(BaseModule):
                  rel_pos_zero_init: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg)
+        self.in_dims, self.out_dims = in_dims, out_dims
         self.dim_mul_in_attention = dim_mul_in_attention
         self.norm1 = build_norm_layer(norm_cfg, in_dims)[1]
         attn_dims = out_dims if dim_mul_in_attention else in_dims

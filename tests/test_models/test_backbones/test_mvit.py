@@ -42,3 +42,9 @@ def test_errors_and_freezing():
     model.train()
     assert not any(p.requires_grad for p in model.blocks[1].parameters())
     assert all(p.requires_grad for p in model.blocks[2].parameters())
+
+
+def test_blocks_keep_their_input_and_output_widths():
+    model = MViT(TINY, img_size=64)
+    assert [(b.in_dims, b.out_dims) for b in model.blocks] == [(8, 8), (8, 16), (16, 32),
+                                                              (32, 64)]
