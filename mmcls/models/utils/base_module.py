@@ -26,11 +26,18 @@ class BaseModule(nn.Module):
         return self._is_init
 
     def init_weights(self) -> None:
-        """Initialise parameters from ``init_cfg`` and the children's own rules (once)."""
+        """Initialise parameters from ``init_cfg`` and the children's own rules (once).
+
+        Raises a TypeError when ``init_cfg`` holds anything but dicts.
+        """
         if self._is_init:
             return
         cfgs = self.init_cfg if isinstance(self.init_cfg, list) else (
             [self.init_cfg] if self.init_cfg else [])
+        for cfg in cfgs:
+            if not isinstance(cfg, dict):
+                raise TypeError(f'{type(self).__name__}: init_cfg must be a dict or a list of '
+                                f'dicts, got {cfg!r}')
         pretrained = [c for c in cfgs if c.get('type') == 'Pretrained']
         others = [c for c in cfgs if c.get('type') != 'Pretrained']
         if others:
