@@ -279,6 +279,9 @@ class MViT(BaseBackbone):
 
         if isinstance(out_scales, int):
             out_scales = [out_scales]
+        if not isinstance(out_scales, Sequence) or isinstance(out_scales, str):
+            raise TypeError(f'MViT: out_scales must be an int or a sequence of ints, got '
+                            f'{type(out_scales).__name__}')
         scales = []
         for index in out_scales:
             if not -self.num_scales <= index < self.num_scales:

@@ -38,6 +38,8 @@ def test_resize_decomposed_rel_pos_shapes():
 def test_errors_and_freezing():
     with pytest.raises(ValueError, match='out_scales'):
         MViT(TINY, img_size=64, out_scales=4)
+    with pytest.raises(TypeError, match='out_scales'):
+        MViT(TINY, img_size=64, out_scales={1: 1})  # a dict is not a list of scales
     model = MViT(TINY, img_size=64, frozen_stages=2)
     model.train()
     assert not any(p.requires_grad for p in model.blocks[1].parameters())
