@@ -309,6 +309,9 @@ class PCPVT(BaseBackbone):
         if len(norm_after_stage) != self.num_stages:
             raise ValueError(f'{owner}: norm_after_stage needs {self.num_stages} values, got '
                              f'{norm_after_stage!r}')
+        if not all(isinstance(flag, bool) for flag in norm_after_stage):
+            raise TypeError(f'{owner}: norm_after_stage must be a bool or a list of bools, got '
+                            f'{norm_after_stage!r}')
         self.norm_after_stage = list(norm_after_stage)
         for i, has_norm in enumerate(self.norm_after_stage):
             norm = (build_norm_layer(norm_cfg, self.embed_dims[i])[1]

@@ -52,6 +52,8 @@ def test_window_attention_keeps_padded_windows_separate():
 def test_bad_arch_and_norm_after_stage_raise():
     with pytest.raises(ValueError, match='norm_after_stage'):
         PCPVT(arch=PCPVT_TINY, norm_after_stage=[True])
+    with pytest.raises(TypeError, match='norm_after_stage'):
+        PCPVT(arch=PCPVT_TINY, norm_after_stage=[False, 'True', False, True])
     with pytest.raises(ValueError, match='custom arch'):
         SVT(arch=PCPVT_TINY)  # no window_sizes
     with pytest.raises(ValueError, match='arch entry'):
