@@ -148,7 +148,12 @@ class BEiTAttention(BaseModule):
 
 class BEiTTransformerEncoderLayer(BaseModule):
     """``x + drop_path(gamma_1 * attn(ln1(x)))`` then ``x + drop_path(gamma_2 * ffn(ln2(x)))``;
-    the gammas exist only when ``layer_scale_init_value > 0``."""
+    the gammas exist only when ``layer_scale_init_value > 0``.
+
+    The FFN branch's stochastic depth is the FFN's own ``dropout_layer`` (a per-sample scale,
+    so it commutes with ``gamma_2``); ``drop_path`` serves the attention branch. Each branch is
+    dropped once.
+    """
 
     def __init__(self,
                  embed_dims: int,
@@ -181,7 +186,8 @@ class BEiTTransformerEncoderLayer(BaseModule):
         self.attn = BEiTAttention(**attn)
         self.ln2 = build_norm_layer(norm_cfg, embed_dims)[1]
         ffn = dict(embed_dims=embed_dims, feedforward_channels=feedforward_channels,
-                   num_fcs=num_fcs, ffn_drop=drop_rate, act_cfg=act_cfg, add_identity=False)
+                   num_fcs=num_fcs, ffn_drop=drop_rate, act_cfg=act_cfg, add_identity=False,
+                   dropout_layer=dict(type='DropPath', drop_prob=drop_path_rate))
         ffn.update(ffn_cfg)
         self.ffn = FFN(**ffn)
         self.drop_path = build_dropout(dict(type='DropPath', drop_prob=drop_path_rate))
@@ -191,10 +197,10 @@ class BEiTTransformerEncoderLayer(BaseModule):
         if self.gamma_1 is not None:
             attn = self.gamma_1 * attn
         x = x + self.drop_path(attn)
-        ffn = self.ffn(self.ln2(x))
+        ffn = self.ffn(self.ln2(x))  # already through the FFN's DropPath
         if self.gamma_2 is not None:
             ffn = self.gamma_2 * ffn
-        return x + self.drop_path(ffn)
+        return x + ffn
 
 
 @MODELS.register_module()

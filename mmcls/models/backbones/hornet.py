@@ -174,7 +174,8 @@ class HorNet(ConvNeXtLike):
 
     Args:
         arch: 'tiny', 'small', 'base', 'large' (or 't', 's', 'b', 'l'), each also with '-gf';
-            or a dict with ``base_dim``, ``depths``, ``orders`` and ``dw_cfg``.
+            or a dict with ``base_dim``, ``depths``, ``orders`` and ``dw_cfg``. The resolved
+            settings are kept as ``arch_settings``.
         drop_path_rate: stochastic depth, rising linearly over all blocks.
         scale: scale of the gates of every gnConv.
         use_layer_scale: per-channel layer scale on both residual branches.
@@ -197,10 +198,10 @@ class HorNet(ConvNeXtLike):
                  gap_before_final_norm: bool = True,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.arch = resolve_arch(arch, self.arch_zoo, 'HorNet')
-        depths = self.arch['depths']
+        self.arch_settings = resolve_arch(arch, self.arch_zoo, 'HorNet')
+        depths = self.arch_settings['depths']
         self.num_stages = num_stages = len(depths)
-        dims = [self.arch['base_dim'] * 2**i for i in range(num_stages)]
+        dims = [self.arch_settings['base_dim'] * 2**i for i in range(num_stages)]
         self._init_outputs(out_indices, frozen_stages, gap_before_final_norm,
                            lowest_frozen_stages=-1)
         self.with_cp = with_cp
@@ -211,10 +212,11 @@ class HorNet(ConvNeXtLike):
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
         self.stages = ModuleList()
         start = 0
+        orders, dw_cfgs = self.arch_settings['orders'], self.arch_settings['dw_cfg']
         for i, depth in enumerate(depths):
             self.stages.append(nn.Sequential(*[
-                HorNetBlock(dims[i], self.arch['orders'][i], self.arch['dw_cfg'][i], scale,
-                            dpr[start + j], use_layer_scale) for j in range(depth)
+                HorNetBlock(dims[i], orders[i], dw_cfgs[i], scale, dpr[start + j],
+                            use_layer_scale) for j in range(depth)
             ]))
             start += depth
         for i in self.out_indices:

@@ -222,7 +222,8 @@ class LeViT(BaseBackbone):
 
     Args:
         arch: '128s', '128', '192', '256', '384', or a dict with ``embed_dims``, ``num_heads``,
-            ``depths``, ``key_dims`` (one entry per stage).
+            ``depths``, ``key_dims`` (one entry per stage), which are kept as the list
+            attributes of those names.
         img_size: input size the attention biases are laid out for (square).
         patch_size: downsampling of the stem (16).
         attn_ratio: value width / key width in the stage attention blocks.
@@ -231,9 +232,10 @@ class LeViT(BaseBackbone):
         hybrid_backbone: a callable ``f(embed_dim) -> nn.Module`` building the stem from the
             first stage's width (it must downsample by ``patch_size``); default
             :class:`HybridBackbone`, which is also given ``act_cfg``.
-        out_indices: stages whose (B, C, H, W) maps are returned.
+        out_indices: stages whose (B, C, H, W) maps are returned; kept as a list of
+            non-negative indices.
         frozen_stages: freeze the stem and the first ``frozen_stages`` stages (-1: none).
-        drop_path_rate: stochastic depth of every residual block.
+        drop_path_rate: stochastic depth of every residual block (kept as an attribute).
         deploy: build directly in the fused (batch norms folded) form.
 
     ``arch_zoo`` maps the arch names to their dicts.
@@ -256,7 +258,11 @@ class LeViT(BaseBackbone):
         super().__init__(init_cfg=init_cfg)
         self.arch = resolve_arch(arch, self.arch_zoo, 'LeViT')
         self.embed_dims = list(self.arch['embed_dims'])
+        self.key_dims = list(self.arch['key_dims'])
+        self.num_heads = list(self.arch['num_heads'])
+        self.depths = list(self.arch['depths'])
         self.num_stages = len(self.embed_dims)
+        self.drop_path_rate = drop_path_rate
         self.frozen_stages = frozen_stages
         self.patch_embed = (HybridBackbone(self.embed_dims[0], act_cfg=act_cfg)
                             if hybrid_backbone is HybridBackbone
@@ -266,8 +272,7 @@ class LeViT(BaseBackbone):
         self.resolutions = []
         self.stages = ModuleList()
         for i, (dims, key_dim, depth, heads) in enumerate(zip(
-                self.embed_dims, self.arch['key_dims'], self.arch['depths'],
-                self.arch['num_heads'])):
+                self.embed_dims, self.key_dims, self.depths, self.num_heads)):
             blocks = []
             if i > 0:
                 down = AttentionSubsample(self.embed_dims[i - 1], dims, key_dim,
@@ -285,7 +290,7 @@ class LeViT(BaseBackbone):
                     blocks.append(Residual(MLP(dims, mlp_ratio, act_cfg), drop_path_rate))
             self.resolutions.append(resolution)
             self.stages.append(Sequential(*blocks))
-        self.out_indices = normalize_out_indices(out_indices, self.num_stages, 'LeViT')
+        self.out_indices = list(normalize_out_indices(out_indices, self.num_stages, 'LeViT'))
         self.deploy = False
         if deploy:
             self.switch_to_deploy()

@@ -71,7 +71,10 @@ class MixMIMWindowAttention(WindowMSA):
 
 
 class MixMIMBlock(TransformerEncoderLayer):
-    """Pre-norm block with window attention (``ln1``/``attn``) and FFN (``ln2``/``ffn``)."""
+    """Pre-norm block with window attention (``ln1``/``attn``) and FFN (``ln2``/``ffn``).
+
+    ``num_heads`` and ``mlp_ratio`` are kept as attributes; the window shrinks to the map when
+    the map is not larger than it."""
 
     def __init__(self, embed_dims: int, input_resolution: Tuple[int, int], num_heads: int,
                  window_size: int = 7, mlp_ratio: float = 4., num_fcs: int = 2,
@@ -83,6 +86,8 @@ class MixMIMBlock(TransformerEncoderLayer):
                          attn_drop_rate, drop_path_rate, num_fcs, qkv_bias, act_cfg, norm_cfg,
                          init_cfg)
         self.input_resolution = input_resolution
+        self.num_heads = num_heads
+        self.mlp_ratio = mlp_ratio
         self.window_size = min(window_size, *input_resolution)
         self.attn = MixMIMWindowAttention(embed_dims, to_2tuple(self.window_size), num_heads,
                                           qkv_bias=qkv_bias, attn_drop_rate=attn_drop_rate,

@@ -172,7 +172,8 @@ class MultiScaleAttention(BaseModule):
 
 class MultiScaleBlock(BaseModule):
     """Pre-norm pooling-attention block; the skip path is projected (``proj``) when the width
-    changes and max-pooled (``pool_skip``) when the queries are strided."""
+    changes and max-pooled (``pool_skip``) when the queries are strided. ``in_dims`` and
+    ``out_dims`` are kept as attributes."""
 
     def __init__(self, in_dims: int, out_dims: int, num_heads: int, mlp_ratio: float = 4.0,
                  qkv_bias: bool = True, drop_path: float = 0.0,
@@ -184,6 +185,7 @@ class MultiScaleBlock(BaseModule):
                  rel_pos_zero_init: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg)
+        self.in_dims, self.out_dims = in_dims, out_dims
         self.dim_mul_in_attention = dim_mul_in_attention
         self.norm1 = build_norm_layer(norm_cfg, in_dims)[1]
         attn_dims = out_dims if dim_mul_in_attention else in_dims
@@ -277,6 +279,9 @@ class MViT(BaseBackbone):
 
         if isinstance(out_scales, int):
             out_scales = [out_scales]
+        if not isinstance(out_scales, Sequence) or isinstance(out_scales, str):
+            raise TypeError(f'MViT: out_scales must be an int or a sequence of ints, got '
+                            f'{type(out_scales).__name__}')
         scales = []
         for index in out_scales:
             if not -self.num_scales <= index < self.num_scales:

@@ -228,6 +228,9 @@ class PCPVT(BaseBackbone):
         out_indices: stages whose (B, C, H, W) map is returned.
         norm_after_stage: a bool, or one bool per stage, adding ``norm_after_stage{i}``.
         frozen_stages: freeze the patch embedding, PEG, layers and norm of the first N stages.
+
+    The arch entries are kept as list attributes of their names, the stochastic depth of every
+    layer as ``dpr``.
     """
     num_extra_tokens = 0  # no class token
     arch_zoo = pcpvt_arch_settings
@@ -263,8 +266,10 @@ class PCPVT(BaseBackbone):
             if not isinstance(value, (list, tuple)) or len(value) != self.num_stages:
                 raise ValueError(f'{owner}: arch entry {key!r} must be a list of '
                                  f'{self.num_stages} values, got {value!r}')
-        self.embed_dims = list(settings['embed_dims'])
-        self.depths = list(settings['depths'])
+        # every arch entry (embed_dims, depths, num_heads, patch_sizes, strides, mlp_ratios,
+        # sr_ratios and SVT's window_sizes) is also a list attribute of the same name
+        for key in sorted(self.essential_keys):
+            setattr(self, key, list(settings[key]))
 
         self.patch_embeds = ModuleList()
         self.position_encoding_drops = ModuleList()
@@ -278,7 +283,7 @@ class PCPVT(BaseBackbone):
         self.position_encodings = ModuleList(
             ConditionalPositionEncoding(dims, dims) for dims in self.embed_dims)
 
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        self.dpr = dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
         self.stages = ModuleList()
         cursor = 0
         for k, depth in enumerate(self.depths):
@@ -304,6 +309,9 @@ class PCPVT(BaseBackbone):
         if len(norm_after_stage) != self.num_stages:
             raise ValueError(f'{owner}: norm_after_stage needs {self.num_stages} values, got '
                              f'{norm_after_stage!r}')
+        if not all(isinstance(flag, bool) for flag in norm_after_stage):
+            raise TypeError(f'{owner}: norm_after_stage must be a bool or a list of bools, got '
+                            f'{norm_after_stage!r}')
         self.norm_after_stage = list(norm_after_stage)
         for i, has_norm in enumerate(self.norm_after_stage):
             norm = (build_norm_layer(norm_cfg, self.embed_dims[i])[1]
@@ -311,6 +319,11 @@ class PCPVT(BaseBackbone):
             self.add_module(f'norm_after_stage{i}', norm)
         self.frozen_stages = frozen_stages
         self._apply_frozen_stages()
+
+    @property
+    def num_stage(self) -> int:
+        """The number of stages (another name of ``num_stages``)."""
+        return self.num_stages
 
     def init_weights(self) -> None:
         """With no ``init_cfg``: truncated-normal linears, unit norms and fan-out normal convs

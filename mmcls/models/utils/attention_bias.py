@@ -35,13 +35,20 @@ def offset_bias_index(resolution: int, query_resolution: int = None,
 class BiasedAttention(BaseModule):
     """Head sizes and learned per-offset attention biases shared by LeViT's attention blocks,
     EfficientFormer's and TinyViT's attention: keys of ``key_dim``, values ``attn_ratio`` times
-    wider."""
+    wider.
+
+    An eval-mode forward keeps the expanded (heads, queries, keys) bias table as the buffer
+    ``ab`` (outside the state dict), so later inference skips the gather. It is rebuilt whenever
+    ``attention_biases`` changed (loading, an optimiser step, a device move), bypassed when
+    gradients must reach ``attention_biases``, and dropped by a training-mode forward.
+    """
 
     def __init__(self, key_dim: int, num_heads: int, attn_ratio: float, init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.num_heads = num_heads
         self.scale = key_dim**-0.5
         self.key_dim = key_dim
+        self.attn_ratio = attn_ratio
         self.d = int(attn_ratio * key_dim)
         self.dh = self.d * num_heads
 
@@ -54,9 +61,26 @@ class BiasedAttention(BaseModule):
         self.attention_biases = nn.Parameter(torch.zeros(num_heads, num_offsets))
         self.register_buffer('attention_bias_idxs', idxs, persistent=persistent)
 
+    def _bias_state(self) -> tuple:
+        biases = self.attention_biases
+        return biases._version, biases.data_ptr(), self.attention_bias_idxs.data_ptr()
+
+    def expanded_biases(self) -> torch.Tensor:
+        """The (heads, queries, keys) bias table: the eval-mode cache ``ab`` when usable."""
+        if self.training:
+            self._buffers.pop('ab', None)
+            return self.attention_biases[:, self.attention_bias_idxs]
+        needs_grad = torch.is_grad_enabled() and self.attention_biases.requires_grad
+        if needs_grad or 'ab' not in self._buffers or self._ab_state != self._bias_state():
+            table = self.attention_biases[:, self.attention_bias_idxs]
+            self.register_buffer('ab', table.detach(), persistent=False)
+            self._ab_state = self._bias_state()
+            return table
+        return self.ab
+
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         attn = (q @ k.transpose(-2, -1)) * self.scale
-        attn = attn + self.attention_biases[:, self.attention_bias_idxs]
+        attn = attn + self.expanded_biases()
         return attn.softmax(dim=-1) @ v
 
 

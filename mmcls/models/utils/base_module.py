@@ -26,7 +26,10 @@ class BaseModule(nn.Module):
         return self._is_init
 
     def init_weights(self) -> None:
-        """Initialise parameters from ``init_cfg`` and the children's own rules (once)."""
+        """Initialise parameters from ``init_cfg`` and the children's own rules (once).
+
+        Raises a TypeError when ``init_cfg`` holds anything but dicts.
+        """
         if self._is_init:
             return
         cfgs = self.init_cfg if isinstance(self.init_cfg, list) else (

@@ -270,7 +270,9 @@ class ShiftWindowMSA(BaseModule):
         padded = (query.shape[1], query.shape[2])
         if shift_size > 0:
             query = torch.roll(query, shifts=(-shift_size, -shift_size), dims=(1, 2))
-        mask = self.attn_mask(padded, window_size, shift_size, query.device)
+        # looked up on the instance, so a subclass (or a test double) can supply its own mask
+        mask = self.get_attn_mask(padded, window_size=window_size, shift_size=shift_size,
+                                  device=query.device)
 
         windows = self.window_partition(query, window_size).reshape(-1, window_size**2, channels)
         windows = self.w_msa(windows, mask=mask).reshape(-1, window_size, window_size, channels)
@@ -281,8 +283,8 @@ class ShiftWindowMSA(BaseModule):
         return self.drop(x)
 
     @staticmethod
-    def attn_mask(hw_shape: Tuple[int, int], window_size: int, shift_size: int,
-                  device=None) -> Optional[torch.Tensor]:
+    def get_attn_mask(hw_shape: Tuple[int, int], window_size: int, shift_size: int,
+                      device=None) -> Optional[torch.Tensor]:
         """(num_windows, N, N) mask: -100 between tokens that the cyclic shift made neighbours."""
         if shift_size <= 0:
             return None
@@ -316,9 +318,8 @@ class ShiftWindowMSA(BaseModule):
                             window_size, -1)
         return x.permute(0, 1, 3, 2, 4, 5).reshape(batch, height, width, -1)
 
-
-    # rc6's name of the mask builder
-    get_attn_mask = attn_mask
+    # the mask builder's short name
+    attn_mask = get_attn_mask
 
 
 __all__ = ['WindowMSA', 'WindowMSAV2', 'ShiftWindowMSA', 'relative_position_index',

@@ -96,3 +96,25 @@ def test_relative_position_bias_without_cls_token():
         patches.relative_position_bias_table.copy_(with_cls.relative_position_bias_table[:-3])
     # The patch-to-patch part of the class-token bias is the bias without class token.
     assert torch.equal(patches(), with_cls()[:, 1:, 1:])
+
+
+def test_stochastic_depth_of_the_ffn_branch_is_the_ffns_dropout_layer_applied_once():
+    model = small(drop_path_rate=0.3)
+    probs = [layer.ffn.dropout_layer.drop_prob for layer in model.layers]
+    assert probs == pytest.approx([0., 0.3])
+    layer = small(drop_path_rate=0.5).layers[1]
+
+    class NoAttention(torch.nn.Module):
+
+        def forward(self, x, rel_pos_bias=None):
+            return torch.zeros_like(x)
+
+    layer.attn = NoAttention()
+    torch.manual_seed(1)
+    x = torch.randn(64, 5, 16)
+    kept = layer.gamma_2 * layer.ffn.eval()(layer.ln2(x))
+    branch = layer.train()(x) - x
+    # each sample keeps its FFN branch scaled by 1 / keep_prob = 2, or drops it
+    ratio = (branch / kept).mean(dim=(1, 2))
+    assert torch.allclose(branch, kept * ratio[:, None, None], atol=1e-5)
+    assert set(ratio.round().tolist()) == {0., 2.}

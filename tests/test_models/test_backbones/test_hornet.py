@@ -29,7 +29,7 @@ def test_zoo_archs_and_aliases():
     settings = HorNet.arch_zoo
     assert settings['t'] == settings['tiny'] and settings['tiny']['base_dim'] == 64
     assert settings['tiny-gf']['dw_cfg'][2] == dict(type='GF', h=14, w=8)
-    assert HorNet('s-gf', out_indices=(0, )).arch['base_dim'] == 96
+    assert HorNet('s-gf', out_indices=(0, )).arch_settings['base_dim'] == 96
     with pytest.raises(KeyError, match='arch'):
         HorNet('huge')
 

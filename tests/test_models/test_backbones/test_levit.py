@@ -94,3 +94,33 @@ def test_deploy_config_matches_the_switched_train_model():
         deployed = mmcls.get_model(str(root / 'deploy' / 'levit-128s_8xb256_in1k.py'))
         deployed.load_state_dict(model.state_dict())
         assert torch.allclose(deployed(x, mode='tensor'), expected, atol=1e-4)
+
+
+def test_arch_attributes_and_out_indices_list():
+    model = LeViT('256', out_indices=(-1, 0), drop_path_rate=0.1)
+    assert model.out_indices == [2, 0]
+    assert model.key_dims == [32, 32, 32] and model.num_heads == [4, 6, 8]
+    assert model.depths == [4, 4, 4] and model.drop_path_rate == 0.1
+
+
+def test_attention_caches_its_expanded_biases_in_eval_mode_and_refreshes_them():
+    from mmcls.models.backbones.levit import Attention
+    torch.manual_seed(0)
+    block = Attention(16, 4, num_heads=2, attn_ratio=2, resolution=4)
+    assert block.attn_ratio == 2
+    torch.nn.init.normal_(block.attention_biases)
+    x = torch.randn(1, 16, 16)
+    out = block.eval()(x)
+    assert torch.equal(block.ab, block.attention_biases[:, block.attention_bias_idxs])
+    assert 'ab' not in block.state_dict()
+    with torch.no_grad():
+        assert torch.allclose(block(x), out)
+        new = {k: torch.randn_like(v) if k == 'attention_biases' else v
+               for k, v in block.state_dict().items()}
+        block.load_state_dict(new)
+        assert not torch.allclose(block(x), out)  # the cache follows the loaded biases
+    assert torch.equal(block.ab, new['attention_biases'][:, block.attention_bias_idxs])
+    block(x).sum().backward()  # eval mode still trains the biases
+    assert block.attention_biases.grad is not None
+    block.train()(x)
+    assert not hasattr(block, 'ab')

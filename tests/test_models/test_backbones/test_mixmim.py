@@ -50,3 +50,10 @@ def test_how_to_use_snippet_shapes():
         assert model(inputs).shape == (1, 1000)
         outs = model.extract_feat(inputs)
     assert outs[0].shape == (1, 1024)
+
+
+def test_blocks_keep_their_heads_and_mlp_ratio():
+    model = MixMIMTransformer(arch=TINY, img_size=64, window_size=[2, 2, 2, 2], mlp_ratio=2.)
+    assert [layer.blocks[0].num_heads for layer in model.layers] == [1, 1, 2, 2]
+    assert all(layer.blocks[0].mlp_ratio == 2. for layer in model.layers)
+    assert model.layers[1].blocks[0].ffn.feedforward_channels == 32

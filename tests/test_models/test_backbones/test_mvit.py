@@ -38,7 +38,15 @@ def test_resize_decomposed_rel_pos_shapes():
 def test_errors_and_freezing():
     with pytest.raises(ValueError, match='out_scales'):
         MViT(TINY, img_size=64, out_scales=4)
+    with pytest.raises(TypeError, match='out_scales'):
+        MViT(TINY, img_size=64, out_scales={1: 1})  # a dict is not a list of scales
     model = MViT(TINY, img_size=64, frozen_stages=2)
     model.train()
     assert not any(p.requires_grad for p in model.blocks[1].parameters())
     assert all(p.requires_grad for p in model.blocks[2].parameters())
+
+
+def test_blocks_keep_their_input_and_output_widths():
+    model = MViT(TINY, img_size=64)
+    assert [(b.in_dims, b.out_dims) for b in model.blocks] == [(8, 8), (8, 16), (16, 32),
+                                                              (32, 64)]

@@ -52,6 +52,8 @@ def test_window_attention_keeps_padded_windows_separate():
 def test_bad_arch_and_norm_after_stage_raise():
     with pytest.raises(ValueError, match='norm_after_stage'):
         PCPVT(arch=PCPVT_TINY, norm_after_stage=[True])
+    with pytest.raises(TypeError, match='norm_after_stage'):
+        PCPVT(arch=PCPVT_TINY, norm_after_stage=[False, 'True', False, True])
     with pytest.raises(ValueError, match='custom arch'):
         SVT(arch=PCPVT_TINY)  # no window_sizes
     with pytest.raises(ValueError, match='arch entry'):
@@ -77,3 +79,12 @@ def test_default_init_without_init_cfg():
     assert bool((ln.weight == 1).all()) and bool((ln.bias == 0).all())
     linear = model.stages[0][0].attn.q
     assert linear.weight.std().item() == pytest.approx(0.02, rel=0.3)
+
+
+def test_arch_entries_and_stochastic_depth_are_attributes():
+    model = SVT(arch=SVT_TINY, drop_path_rate=0.3)
+    assert model.num_stage == model.num_stages == 4
+    for key, value in SVT_TINY.items():
+        assert getattr(model, key) == value
+    assert model.dpr == pytest.approx([0.3 * i / 4 for i in range(5)])  # one per layer
+    assert not hasattr(PCPVT(arch=PCPVT_TINY), 'window_sizes')

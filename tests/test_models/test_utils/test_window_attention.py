@@ -46,6 +46,25 @@ def test_shifted_windows_do_not_mix_tokens_across_the_wrapped_border():
     assert mask.shape == (4, 16, 16) and set(mask.unique().tolist()) == {-100., 0.}
 
 
+def test_forward_builds_its_mask_through_get_attn_mask_so_subclasses_can_replace_it():
+    calls = []
+
+    class NoMask(ShiftWindowMSA):
+
+        def get_attn_mask(self, hw_shape, window_size, shift_size, device=None):
+            calls.append((hw_shape, window_size, shift_size))
+            return None
+
+    torch.manual_seed(0)
+    shifted = ShiftWindowMSA(embed_dims=4, num_heads=1, window_size=4, shift_size=2).eval()
+    unmasked = NoMask(embed_dims=4, num_heads=1, window_size=4, shift_size=2).eval()
+    unmasked.load_state_dict(shifted.state_dict())
+    x = torch.randn(1, 6 * 7, 4)
+    out = unmasked(x, (6, 7))
+    assert calls == [((8, 8), 4, 2)]  # the padded map, the window and the shift
+    assert not torch.allclose(out, shifted(x, (6, 7)))
+
+
 def test_small_maps_need_pad_small_map_and_odd_sizes_are_padded():
     attn = ShiftWindowMSA(embed_dims=4, num_heads=1, window_size=4, shift_size=2)
     with pytest.raises(ValueError, match='pad_small_map'):
