@@ -140,9 +140,3 @@ def test_children_initialise_before_pretrained(tmp_path):
     with pytest.raises(KeyError, match='not a sub-module'):
         initialize(_Toy(), dict(type='Constant', val=1, override=dict(name='nope')))
 
-
-def test_init_weights_refuses_an_init_cfg_that_is_not_dicts():
-    for bad in (123, [dict(type='Constant', layer='Linear', val=1.), 'Xavier']):
-        module = BaseModule(init_cfg=bad)
-        with pytest.raises(TypeError, match='init_cfg'):
-            module.init_weights()
