@@ -272,7 +272,8 @@ class CSPResNet(CSPNet):
 
     Args:
         depth: 50.
-        deep_stem: three 3x3 convs instead of the 7x7 conv.
+        deep_stem: three 3x3 convs (strides 2, 1, 1) replace the 7x7 conv and its max pool,
+            so this stem downsamples by 2 instead of 4.
     """
     arch_settings = {
         50: dict(block_fn=Bottleneck,
@@ -304,14 +305,13 @@ class CSPResNet(CSPNet):
     def _make_stem_layer(self, in_channels: int) -> nn.Module:
         out = self._stem_channels
         if not self.deep_stem:
-            convs = [ConvModule(in_channels, out, 7, stride=2, padding=3, **self._stem_cfg)]
-        else:
-            convs = [
-                ConvModule(in_channels, out // 2, 3, stride=2, padding=1, **self._stem_cfg),
-                ConvModule(out // 2, out // 2, 3, padding=1, **self._stem_cfg),
-                ConvModule(out // 2, out, 3, padding=1, **self._stem_cfg),
-            ]
-        return nn.Sequential(*convs, nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+            return nn.Sequential(
+                ConvModule(in_channels, out, 7, stride=2, padding=3, **self._stem_cfg),
+                nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+        return nn.Sequential(
+            ConvModule(in_channels, out // 2, 3, stride=2, padding=1, **self._stem_cfg),
+            ConvModule(out // 2, out // 2, 3, padding=1, **self._stem_cfg),
+            ConvModule(out // 2, out, 3, padding=1, **self._stem_cfg))
 
 
 @MODELS.register_module()

@@ -18,8 +18,9 @@ class BasicConv2d(ConvModule):
     Args:
         in_channels / out_channels: channels of the convolution.
         conv_cfg: the convolution layer config; ``None`` means ``nn.Conv2d``.
-        init_cfg: init configs applied by ``init_weights`` instead of the default
-            (Kaiming conv, unit BN); ``None`` keeps the default.
+        init_cfg: init configs applied by ``init_weights``. ``None`` leaves the weights to
+            the enclosing module's ``init_cfg`` (InceptionV3's truncated normals), which a
+            default init of its own here would overwrite, as children initialise last.
         **kwargs: the convolution's ``kernel_size``, ``stride``, ``padding``, ...
     """
 
@@ -31,11 +32,9 @@ class BasicConv2d(ConvModule):
                          **kwargs)
 
     def init_weights(self) -> None:
-        """The ``init_cfg`` initialisation when given, else the ConvModule default."""
+        """The ``init_cfg`` initialisation when given; otherwise the weights stay as they are."""
         if self.init_cfg:
             initialize(self, self.init_cfg)
-        else:
-            super().init_weights()
 
 
 def avg_pool_3x3() -> nn.AvgPool2d:
@@ -221,8 +220,9 @@ class InceptionV3(BaseBackbone):
 
     Args:
         num_classes: classes of the built-in ``fc`` (and of the auxiliary classifier).
-        aux_logits: build the auxiliary classifier; in training mode ``forward`` then returns
-            ``(aux_logits, logits)``, otherwise ``(logits, )``.
+        aux_logits: build the auxiliary classifier. ``forward`` always returns the pair
+            ``(aux_logits, logits)``; ``aux_logits`` is ``None`` unless the classifier exists
+            and the model is in training mode, and heads read the last item.
         dropout: dropout before ``fc``.
     """
 
@@ -259,7 +259,7 @@ class InceptionV3(BaseBackbone):
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(2048, num_classes)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    def forward(self, x: torch.Tensor) -> Tuple[Optional[torch.Tensor], torch.Tensor]:
         x = self.maxpool1(self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x))))
         x = self.maxpool2(self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(x)))
         for name in ('Mixed_5b', 'Mixed_5c', 'Mixed_5d', 'Mixed_6a', 'Mixed_6b', 'Mixed_6c',
@@ -268,7 +268,7 @@ class InceptionV3(BaseBackbone):
         aux = self.AuxLogits(x) if self.AuxLogits is not None and self.training else None
         x = self.Mixed_7c(self.Mixed_7b(self.Mixed_7a(x)))
         x = self.fc(torch.flatten(self.dropout(self.avgpool(x)), 1))
-        return (aux, x) if aux is not None else (x, )
+        return aux, x
 
 
 __all__ = ['InceptionV3']

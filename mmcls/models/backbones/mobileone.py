@@ -62,7 +62,7 @@ class MobileOneBlock(ReparamBlock):
                  init_cfg: Optional[dict] = None) -> None:
         self.num_conv_branches = num_convs
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, conv_cfg, norm_cfg, deploy, init_cfg)
+                         groups, conv_cfg, norm_cfg, act_cfg, se_cfg, deploy, init_cfg)
         self.se = SELayer(out_channels, **se_cfg) if se_cfg is not None else nn.Identity()
         self.act = build_activation_layer(act_cfg)
 

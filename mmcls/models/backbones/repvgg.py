@@ -66,19 +66,22 @@ class ReparamBlock(BaseModule):
     convolution (``deploy``) or the training branches (``_add_branches()``). Subclasses
     provide ``_conv(kernel_size, padding, dilation, bias)``, ``_add_branches()``,
     ``reparameterize()`` (the fused weight and bias), and name their training branches in
-    ``_branch_names``.
+    ``_branch_names``. The layer configs the block was built from stay readable as
+    ``conv_cfg``, ``norm_cfg``, ``act_cfg`` and ``se_cfg`` (``None`` without SE).
     """
 
     _branch_names: Tuple[str, ...] = ()
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int,
                  padding: int, dilation: int, groups: int, conv_cfg: Optional[dict],
-                 norm_cfg: dict, deploy: bool, init_cfg=None) -> None:
+                 norm_cfg: dict, act_cfg: dict, se_cfg: Optional[dict], deploy: bool,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.groups = dilation, groups
         self.conv_cfg, self.norm_cfg = conv_cfg, norm_cfg
+        self.act_cfg, self.se_cfg = act_cfg, se_cfg
         self.deploy = deploy
         if deploy:
             self.branch_reparam = self._conv(kernel_size, padding, dilation, bias=True)
@@ -139,7 +142,7 @@ class RepVGGBlock(ReparamBlock):
                  init_cfg=None) -> None:
         self.padding_mode = padding_mode
         super().__init__(in_channels, out_channels, 3, stride, padding, dilation, groups,
-                         conv_cfg, norm_cfg, deploy, init_cfg)
+                         conv_cfg, norm_cfg, act_cfg, se_cfg, deploy, init_cfg)
         self.with_cp = with_cp
         self.se_layer = SELayer(out_channels, **se_cfg) if se_cfg is not None else None
         self.act = build_activation_layer(act_cfg)

@@ -28,12 +28,20 @@ def test_csp_resnets(cls, channels):
 
 def test_cspresnet_deep_stem_frozen_stages_and_norm_eval():
     model = CSPResNet(depth=50, deep_stem=True, frozen_stages=1, norm_eval=True)
-    assert len(model.stem) == 4
+    assert len(model.stem) == 3  # three convs and no max pool
     model.train()
     assert all(not p.requires_grad for p in model.stem.parameters())
     assert all(not p.requires_grad for p in model.stages[1].parameters())
     assert all(p.requires_grad for p in model.stages[2].parameters())
     assert all(not m.training for m in model.modules() if isinstance(m, _BatchNorm))
+
+
+def test_cspresnet_deep_stem_downsamples_by_two():
+    x = torch.rand(1, 3, 64, 64)
+    assert CSPResNet(depth=50).stem(x).shape == (1, 64, 16, 16)
+    assert CSPResNet(depth=50, deep_stem=True).stem(x).shape == (1, 64, 32, 32)
+    out = CSPResNet(depth=50, deep_stem=True, out_indices=(0, 3)).eval()(x)
+    assert [o.shape for o in out] == [(1, 128, 32, 32), (1, 1024, 4, 4)]
 
 
 def test_cspnet_generic_arch_and_drop_path():

@@ -87,6 +87,13 @@ def test_block_positional_arguments_and_padding_default():
     assert MobileOneBlock(8, 8, 3, 1, init_cfg=dict(type='Kaiming', layer='Conv2d')).init_cfg
 
 
+def test_block_keeps_its_layer_configs():
+    block = MobileOneBlock(8, 8, 3, 1)
+    assert block.se_cfg is None and block.act_cfg == dict(type='ReLU')
+    block = MobileOneBlock(8, 8, 3, 1, se_cfg=dict(ratio=4), act_cfg=dict(type='GELU'))
+    assert block.se_cfg == dict(ratio=4) and block.act_cfg == dict(type='GELU')
+
+
 def test_frozen_stages_and_norm_eval():
     model = MobileOne(TINY, frozen_stages=2, norm_eval=True)
     model.train()

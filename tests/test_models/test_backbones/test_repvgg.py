@@ -98,6 +98,15 @@ def test_block_takes_init_cfg():
     assert not block.branch_3x3.conv.weight.any()
 
 
+def test_block_keeps_its_layer_configs():
+    block = RepVGGBlock(8, 8)
+    assert block.se_cfg is None and block.act_cfg == dict(type='ReLU')
+    se_cfg, act_cfg = dict(ratio=4), dict(type='GELU')
+    block = RepVGGBlock(8, 8, se_cfg=se_cfg, act_cfg=act_cfg, deploy=True)
+    assert block.se_cfg == se_cfg and block.act_cfg == act_cfg
+    assert block.norm_cfg == dict(type='BN') and block.conv_cfg is None
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(KeyError, match='arch'):
         RepVGG('Z9')
