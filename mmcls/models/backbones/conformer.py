@@ -174,7 +174,10 @@ class Conformer(BaseBackbone):
             ``[pooled CNN feature, class token (or mean token)]`` pair is returned.
         frozen_stages: N >= 1 freezes the stem, the first block (``conv_1``/``trans_1``) and
             blocks 2 .. N.
-        norm_eval: keep batch-norm layers in eval mode during training.
+        norm_eval: keep batch-norm layers in eval mode during training. Off by default:
+            MMClassification 1.0.0rc6 declared ``norm_eval=True`` but never applied it, so its
+            Conformer recipes (trained from scratch) update their batch-norm statistics;
+            applying a True default would freeze them at their initial values.
     """
     num_extra_tokens = 1
     arch_zoo = arch_settings
@@ -187,7 +190,7 @@ class Conformer(BaseBackbone):
                  qkv_bias: bool = True,
                  with_cls_token: bool = True,
                  drop_path_rate: float = 0.,
-                 norm_eval: bool = True,
+                 norm_eval: bool = False,
                  frozen_stages: int = 0,
                  out_indices: Union[int, Sequence[int]] = -1,
                  init_cfg=None) -> None:

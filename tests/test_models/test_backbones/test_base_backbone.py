@@ -185,9 +185,8 @@ TINY_BACKBONES = {
                                     depths=[1, 1, 2, 1])),
     'PCPVT': lambda: PCPVT(TWINS),
     'SVT': lambda: SVT(dict(TWINS, window_sizes=[2, 2, 2, 2])),
-    # Conformer keeps its BN layers in eval mode by default (norm_eval=True, as in rc6).
     'Conformer': lambda: Conformer(dict(embed_dims=16, channel_ratio=1, num_heads=2, depths=3),
-                                   base_channels=8, norm_eval=False),
+                                   base_channels=8),
     'SwinTransformer': lambda: SwinTransformer(SWIN, img_size=64, window_size=2),
     'SwinTransformerV2': lambda: SwinTransformerV2(dict(SWIN, extra_norm_every_n_layers=0),
                                                    img_size=64, window_size=2),

@@ -72,3 +72,15 @@ def test_frozen_stages_and_norm_eval():
     assert all(p.requires_grad for p in model.conv_trans_4.parameters())
     assert not model.cls_token.requires_grad
     assert not model.conv_trans_6.cnn_block.bn1.training
+
+
+def test_batch_norm_statistics_train_by_default():
+    """rc6 Conformer recipes train from scratch with batch-norm statistics updating, so the
+    default leaves them in training mode."""
+    model = Conformer(arch=TINY, base_channels=16)
+    model.train()
+    bn = model.conv_trans_6.cnn_block.bn1
+    assert bn.training
+    before = bn.running_mean.clone()
+    model(torch.randn(2, 3, 32, 32))
+    assert not torch.equal(before, bn.running_mean)
