@@ -40,7 +40,8 @@ VISUALIZERS = Registry('visualizer', locations=['mmcls.visualization'])
 VISBACKENDS = Registry('vis_backend', locations=['mmcls.visualization'])
 
 __all__ = [
-    'Registry', 'build_from_cfg', 'BuildError', 'DefaultScope', 'KNOWN_SCOPES', 'RUNNERS', 'RUNNER_CONSTRUCTORS',
+    'Registry', 'build_from_cfg', 'BuildError', 'DefaultScope', 'KNOWN_SCOPES', 'RUNNERS',
+    'RUNNER_CONSTRUCTORS',
     'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'MODEL_WRAPPERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS',
     'FUNCTIONS', 'MODELS', 'BATCH_AUGMENTS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR', 'EVALUATORS',

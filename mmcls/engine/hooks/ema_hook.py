@@ -77,7 +77,7 @@ class EMAHook(Hook):
         if self.load_ema_from_ckpt and not runner._resume:
             print_log('EMAHook: the loaded checkpoint has EMA weights and training does not '
                       'resume, so the model starts from the EMA weights', logger='current')
-            for p_ema, p_src in zip(self._ema_tensors(), self._src_tensors()):
+            for p_ema, p_src in self._tensor_pairs():
                 p_src.data.copy_(p_ema.data)
 
     def _ema_started(self, runner) -> bool:
@@ -94,21 +94,20 @@ class EMAHook(Hook):
             for key, value in self.src_model.state_dict().items():
                 ema_params[key].data.copy_(value.data)
 
-    def _ema_tensors(self):
-        """The averaged tensors: parameters, and buffers when the EMA model averages them."""
-        module = self.ema_model.module
+    def _averaged_tensors(self, module):
+        """``module``'s parameters, and its buffers when the EMA model averages them; the EMA
+        copy and the model list theirs in the same order."""
         if self.ema_model.update_buffers:
             return itertools.chain(module.parameters(), module.buffers())
         return module.parameters()
 
-    def _src_tensors(self):
-        """The model's tensors matching :meth:`_ema_tensors` one to one."""
-        if self.ema_model.update_buffers:
-            return itertools.chain(self.src_model.parameters(), self.src_model.buffers())
-        return self.src_model.parameters()
+    def _tensor_pairs(self):
+        """(EMA tensor, model tensor) pairs of the averaged tensors."""
+        return zip(self._averaged_tensors(self.ema_model.module),
+                   self._averaged_tensors(self.src_model))
 
     def _swap_ema_parameters(self) -> None:
-        for p_avg, p_src in zip(self._ema_tensors(), self._src_tensors()):
+        for p_avg, p_src in self._tensor_pairs():
             tmp = p_avg.data.clone()
             p_avg.data.copy_(p_src.data)
             p_src.data.copy_(tmp)

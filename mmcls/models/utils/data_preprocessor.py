@@ -233,7 +233,7 @@ class ClsDataPreprocessor(BaseDataPreprocessor):
         scores = self._batch_scores(samples) if has_labels else None
         if samples and self.device.type != 'cpu':
             # labels follow the inputs so that heads compute losses on one device
-            samples = [s.to(self.device) if hasattr(s, 'to') else s for s in samples]
+            samples = self.cast_data(samples)
         if has_labels:
             if training and self.batch_augments is not None:
                 if scores is None:
