@@ -1,6 +1,8 @@
 """Start the default process group for the ``pytorch``, ``slurm`` and ``mpi`` launchers."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import subprocess
 from datetime import timedelta
@@ -9,7 +11,7 @@ from typing import Optional
 import torch
 import torch.distributed as dist
 
-__all__ = ['init_dist', 'default_backend', 'close_dist']
+__all__ = ['init_dist', 'default_backend', 'close_dist', 'closing_dist']
 
 
 def default_backend(requested: Optional[str] = None) -> str:
@@ -49,12 +51,34 @@ def init_dist(launcher: str, backend: Optional[str] = None, timeout: Optional[in
     dist.init_process_group(backend=backend, **kwargs)
 
 
-def close_dist() -> None:
-    """Wait for every rank, then destroy the process group (a process that exits with a live
-    gloo group can abort with "terminate called without an active exception")."""
-    if dist.is_available() and dist.is_initialized():
+def close_dist(wait: bool = True) -> None:
+    """Destroy the default process group, after every rank got here when ``wait``.
+
+    Call it once the runner and model are released: ``destroy_process_group`` only shuts a
+    group down, and a group still referenced (FSDP keeps it in each module's mesh info) lives
+    on until interpreter exit. Gloo's worker threads then release their tensors while Python
+    finalizes, and the process can abort with "terminate called without an active exception"
+    after a run that finished. Collecting garbage first lets the group die here instead.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    gc.collect()
+    if wait:
         dist.barrier()
-        dist.destroy_process_group()
+    dist.destroy_process_group()
+    gc.collect()
+
+
+@contextlib.contextmanager
+def closing_dist():
+    """Run the body, then close the process group: with a barrier when the body returned,
+    without one when it raised (the other ranks may never reach a barrier then)."""
+    try:
+        yield
+    except BaseException:
+        close_dist(wait=False)
+        raise
+    close_dist()
 
 
 def _setup_slurm_env(port: Optional[int]) -> int:

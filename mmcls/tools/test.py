@@ -124,10 +124,8 @@ def dump_metrics(metrics, path: str) -> None:
             pickle.dump(metrics, f)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    from mmcls.config import Config
-    cfg = merge_args(Config.fromfile(args.config), args)
+def test(cfg, args) -> dict:
+    """Build the runner ``cfg`` names and test; the runner is released on return."""
     from mmcls.registry import METRICS, RUNNERS
     from mmcls.runner import Runner
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
@@ -137,11 +135,16 @@ def main(argv=None):
                              f'got {args.out}')
         runner.test_evaluator.metrics.append(
             METRICS.build(dict(type='DumpResults', out_file_path=args.out)))
-    from mmcls.core.launcher import close_dist
-    try:
-        metrics = runner.test()
-    finally:
-        close_dist()
+    return runner.test()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from mmcls.config import Config
+    cfg = merge_args(Config.fromfile(args.config), args)
+    from mmcls.core.launcher import closing_dist
+    with closing_dist():
+        metrics = test(cfg, args)
     if args.out and args.out_item == 'metrics':
         dump_metrics(metrics, args.out)
     return metrics

@@ -74,15 +74,18 @@ def merge_args(cfg, args):
     return cfg
 
 
+def train(cfg) -> None:
+    """Build the runner ``cfg`` names and train; the runner is released on return."""
+    from mmcls.registry import RUNNERS
+    from mmcls.runner import Runner
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner.train()
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     from mmcls.config import Config
     cfg = merge_args(Config.fromfile(args.config), args)
-    from mmcls.registry import RUNNERS
-    from mmcls.runner import Runner
-    from mmcls.core.launcher import close_dist
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    try:
-        runner.train()
-    finally:
-        close_dist()
+    from mmcls.core.launcher import closing_dist
+    with closing_dist():
+        train(cfg)

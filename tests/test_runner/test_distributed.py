@@ -10,7 +10,7 @@ import torch
 
 from runner_toys import state_dict_of
 
-from mmcls.core.launcher import default_backend, init_dist
+from mmcls.core.launcher import closing_dist, default_backend, init_dist
 
 SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train_script.py')
 
@@ -63,3 +63,24 @@ def test_launcher_errors_are_explicit(monkeypatch):
     monkeypatch.delenv('OMPI_COMM_WORLD_RANK', raising=False)
     with pytest.raises(RuntimeError, match='OMPI_COMM_WORLD_RANK'):
         init_dist('mpi')
+
+
+@pytest.mark.parametrize('raises', [False, True])
+def test_closing_dist_destroys_the_group_and_skips_the_barrier_after_an_error(
+        tmp_path, monkeypatch, raises):
+    """A body that raised may leave other ranks short of any barrier: the group is destroyed
+    without one, and the error comes through."""
+    import torch.distributed as dist
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path / "store"}', rank=0,
+                            world_size=1)
+    barriers = []
+    barrier = dist.barrier
+    monkeypatch.setattr(dist, 'barrier', lambda *a, **k: barriers.append(1) or barrier(*a, **k))
+    try:
+        with closing_dist():
+            if raises:
+                raise KeyError('crashed')
+    except KeyError:
+        assert raises
+    assert not dist.is_initialized()
+    assert barriers == ([] if raises else [1])
