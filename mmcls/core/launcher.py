@@ -55,7 +55,7 @@ def close_dist(wait: bool = True) -> None:
     """Destroy the default process group, after every rank got here when ``wait``.
 
     Call it once the runner and model are released: ``destroy_process_group`` only shuts a
-    group down, and a group still referenced (FSDP keeps it in each module's mesh info) lives
+    group down, and a group still referenced (after DDP, and by FSDP's per-module mesh info) lives
     on until interpreter exit. Gloo's worker threads then release their tensors while Python
     finalizes, and the process can abort with "terminate called without an active exception"
     after a run that finished. Collecting garbage first lets the group die here instead.
