@@ -17,6 +17,7 @@ from mmcls.registry import MODELS
 from ..utils.activation import build_activation_layer
 from ..utils.base_module import ModuleList, Sequential
 from ..utils.drop import DropPath
+from ..utils.helpers import is_tracing
 from ..utils.norm import build_norm_layer
 from .base_backbone import BaseBackbone, normalize_out_indices
 from .base_backbone import resolve_arch
@@ -78,14 +79,105 @@ def relative_pos_bias(channels: int, num_nodes: int, reduce_ratio: int) -> torch
     return -rel[:, 0]
 
 
+# Float32 unit roundoff: the bound on the relative rounding error of one float32 operation.
+_F32_UNIT_ROUNDOFF = 2.0**-24
+# How far apart, in units of sqrt(C) float32 roundoffs of |x| |y|, two summation orders of a
+# C-term inner product may put it: rounding errors add up like a random walk, and on ViG
+# features the blocked order below and one plain sequential pass differ by under 1 unit.
+_ORDER_MARGIN = 16
+# Summation blocks of the float32 inner products that settle near-tied distances: sequential
+# fused multiply-adds over blocks of at most 192 channels (two equal blocks up to 384), the
+# blocks then added in order -- the order of MKL's sgemm on AMD EPYC processors, checked bit
+# for bit on ViG features.
+_INNER_BLOCK = 192
+
+
+def _inner_blocks(channels: int) -> List[int]:
+    """Block lengths of the ordered float32 inner product over ``channels`` terms."""
+    if channels <= _INNER_BLOCK:
+        return [channels]
+    if channels <= 2 * _INNER_BLOCK:
+        return [(channels + 1) // 2, channels // 2]
+    rest = channels % _INNER_BLOCK
+    return [_INNER_BLOCK] * (channels // _INNER_BLOCK) + ([rest] if rest else [])
+
+
+def _ordered_inner(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Inner products (P,) of the row pairs x (P, C), y (P, C) in float32, summed in the fixed
+    order of :func:`_inner_blocks`, each step a fused multiply-add: the float64 product of two
+    float32 values is exact, and the float64 sum rounded to float32 is the fused result but for
+    a double rounding in about one step in 10**9. Every processor gives the same bits."""
+    products = (x.double() * y.double()).t().contiguous()
+    total, start = None, 0
+    for length in _inner_blocks(x.shape[-1]):
+        acc = torch.zeros(x.shape[0], dtype=torch.float32, device=x.device)
+        for k in range(start, start + length):
+            acc = (products[k] + acc).float()
+        total = acc if total is None else total + acc
+        start += length
+    return total
+
+
+def _rounding_tolerance(x_square: torch.Tensor, y_square: torch.Tensor, dist: torch.Tensor,
+                        channels: int) -> float:
+    """How far another summation order of the inner products may move a distance: the
+    ``_ORDER_MARGIN`` bound on the inner product (times 2) and a few roundoffs of the sums."""
+    x_norm, y_norm = x_square.max().sqrt().item(), y_square.max().sqrt().item()
+    return _F32_UNIT_ROUNDOFF * (_ORDER_MARGIN * math.sqrt(channels) * x_norm * y_norm
+                                 + 8 * (dist.abs().max().item() + 4 * x_norm * y_norm))
+
+
+def _rounding_sensitive_entries(dist: torch.Tensor, k: int, tol: float):
+    """Batch, node and key indices of the distances that a move of up to ``tol`` could reorder
+    among the k nearest of their row: those within ``2 tol`` of their neighbour in the sorted
+    row and at most ``2 tol`` beyond its k-th smallest, in rows whose k + 1 smallest are not
+    all more than ``2 tol`` apart."""
+    k = min(k, dist.shape[-1])
+    nearest = torch.topk(dist, k=min(k + 1, dist.shape[-1]), largest=False).values
+    batch, node = (nearest.diff(dim=-1) <= 2 * tol).any(dim=-1).nonzero().unbind(dim=1)
+    rows, order = dist[batch, node].sort(dim=-1)
+    gaps = rows.diff(dim=-1) <= 2 * tol
+    close = torch.zeros_like(rows, dtype=torch.bool)
+    close[:, 1:] |= gaps
+    close[:, :-1] |= gaps
+    close &= rows <= rows[:, k - 1:k] + 2 * tol
+    row, rank = close.nonzero().unbind(dim=1)
+    return batch[row], node[row], order[row, rank]
+
+
+def _settle_near_ties(dist: torch.Tensor, x: torch.Tensor, y: torch.Tensor, k: int,
+                      relative_pos: Optional[torch.Tensor]) -> torch.Tensor:
+    """``dist`` (of :func:`xy_pairwise_distance` plus ``relative_pos``) with the distances
+    whose rounding could change the ranking of the k nearest neighbours recomputed with
+    :func:`_ordered_inner`; distances further apart rank alike on every BLAS."""
+    x_square, y_square = _squared_norms(x, y)
+    tol = _rounding_tolerance(x_square, y_square, dist, x.shape[-1])
+    batch, node, key = _rounding_sensitive_entries(dist, k, tol)
+    if not len(batch):
+        return dist
+    exact = x_square[batch, node, 0] + -2 * _ordered_inner(x[batch, node], y[batch, key])
+    exact = exact + y_square[batch, 0, key]
+    if relative_pos is not None:
+        exact = exact + relative_pos.expand_as(dist)[batch, node, key]
+    dist = dist.clone()
+    dist[batch, node, key] = exact
+    return dist
+
+
+def _squared_norms(x: torch.Tensor, y: torch.Tensor):
+    """Squared norms of x (B, N, C) as (B, N, 1) and of y (B, M, C) as (B, 1, M)."""
+    x_square = torch.sum(x * x, dim=-1, keepdim=True)
+    y_square = torch.sum(y * y, dim=-1, keepdim=True)
+    return x_square, y_square.transpose(2, 1)
+
+
 @torch.no_grad()
 def xy_pairwise_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Squared Euclidean distances (B, N, M) between node features x (B, N, C), y (B, M, C),
     without gradient."""
     inner = -2 * torch.matmul(x, y.transpose(2, 1))
-    x_square = torch.sum(x * x, dim=-1, keepdim=True)
-    y_square = torch.sum(y * y, dim=-1, keepdim=True)
-    return x_square + inner + y_square.transpose(2, 1)
+    x_square, y_square = _squared_norms(x, y)
+    return x_square + inner + y_square
 
 
 @torch.no_grad()
@@ -93,13 +185,20 @@ def xy_dense_knn_matrix(x: torch.Tensor, y: torch.Tensor, k: int = 16,
                         relative_pos: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Edge index (2, B, N, k) of the k nodes of y (B, C, M, 1) nearest to each node of
     x (B, C, N, 1), by squared distance plus ``relative_pos`` (broadcast to (B, N, M)) if
-    given: ``[0]`` holds the neighbours (nearest first), ``[1]`` the centre node of each edge."""
+    given: ``[0]`` holds the neighbours (nearest first), ``[1]`` the centre node of each edge.
+
+    On CPU, rows whose ranking hinges on rounding are recomputed in a fixed summation order
+    (:func:`_settle_near_ties`), so the graph does not depend on the processor's BLAS kernel;
+    traced and compiled graphs keep the plain distances."""
     x = x.transpose(2, 1).squeeze(-1)
     y = y.transpose(2, 1).squeeze(-1)
     batch_size, num_points = x.shape[:2]
-    dist = xy_pairwise_distance(x.detach(), y.detach())
+    x, y = x.detach(), y.detach()
+    dist = xy_pairwise_distance(x, y)
     if relative_pos is not None:
         dist = dist + relative_pos
+    if x.device.type == 'cpu' and x.dtype == torch.float32 and not is_tracing():
+        dist = _settle_near_ties(dist, x, y, k, relative_pos)
     nn_idx = torch.topk(-dist, k=k).indices
     center_idx = torch.arange(num_points, device=x.device).view(1, -1, 1).expand_as(nn_idx)
     return torch.stack((nn_idx, center_idx), dim=0)

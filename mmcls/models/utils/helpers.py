@@ -39,7 +39,9 @@ def is_tracing() -> bool:
     symbolic tracing, and ``torch.compile``/``torch.export`` (dynamo). Models use it to skip
     Python-side checks on tensor values that a captured graph cannot keep.
     """
-    if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export() or fx_trace.is_fx_tracing():
+    # ``is_fx_symbolic_tracing`` where torch has it: ``is_fx_tracing`` warns at its first call.
+    fx_tracing = getattr(fx_trace, 'is_fx_symbolic_tracing', fx_trace.is_fx_tracing)
+    if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export() or fx_tracing():
         return True
     compiler = getattr(torch, 'compiler', None)
     return bool(compiler is not None and compiler.is_compiling())

@@ -5,7 +5,9 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
+from mmcls.models.backbones import vig
 from mmcls.models.backbones.vig import (FFN, BasicConv, DenseDilated, DenseDilatedKnnGraph,
                                         DyGraphConv2d, EdgeConv2d, GINConv2d, GraphConv2d,
                                         GraphSAGE, MRConv2d, PyramidVig, Vig,
@@ -163,3 +165,52 @@ def test_arch_settings():
     assert set(PyramidVig.arch_settings) == {'tiny', 'small', 'medium', 'base'}
     model = Vig('tiny')
     assert len(model.blocks) == 12 and model.pos_embed.shape == (1, 192, 14, 14)
+
+
+def _near_tied_nodes(channels=240, nodes=64, keys=40, seed=0):
+    """Unit node features x (1, C, N, 1) and keys y (1, C, M, 1) that all lie within 1e-5 of
+    one direction, so distances to the keys tie to within float32 rounding."""
+    gen = torch.Generator().manual_seed(seed)
+    base = torch.randn(channels, 1, 1, generator=gen)
+    x = torch.randn(1, channels, nodes, 1, generator=gen)
+    y = base + 1e-5 * torch.randn(1, channels, keys, 1, generator=gen)
+    return F.normalize(x, dim=1), F.normalize(y, dim=1)
+
+
+def _permuted_order_distance(x, y):
+    """Squared distances whose inner products BLAS sums in another order (channels permuted)."""
+    perm = torch.randperm(x.shape[-1], generator=torch.Generator().manual_seed(1))
+    inner = -2 * torch.matmul(x[..., perm], y[..., perm].transpose(2, 1))
+    x_square = torch.sum(x * x, dim=-1, keepdim=True)
+    y_square = torch.sum(y * y, dim=-1, keepdim=True).transpose(2, 1)
+    return x_square + inner + y_square
+
+
+def test_knn_ranking_does_not_depend_on_the_blas_summation_order(monkeypatch):
+    x, y = _near_tied_nodes()
+    bias = 1e-6 * torch.randn(1, x.shape[2], y.shape[2], generator=torch.Generator().manual_seed(2))
+    settled = xy_dense_knn_matrix(x, y, k=8, relative_pos=bias)
+    monkeypatch.setattr(vig, 'xy_pairwise_distance', _permuted_order_distance)
+    assert torch.equal(xy_dense_knn_matrix(x, y, k=8, relative_pos=bias), settled)
+    # Without settling, the other order ranks these near ties differently: the check above
+    # is not vacuous.
+    monkeypatch.setattr(vig, '_settle_near_ties', lambda dist, *args: dist)
+    assert not torch.equal(xy_dense_knn_matrix(x, y, k=8, relative_pos=bias), settled)
+
+
+def test_ordered_inner_sums_blocks_of_fused_steps():
+    assert vig._inner_blocks(48) == [48]
+    assert vig._inner_blocks(240) == [120, 120]
+    assert vig._inner_blocks(400) == [192, 192, 16]
+    x = torch.randn(50, 400, generator=torch.Generator().manual_seed(3))
+    y = torch.randn(50, 400, generator=torch.Generator().manual_seed(4))
+    exact = (x.double() * y.double()).sum(dim=-1)
+    ordered = vig._ordered_inner(x, y)
+    assert ordered.dtype == torch.float32
+    bound = 400 * 2.0**-24 * (x.double() * y.double()).abs().sum(dim=-1)
+    assert bool(((ordered.double() - exact).abs() <= bound).all())
+    # One block of fused steps: each step rounds a*b + acc once.
+    acc = torch.zeros(50)
+    for k in range(120):
+        acc = (x[:, k].double() * y[:, k].double() + acc.double()).float()
+    assert torch.equal(vig._ordered_inner(x[:, :120], y[:, :120]), acc)
