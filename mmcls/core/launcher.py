@@ -5,6 +5,7 @@ import contextlib
 import gc
 import os
 import subprocess
+import sys
 from datetime import timedelta
 from typing import Optional
 
@@ -79,6 +80,19 @@ def closing_dist():
         close_dist(wait=False)
         raise
     close_dist()
+
+
+def exit_without_finalizing(code: int = 0) -> None:
+    """Flush stdout and stderr, then end the process with ``code`` at once, skipping
+    interpreter finalization (and with it ``atexit`` handlers).
+
+    For a distributed script whose results are already written: a gloo group that DDP or FSDP
+    used stays referenced after :func:`close_dist` (see there), and its worker threads, still
+    alive during finalization, were seen to abort a rank that had finished its work.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _setup_slurm_env(port: Optional[int]) -> int:

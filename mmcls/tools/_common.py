@@ -32,3 +32,20 @@ def apply_run_args(cfg: Any, args: Any) -> None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+
+
+def build_runner(cfg: Any):
+    """The runner a config names, built with its ``from_cfg``: the registered ``runner_type``
+    (a name in ``RUNNERS`` or a class), else the default :class:`~mmcls.runner.Runner`."""
+    from mmcls.registry import RUNNERS
+    from mmcls.runner import Runner
+    runner_type = cfg.get('runner_type')
+    if runner_type is None:
+        return Runner.from_cfg(cfg)
+    try:
+        runner_cls = RUNNERS.get(runner_type) if isinstance(runner_type, str) else runner_type
+    except KeyError as err:
+        raise KeyError(f'runner_type: {err.args[0]}') from None
+    if not hasattr(runner_cls, 'from_cfg'):
+        raise TypeError(f'runner_type={runner_type!r} has no from_cfg(cfg) to build it')
+    return runner_cls.from_cfg(cfg)

@@ -9,7 +9,7 @@ import copy
 import os
 import os.path as osp
 
-from ._common import apply_run_args
+from ._common import apply_run_args, build_runner
 
 # 0.x metric names -> 1.x metric configs.
 LEGACY_METRICS = {
@@ -126,9 +126,8 @@ def dump_metrics(metrics, path: str) -> None:
 
 def test(cfg, args) -> dict:
     """Build the runner ``cfg`` names and test; the runner is released on return."""
-    from mmcls.registry import METRICS, RUNNERS
-    from mmcls.runner import Runner
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    from mmcls.registry import METRICS
+    runner = build_runner(cfg)
     if args.out and args.out_item in (None, 'pred'):
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out-item pred saves a pickle; --out must end with .pkl, '

@@ -7,7 +7,7 @@ answers without importing torch.
 import argparse
 import os
 
-from ._common import apply_run_args
+from ._common import apply_run_args, build_runner
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -76,9 +76,7 @@ def merge_args(cfg, args):
 
 def train(cfg) -> None:
     """Build the runner ``cfg`` names and train; the runner is released on return."""
-    from mmcls.registry import RUNNERS
-    from mmcls.runner import Runner
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
 
 

@@ -5,7 +5,6 @@ Writes the gallery vectors, the rank's gallery-shard size and the test metrics t
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 
@@ -15,7 +14,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from test_multilabel_retrieval import arcface_config  # noqa: E402
 
 from mmcls.runner import Runner  # noqa: E402
-from mmcls.core.launcher import closing_dist  # noqa: E402
+from mmcls.core.launcher import closing_dist, exit_without_finalizing  # noqa: E402
 
 
 def main() -> None:
@@ -44,10 +43,4 @@ def encode(args) -> None:
 
 if __name__ == '__main__':
     main()
-    # The run and close_dist are done. torch keeps a destroyed gloo group referenced after DDP
-    # or FSDP used it, so its worker threads live on into interpreter finalization, where a
-    # rank was seen (rarely, under load) to abort with "terminate called without an active
-    # exception". Leave without finalizing: what the tests check is already on disk.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    exit_without_finalizing()  # the results are on disk; see its docstring
