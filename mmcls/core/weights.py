@@ -1,4 +1,4 @@
-"""The one place mmcls fetches files over the network, and the weights resolver built on it.
+"""The one file fetcher of mmcls (over :mod:`mmcls.core.http`), and the weights resolver built on it.
 
 ``resolve_weights`` turns a local path, a ``file://``, ``http(s)://`` or
 ``torchvision://NAME`` URL into a verified local file.  Files named
@@ -17,12 +17,11 @@ import os
 import os.path as osp
 import re
 import shutil
-import sys
 import tempfile
-import urllib.error
-import urllib.request
 from typing import List, Mapping, Optional, Union
 from urllib.parse import unquote, urlparse
+
+from .http import download_to
 
 __all__ = ['WeightsHashError', 'expected_hash', 'file_digest', 'sha256_of', 'verify_hash', 'get_cache_dir',
            'weights_cache_dir', 'resolve_weights', 'download_file', 'map_url',
@@ -128,25 +127,6 @@ def _mirror_source(mirror: str, filename: str) -> str:
     return osp.join(osp.expanduser(mirror), filename)
 
 
-def _show_progress(done: int, total: int, label: str) -> None:
-    text = f'{done / total:6.1%}' if total else f'{done >> 20} MiB'
-    sys.stderr.write(f'\r{label}: {text}')
-    sys.stderr.flush()
-
-
-def _copy_stream(response, out, label: str, progress: bool) -> None:
-    total = int(response.headers.get('Content-Length') or 0)
-    show = progress and sys.stderr.isatty()
-    done = 0
-    for chunk in iter(lambda: response.read(_CHUNK), b''):
-        out.write(chunk)
-        done += len(chunk)
-        if show:
-            _show_progress(done, total, label)
-    if show:
-        sys.stderr.write('\n')
-
-
 def _fetch(source: str, destination: str, progress: bool, timeout: float) -> None:
     """Copy (a path or ``file://`` URL) or download (``http(s)://``) ``source`` to ``destination``."""
     if source.startswith('file://'):
@@ -156,9 +136,8 @@ def _fetch(source: str, destination: str, progress: bool, timeout: float) -> Non
             raise FileNotFoundError(f'{source} does not exist')
         shutil.copyfile(source, destination)
         return
-    with urllib.request.urlopen(source, timeout=timeout) as response, \
-            open(destination, 'wb') as out:
-        _copy_stream(response, out, osp.basename(destination), progress)
+    with open(destination, 'wb') as out:
+        download_to(source, out, osp.basename(destination), progress, timeout)
 
 
 def download_file(sources: Union[str, List[str]], path: str, check=None, progress: bool = True,
@@ -182,7 +161,7 @@ def download_file(sources: Union[str, List[str]], path: str, check=None, progres
                 check(tmp)
             os.replace(tmp, path)
             return path
-        except (OSError, urllib.error.URLError, ValueError) as error:
+        except (OSError, ValueError) as error:  # urllib's URLError is an OSError
             errors.append(f'{source}: {type(error).__name__}: {error}')
         finally:
             if osp.exists(tmp):

@@ -2,8 +2,8 @@
 
 Checksums, archive extraction and downloads for datasets that fetch their files. Nothing here
 opens a URL: every transfer goes through :func:`mmcls.core.weights.download_file` (directly or
-through :mod:`mmcls.datasets.download`), which writes atomically and retries mirrors, so the
-package keeps a single module that talks to the network.
+through :mod:`mmcls.datasets.download`), which writes atomically and retries mirrors over
+:mod:`mmcls.core.http`, the single module of the package that talks to the network.
 """
 from __future__ import annotations
 

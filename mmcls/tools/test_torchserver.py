@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.error
-import urllib.request
 from typing import Any, Dict, List, Optional
+
+from mmcls.core.http import post
 
 __all__ = ['parse_args', 'query_server', 'main']
 
@@ -36,14 +36,7 @@ def query_server(address: str, model_name: str, content: bytes,
                  timeout: float = 60.0) -> Dict[str, Any]:
     """POST ``content`` to ``http://{address}/predictions/{model_name}``; the JSON answer."""
     url = f'http://{address}/predictions/{model_name}'
-    request = urllib.request.Request(url, data=content, method='POST',
-                                     headers={'Content-Type': 'application/octet-stream'})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        raise RuntimeError(f'{url} answered {error.code}: {error.read().decode(errors="replace")}'
-                           ) from None
+    return json.loads(post(url, content, timeout=timeout))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
