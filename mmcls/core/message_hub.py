@@ -2,14 +2,17 @@
 
 Hooks write ``train/loss``, ``train/time``... here every iteration; the log
 processor reads window means from it.  Its state is saved in checkpoints so a
-resumed run continues the same curves.
+resumed run continues the same curves.  Tensor values (losses, gradient norms) are
+kept as tensors until a statistic is read, then copied back all at once: logging
+them costs no device synchronisation per iteration.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
+import torch
 
 __all__ = ['HistoryBuffer', 'MessageHub']
 
@@ -19,7 +22,10 @@ class HistoryBuffer:
 
     ``mean(window)`` is the count-weighted mean of the last ``window`` updates,
     like MMEngine's buffer (a value logged with ``count=n`` stands for n samples).
+    A one-element tensor is stored as is (a snapshot) and read back, with the
+    others pending, when the buffer is next read or holds ``MAX_PENDING`` of them.
     """
+    MAX_PENDING = 1000
 
     def __init__(self, log_history: Sequence = (), count_history: Sequence = (),
                  max_length: int = 1000000):
@@ -28,18 +34,49 @@ class HistoryBuffer:
         self._count = list(count_history)[-max_length:]
         if len(self._log) != len(self._count):
             raise ValueError('log_history and count_history must have the same length')
+        self._pending: List[Union[float, torch.Tensor]] = []
+        self._pending_count: List[int] = []
 
-    def update(self, value: Union[int, float], count: int = 1) -> None:
-        self._log.append(float(value))
-        self._count.append(int(count))
+    def update(self, value: Union[int, float, torch.Tensor], count: int = 1) -> None:
+        if isinstance(value, torch.Tensor):
+            value = value.detach().reshape(()).clone()
+        elif not self._pending:
+            self._append(float(value), int(count))
+            return
+        else:
+            value = float(value)  # waits behind the pending tensors, keeping the order
+        self._pending.append(value)
+        self._pending_count.append(int(count))
+        if len(self._pending) >= self.MAX_PENDING:
+            self._settle()
+
+    def _append(self, value: float, count: int) -> None:
+        self._log.append(value)
+        self._count.append(count)
         if len(self._log) > self.max_length:
             del self._log[0], self._count[0]
 
+    def _settle(self) -> None:
+        """Read the pending tensors back (one transfer per device) into the history."""
+        if not self._pending:
+            return
+        pending, counts = self._pending, self._pending_count
+        self._pending, self._pending_count = [], []
+        tensors = [v for v in pending if isinstance(v, torch.Tensor)]
+        if len({t.device for t in tensors}) == 1:
+            read = iter(torch.stack([t.double() for t in tensors]).tolist())
+        else:
+            read = iter([t.item() for t in tensors])
+        for value, count in zip(pending, counts):
+            self._append(float(next(read)) if isinstance(value, torch.Tensor) else value, count)
+
     @property
     def data(self):
+        self._settle()
         return np.asarray(self._log), np.asarray(self._count)
 
     def _window(self, window_size: Optional[int]):
+        self._settle()
         if window_size is None:
             return self._log, self._count
         if window_size <= 0:
@@ -60,6 +97,7 @@ class HistoryBuffer:
         return min(logs) if logs else 0.0
 
     def current(self) -> float:
+        self._settle()
         if not self._log:
             raise ValueError('the history buffer is empty')
         return self._log[-1]
@@ -71,9 +109,10 @@ class HistoryBuffer:
         return getattr(self, method_name)(*args)
 
     def __len__(self) -> int:
-        return len(self._log)
+        return min(len(self._log) + len(self._pending), self.max_length)
 
     def state_dict(self) -> dict:
+        self._settle()
         return dict(log=list(self._log), count=list(self._count), max_length=self.max_length)
 
     @classmethod
@@ -122,8 +161,9 @@ class MessageHub:
         return self._runtime_info
 
     def update_scalar(self, key: str, value: Any, count: int = 1, resumed: bool = True) -> None:
-        """Append ``value`` (a number or a one-element tensor/array) to the history ``key``."""
-        value = _to_float(value, key)
+        """Append ``value`` (a number or a one-element tensor/array) to the history ``key``;
+        a tensor is read back only when the history is read."""
+        value = _scalar(value, key)
         self._log_scalars.setdefault(key, HistoryBuffer()).update(value, count)
         self._resumed_keys[key] = resumed
 
@@ -171,11 +211,12 @@ class MessageHub:
         self._resumed_keys.update(state.get('resumed_keys', {}))
 
 
-def _to_float(value: Any, key: str) -> float:
+def _scalar(value: Any, key: str) -> Union[float, torch.Tensor]:
+    """``value`` as a float, or as is for a one-element tensor (read back later)."""
     if hasattr(value, 'numel'):
         if value.numel() != 1:
             raise ValueError(f'scalar {key!r} must have one element, got shape {tuple(value.shape)}')
-        return float(value.item())
+        return value if isinstance(value, torch.Tensor) else float(value.item())
     if isinstance(value, np.ndarray):
         if value.size != 1:
             raise ValueError(f'scalar {key!r} must have one element, got shape {value.shape}')

@@ -24,6 +24,44 @@ def test_history_buffer_statistics():
         HistoryBuffer().current()
 
 
+def _forbid_read_back(monkeypatch):
+    """Make every way of reading a tensor back into Python raise."""
+    def refuse(*args, **kwargs):
+        raise AssertionError('a tensor was read back while logging')
+    for name in ('item', 'tolist', '__float__'):
+        monkeypatch.setattr(torch.Tensor, name, refuse)
+
+
+def test_tensor_scalars_are_read_back_only_when_the_history_is_read(monkeypatch):
+    hub = MessageHub('deferred')
+    loss = torch.tensor(2.0)
+    with monkeypatch.context() as patch:
+        _forbid_read_back(patch)
+        hub.update_scalar('train/loss', loss)
+        loss += 1.0  # the history keeps a snapshot of the logged value
+        hub.update_scalar('train/loss', torch.tensor([4.0]), count=2)
+        hub.update_scalar('train/loss', 6.0)  # a float after tensors keeps the order
+        hub.update_scalar('train/loss', torch.tensor(8.0))
+        assert len(hub.get_scalar('train/loss')) == 4
+    buf = hub.get_scalar('train/loss')
+    assert buf.data[0].tolist() == [2.0, 4.0, 6.0, 8.0]
+    assert buf.data[1].tolist() == [1, 2, 1, 1]
+    assert buf.mean() == pytest.approx(20.0 / 5) and buf.current() == 8.0
+    assert hub.state_dict()['log_scalars']['train/loss']['log'] == [2.0, 4.0, 6.0, 8.0]
+    with pytest.raises(ValueError, match="'train/acc' must have one element"):
+        hub.update_scalar('train/acc', torch.ones(2))
+
+
+def test_history_buffer_bounds_its_pending_tensors_and_length():
+    buf = HistoryBuffer(max_length=3)
+    for value in range(HistoryBuffer.MAX_PENDING + 2):
+        buf.update(torch.tensor(float(value)))
+    assert len(buf._pending) == 2  # read back once MAX_PENDING accumulated
+    assert len(buf) == 3 and buf.data[0].tolist() == [HistoryBuffer.MAX_PENDING - 1.0,
+                                                        HistoryBuffer.MAX_PENDING,
+                                                        HistoryBuffer.MAX_PENDING + 1.0]
+
+
 def test_message_hub_state_roundtrip():
     hub = MessageHub('test_hub')
     hub.update_scalar('train/loss', torch.tensor(2.0))

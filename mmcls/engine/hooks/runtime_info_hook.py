@@ -58,10 +58,13 @@ class RuntimeInfoHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: Optional[dict] = None) -> None:
-        if outputs:
-            hub = runner.message_hub
-            for key, value in outputs.items():
-                hub.update_scalar(f'train/{key}', value)
+        hub = runner.message_hub
+        for key, value in (outputs or {}).items():
+            hub.update_scalar(f'train/{key}', value)
+        take_grad_norm = getattr(runner.optim_wrapper, 'take_grad_norm', None)
+        grad_norm = take_grad_norm() if take_grad_norm is not None else None
+        if grad_norm is not None:
+            hub.update_scalar('train/grad_norm', grad_norm)
 
     def _publish_metrics(self, runner, mode: str, metrics: Optional[Dict]) -> None:
         if not metrics:

@@ -33,8 +33,10 @@ class OptimWrapper:
             ``dict(type='value', clip_value=...)`` clips each element.
 
     The norm returned by the clipping function (or, for value clipping, the
-    global 2-norm before clipping) is kept in :attr:`last_grad_norm` so that
-    a logger can report it without a global message hub.  A model passed to
+    global 2-norm before clipping) is kept as a tensor, without reading it back
+    from the device: :attr:`last_grad_norm` reads it as a float when asked, and
+    :meth:`take_grad_norm` hands each new norm once to the runtime-info hook,
+    which logs it as ``train/grad_norm``.  A model passed to
     :meth:`optim_context` that has its own ``clip_grad_norm_`` (the FSDP
     wrapper, whose gradients are sharded over the ranks) clips the norm.
     """
@@ -52,7 +54,8 @@ class OptimWrapper:
         self.optimizer = optimizer
         self._accumulative_counts = accumulative_counts
         self.clip_grad_kwargs, self._clip_type = _parse_clip_grad(clip_grad)
-        self.last_grad_norm: Optional[float] = None
+        self._grad_norm: Optional[torch.Tensor] = None
+        self._grad_norm_taken = True
         self._norm_clipper = None
         self._inner_count = 0
         self._max_counts = -1
@@ -151,7 +154,7 @@ class OptimWrapper:
     def _clip_grad(self) -> None:
         if self._clip_type == 'norm' and self._norm_clipper is not None:
             # collective: every rank calls it, with or without local gradients
-            self.last_grad_norm = float(self._norm_clipper(**self.clip_grad_kwargs))
+            self._keep_grad_norm(self._norm_clipper(**self.clip_grad_kwargs))
             return
         params = [p for group in self.optimizer.param_groups for p in group['params']
                   if p.requires_grad and p.grad is not None]
@@ -163,7 +166,26 @@ class OptimWrapper:
             norm = torch.linalg.vector_norm(
                 torch.stack([torch.linalg.vector_norm(p.grad.detach()) for p in params]))
             nn.utils.clip_grad_value_(params, **self.clip_grad_kwargs)
-        self.last_grad_norm = float(norm)
+        self._keep_grad_norm(norm)
+
+    def _keep_grad_norm(self, norm: Any) -> None:
+        self._grad_norm = norm.detach() if isinstance(norm, torch.Tensor) else torch.tensor(
+            float(norm))
+        self._grad_norm_taken = False
+
+    @property
+    def last_grad_norm(self) -> Optional[float]:
+        """The gradient norm of the last clipped step (read back from its device now), or
+        None before the first."""
+        return None if self._grad_norm is None else float(self._grad_norm)
+
+    def take_grad_norm(self) -> Optional[torch.Tensor]:
+        """The gradient norm (a tensor, not read back) of a step clipped since the last call,
+        or None: each norm is handed out once, so an accumulating iteration logs none."""
+        if self._grad_norm_taken:
+            return None
+        self._grad_norm_taken = True
+        return self._grad_norm
 
     # -- optimizer state and hyper-parameters -------------------------------
     @property

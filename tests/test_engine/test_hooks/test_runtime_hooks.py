@@ -40,6 +40,18 @@ def test_runtime_info_and_timer_scalars(tmp_path):
     assert runner.visualizer.dataset_meta['classes'] == ('c0', 'c1', 'c2')
 
 
+def test_clipped_steps_log_their_gradient_norm_once(tmp_path):
+    optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1), clip_grad=dict(max_norm=1e-3),
+                         accumulative_counts=2)
+    runner = _runner(tmp_path, max_epochs=1, val=False, optim_wrapper=optim_wrapper)
+    runner.train()
+    norms = runner.message_hub.get_scalar('train/grad_norm').data[0]
+    assert len(runner.message_hub.get_scalar('train/loss')) == 6
+    assert len(norms) == 3 and (norms > 0).all()  # one per optimizer step of 2 iterations
+    assert runner.optim_wrapper.last_grad_norm == pytest.approx(norms[-1])
+    assert runner.optim_wrapper.take_grad_norm() is None  # each norm is handed out once
+
+
 def test_param_scheduler_hook_steps_by_epoch_and_iter(tmp_path):
     runner = _runner(tmp_path, max_epochs=3, param_scheduler=[
         dict(type='MultiStepLR', by_epoch=True, milestones=[1], gamma=0.5),
