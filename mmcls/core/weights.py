@@ -1,4 +1,4 @@
-"""The one file fetcher of mmcls (over :mod:`mmcls.core.http`), and the weights resolver built on it.
+"""The file fetcher of mmcls (over :mod:`mmcls.core.http`) and the weights resolver on it.
 
 ``resolve_weights`` turns a local path, a ``file://``, ``http(s)://`` or
 ``torchvision://NAME`` URL into a verified local file.  Files named
