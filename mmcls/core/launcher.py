@@ -12,7 +12,7 @@ from typing import Optional
 import torch
 import torch.distributed as dist
 
-__all__ = ['init_dist', 'default_backend', 'close_dist', 'closing_dist']
+__all__ = ['init_dist', 'default_backend', 'close_dist', 'closing_dist', 'exit_without_finalizing']
 
 
 def default_backend(requested: Optional[str] = None) -> str:
